@@ -1,0 +1,94 @@
+//! Command line (SPEC §3).
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(name = "prepush-auth", version, about = "Tells why git will reject your credential, and how to fix it")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check the credential git would use to push.
+    Check(CheckArgs),
+    /// Git pre-push hook entry: reads git's ref lines on stdin.
+    PrePush {
+        /// Remote name, as git passes it.
+        remote: Option<String>,
+        /// Remote URL, as git passes it.
+        url: Option<String>,
+    },
+    /// Git credential-helper entry.
+    Credential {
+        #[arg(value_enum)]
+        action: HelperAction,
+    },
+    /// Install the pre-push hook and/or the credential-helper entry.
+    Install(InstallArgs),
+    /// Remove what `install` added, restoring what was there.
+    Uninstall {
+        /// Undo a `--global` helper install.
+        #[arg(long)]
+        global: bool,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// A remote name or a URL; default: the current branch's push remote.
+    pub target: Option<String>,
+    /// Check every remote.
+    #[arg(long, conflicts_with = "target")]
+    pub all: bool,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Total time budget in milliseconds.
+    #[arg(long)]
+    pub timeout_ms: Option<u64>,
+    /// Exit 1 when the host could not be asked (unknown).
+    #[arg(long)]
+    pub strict: bool,
+    /// Ignore remembered verdicts.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Send nothing: offline rules and remembered verdicts only.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HelperAction {
+    Get,
+    Store,
+    Erase,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HelperMode {
+    Observe,
+    Gate,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct InstallArgs {
+    /// Install the pre-push hook (the default when nothing is named).
+    #[arg(long)]
+    pub hook: bool,
+    /// Add the credential-helper entry.
+    #[arg(long, value_enum)]
+    pub helper: Option<HelperMode>,
+    /// Add the helper entry to the global config instead of the repository's.
+    #[arg(long)]
+    pub global: bool,
+    /// Replace a hook prepush-auth did not write (it is kept and chained otherwise).
+    #[arg(long)]
+    pub force: bool,
+}

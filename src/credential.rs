@@ -1,0 +1,131 @@
+//! The credential git would send, and where it came from.
+
+use std::time::Instant;
+
+use anyhow::Result;
+use chrono::{DateTime, TimeZone, Utc};
+
+use crate::git::{self, FillOutcome};
+use crate::secret::Secret;
+use crate::target::RemoteUrl;
+use crate::tokens::{self, TokenKind};
+
+pub struct Credential {
+    pub username: Option<String>,
+    pub secret: Secret,
+    pub source: Source,
+    /// `password_expiry_utc` from the helper (git ≥ 2.40).
+    pub expiry: Option<DateTime<Utc>>,
+    pub kind: TokenKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A helper command, as git runs it (`git credential-store`).
+    Helper(String),
+    /// Written into the remote URL (`https://user:secret@host/…`).
+    Url,
+    /// Handed to us by git (the helper protocol's `erase` or `get` input).
+    Git,
+    Unknown,
+}
+
+impl Source {
+    /// For output: `store`, `the remote URL`, …
+    pub fn label(&self) -> String {
+        match self {
+            Self::Helper(cmd) => git::helper_short_name(cmd),
+            Self::Url => "the remote URL".to_owned(),
+            Self::Git => "git".to_owned(),
+            Self::Unknown => "unknown".to_owned(),
+        }
+    }
+}
+
+pub enum Lookup {
+    Found(Credential),
+    /// Nobody answered: git would prompt, or fail without a terminal.
+    Missing { helpers_run: Vec<String> },
+    TimedOut,
+    Failed(String),
+}
+
+impl Credential {
+    pub fn new(username: Option<String>, secret: Secret, source: Source) -> Self {
+        let kind = tokens::classify(secret.expose());
+        Self {
+            username: username.filter(|u| !u.is_empty()),
+            secret,
+            source,
+            expiry: None,
+            kind,
+        }
+    }
+
+    /// Parses the `key=value` lines of git's credential protocol.
+    pub fn from_protocol(lines: &[(String, String)], source: Source) -> Option<Self> {
+        let get = |key: &str| lines.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        // git ≥ 2.46 helpers may answer with a pre-encoded `credential` and
+        // `authtype` instead of a password; a Bearer token is still a token.
+        let secret = get("password")
+            .filter(|p| !p.is_empty())
+            .or_else(|| get("credential").filter(|_| get("authtype").is_some_and(|t| t.eq_ignore_ascii_case("bearer"))))?;
+        let mut cred = Self::new(get("username").map(str::to_owned), Secret::new(secret), source);
+        cred.expiry = get("password_expiry_utc")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .and_then(|secs| Utc.timestamp_opt(secs, 0).single());
+        Some(cred)
+    }
+}
+
+/// Asks git for the credential it would send to `url`, strictly
+/// non-interactively. A password in the URL wins, as in git.
+pub fn lookup(url: &RemoteUrl, deadline: Instant) -> Result<Lookup> {
+    if let Some(password) = &url.password {
+        return Ok(Lookup::Found(Credential::new(url.username.clone(), password.clone(), Source::Url)));
+    }
+    Ok(match git::credential_fill(&url.for_credential, deadline)? {
+        FillOutcome::Answered { lines, helpers_run } => {
+            let source = helpers_run.last().cloned().map_or(Source::Unknown, Source::Helper);
+            match Credential::from_protocol(&lines, source) {
+                Some(c) => Lookup::Found(c),
+                None => Lookup::Missing { helpers_run },
+            }
+        }
+        FillOutcome::NothingStored { helpers_run } => Lookup::Missing { helpers_run },
+        FillOutcome::TimedOut => Lookup::TimedOut,
+        FillOutcome::Failed(why) => Lookup::Failed(why),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn reads_username_password_and_expiry() {
+        let c = Credential::from_protocol(
+            &lines(&[("username", "alice"), ("password", "hunter2"), ("password_expiry_utc", "1700000000")]),
+            Source::Unknown,
+        )
+        .unwrap();
+        assert_eq!(c.username.as_deref(), Some("alice"));
+        assert_eq!(c.secret.expose(), "hunter2");
+        assert_eq!(c.expiry.unwrap().timestamp(), 1_700_000_000);
+    }
+
+    #[test]
+    fn a_bearer_credential_counts() {
+        let c = Credential::from_protocol(&lines(&[("authtype", "Bearer"), ("credential", "tok")]), Source::Unknown).unwrap();
+        assert_eq!(c.secret.expose(), "tok");
+    }
+
+    #[test]
+    fn no_password_is_no_credential() {
+        assert!(Credential::from_protocol(&lines(&[("username", "alice")]), Source::Unknown).is_none());
+    }
+}

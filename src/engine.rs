@@ -1,0 +1,355 @@
+//! The one engine behind `check`, `pre-push` and `credential`:
+//! push target -> credential -> offline rules -> host's answer -> verdict.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use crate::config::Config;
+use crate::credential::{self, Credential, Lookup, Source};
+use crate::http::{self, Destinations, NetConfig};
+use crate::providers::{self, Answers, Context, Provider};
+use crate::state::{CachedVerdict, Remembered, State};
+use crate::target::{PushTarget, Transport};
+use crate::tokens::TokenKind;
+use crate::verdict::{Finding, Kind, Reason, TokenInfo};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `prepush-auth check`.
+    Check,
+    /// Inside the pre-push hook: git has just authenticated with this
+    /// credential, so a remembered rejection of it is stale.
+    PrePush,
+    /// `credential erase`: git has just been refused with this credential,
+    /// so a remembered approval of it is stale.
+    Rejected,
+    /// `credential get` as the gate.
+    Gate,
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub timeout: Duration,
+    pub use_cache: bool,
+    pub offline: bool,
+    pub mode: Mode,
+}
+
+/// The credential as output may show it.
+#[derive(Clone, Debug)]
+pub struct CredentialView {
+    pub username: Option<String>,
+    pub secret: String,
+    pub kind: TokenKind,
+    pub helper: String,
+}
+
+/// One checked push target: everything output needs, and nothing secret.
+#[derive(Clone, Debug)]
+pub struct Check {
+    pub remote: Option<String>,
+    pub url: String,
+    pub host: Option<String>,
+    pub provider: Option<Provider>,
+    pub repository: Option<String>,
+    pub finding: Finding,
+    pub credential: Option<CredentialView>,
+    pub requests: usize,
+    pub cached: bool,
+    pub elapsed_ms: u64,
+}
+
+impl Check {
+    pub fn kind(&self) -> Kind {
+        self.finding.reason.kind()
+    }
+}
+
+pub struct Engine {
+    pub config: Config,
+    pub net: NetConfig,
+    state: Option<Option<State>>,
+}
+
+impl Engine {
+    pub fn new(config: Config, net: NetConfig) -> Self {
+        Self { config, net, state: None }
+    }
+
+    /// The state is opened on first use; a broken state directory costs the
+    /// cache, never the check.
+    fn state(&mut self) -> Option<&mut State> {
+        self.state.get_or_insert_with(|| State::open().ok()).as_mut()
+    }
+
+    pub fn check(&mut self, target: &PushTarget, supplied: Option<Credential>, opts: &Options) -> Check {
+        let start = Instant::now();
+        let deadline = start + opts.timeout;
+        let url = &target.url;
+        let mut check = Check {
+            remote: target.remote.clone(),
+            url: url.display.clone(),
+            host: (!url.host.is_empty()).then(|| url.host.clone()),
+            provider: None,
+            repository: (!url.repository.is_empty()).then(|| url.repository.clone()),
+            finding: Finding::new(Reason::Ok, ""),
+            credential: None,
+            requests: 0,
+            cached: false,
+            elapsed_ms: 0,
+        };
+        let skip = match url.transport {
+            Transport::Ssh => Some(Finding::new(Reason::SshRemote, "SSH remote: git authenticates with your SSH key, no token involved")),
+            Transport::Local => Some(Finding::new(Reason::LocalRemote, "local remote: no credential involved")),
+            Transport::Other => Some(Finding::new(Reason::UnsupportedHost, "this transport carries no HTTP credential; nothing to check")),
+            Transport::Https | Transport::Http => None,
+        };
+        if let Some(f) = skip {
+            check.host = None;
+            check.repository = None;
+            check.finding = f;
+            return finish(check, start);
+        }
+        let (provider, api) = providers::for_host(url, self.config.host(&url.host));
+        check.provider = Some(provider);
+
+        let credential = match supplied {
+            Some(c) => c,
+            None => match credential::lookup(url, deadline) {
+                Ok(Lookup::Found(c)) => c,
+                Ok(Lookup::Missing { helpers_run }) => {
+                    check.finding = no_credential(url, &helpers_run);
+                    return finish(check, start);
+                }
+                Ok(Lookup::TimedOut) => {
+                    check.finding = Finding::new(
+                        Reason::Timeout,
+                        format!("git credential fill did not finish within {} ms (a helper may be waiting for input); not checked", opts.timeout.as_millis()),
+                    );
+                    return finish(check, start);
+                }
+                Ok(Lookup::Failed(why)) => {
+                    check.finding = Finding::new(Reason::UnexpectedResponse, format!("could not ask git for the credential: {why}"));
+                    return finish(check, start);
+                }
+                Err(e) => {
+                    check.finding = Finding::new(Reason::UnexpectedResponse, format!("could not ask git for the credential: {e:#}"));
+                    return finish(check, start);
+                }
+            },
+        };
+        check.credential = Some(CredentialView {
+            username: credential.username.clone(),
+            secret: credential.secret.redacted(),
+            kind: credential.kind,
+            helper: credential.source.label(),
+        });
+
+        let now = Utc::now();
+        let host_key = url.host.clone();
+        let username = credential.username.clone().unwrap_or_default();
+        let (token_key, verdict_key, remembered) = match self.state() {
+            Some(state) => {
+                let tk = state.key_for(&["token", &host_key], &credential.secret);
+                let vk = state.key_for(&["verdict", provider.name(), &host_key, &username, &url.repository], &credential.secret);
+                let r = state.remembered(&tk).cloned();
+                (Some(tk), Some(vk), r)
+            }
+            None => (None, None, None),
+        };
+        let ctx = Context {
+            url,
+            api: api.as_deref(),
+            credential: &credential,
+            remembered: remembered.as_ref(),
+            now,
+        };
+
+        if let Some(f) = general_offline(&ctx).or_else(|| providers::offline(provider, &ctx)) {
+            check.finding = f;
+            return self.finish_block(check, &credential, start);
+        }
+
+        if opts.use_cache {
+            let ttl = i64::try_from(self.config.cache_ttl_seconds).unwrap_or(i64::MAX);
+            let cached = verdict_key
+                .as_deref()
+                .zip(self.state())
+                .and_then(|(vk, state)| state.cached(vk, now, ttl).cloned())
+                .filter(|v| usable_from_cache(v.reason, opts.mode));
+            if let Some(v) = cached {
+                check.cached = true;
+                check.finding = Finding {
+                    reason: v.reason,
+                    message: v.message,
+                    fix: v.fix,
+                    token: v.token,
+                };
+                check.finding = self.expiry_warning(check.finding, &credential, now);
+                return finish(check, start);
+            }
+        }
+
+        if opts.offline {
+            check.finding = Finding::new(Reason::UnsupportedHost, "not checked online (--offline) and no recent verdict is remembered");
+            return finish(check, start);
+        }
+
+        let mut allowed = Destinations::default();
+        allowed.allow(url.host.clone());
+        if let Some(api_host) = api.as_deref().and_then(host_of) {
+            allowed.allow(api_host);
+        }
+        let plan = providers::plan(provider, &ctx);
+        let requests: Vec<_> = plan.iter().map(|(_, r)| r.clone()).collect();
+        let (outcomes, sent) = http::send_all(&requests, &credential.secret, &allowed, &self.net, deadline);
+        check.requests = sent;
+        let answers = Answers(plan.iter().map(|(p, _)| *p).zip(outcomes).collect());
+        let finding = providers::judge(provider, &ctx, &answers);
+        let finding = self.expiry_warning(finding, &credential, now);
+
+        // Remember what the host told us while the token worked, so a later
+        // rejection can say "expired on …".
+        let accepted = !finding.reason.rejects_credential() && finding.reason.kind() != Kind::Unknown;
+        let learned = accepted.then(|| Remembered {
+            token: finding.token.clone().unwrap_or_default(),
+            last_ok: Some(now),
+        });
+        let cacheable = matches!(finding.reason.kind(), Kind::Ok | Kind::Warn) || finding.reason.rejects_credential();
+        let to_cache = cacheable.then(|| CachedVerdict {
+            reason: finding.reason,
+            message: finding.message.clone(),
+            fix: finding.fix.clone(),
+            token: finding.token.clone(),
+            at: now,
+        });
+        if let (Some(tk), Some(vk)) = (token_key, verdict_key) {
+            if let Some(state) = self.state() {
+                // Failing to write the cache costs the next check a request, nothing more.
+                let _ = state.record(&tk, learned, &vk, to_cache);
+            }
+        }
+        check.finding = finding;
+        self.finish_block(check, &credential, start)
+    }
+
+    /// A working token that expires within `warn_expiry_days` is a warning.
+    fn expiry_warning(&self, finding: Finding, credential: &Credential, now: DateTime<Utc>) -> Finding {
+        if finding.reason != Reason::Ok {
+            return finding;
+        }
+        let expires = finding
+            .token
+            .as_ref()
+            .and_then(|t| t.expires_at)
+            .into_iter()
+            .chain(credential.expiry)
+            .min();
+        let Some(at) = expires else { return finding };
+        let days_left = (at - now).num_days();
+        if days_left >= self.config.warn_expiry_days || at <= now {
+            return finding;
+        }
+        let when = match days_left {
+            0 => "today".to_owned(),
+            1 => "in 1 day".to_owned(),
+            n => format!("in {n} days"),
+        };
+        Finding {
+            reason: Reason::ExpiresSoon,
+            message: format!("{} — but it expires {when}, on {}", finding.message, at.format("%Y-%m-%d")),
+            fix: vec!["renew it before then and update your credential helper".to_owned()],
+            token: finding.token,
+        }
+    }
+
+    /// Blocks that reject the credential say where the stale secret lives.
+    fn finish_block(&self, mut check: Check, credential: &Credential, start: Instant) -> Check {
+        if check.finding.reason.rejects_credential() {
+            if let Some(line) = where_it_lives(&credential.source) {
+                check.finding.fix.push(line);
+            }
+        }
+        // Host words, helper names: anything might quote the secret back.
+        check.finding.message = crate::secret::scrub(&check.finding.message, &credential.secret);
+        for line in &mut check.finding.fix {
+            *line = crate::secret::scrub(line, &credential.secret);
+        }
+        finish(check, start)
+    }
+}
+
+fn finish(mut check: Check, start: Instant) -> Check {
+    check.elapsed_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+    check
+}
+
+/// Which cached verdicts the mode may reuse (see [`Mode`]).
+fn usable_from_cache(reason: Reason, mode: Mode) -> bool {
+    match mode {
+        Mode::Check | Mode::Gate => true,
+        Mode::PrePush => !reason.rejects_credential(),
+        Mode::Rejected => reason.rejects_credential(),
+    }
+}
+
+/// Rules for every host, before any request.
+fn general_offline(ctx: &Context) -> Option<Finding> {
+    let helper_expiry = ctx.credential.expiry.filter(|e| *e <= ctx.now);
+    let remembered_expiry = ctx.remembered.and_then(|r| r.token.expires_at).filter(|e| *e <= ctx.now);
+    let (expired, said_by) = match (helper_expiry, remembered_expiry) {
+        (Some(e), _) => (e, "its helper says so (password_expiry_utc)"),
+        (None, Some(e)) => (e, "as the host reported while it still worked"),
+        (None, None) => return None,
+    };
+    Some(
+        Finding::new(
+            Reason::TokenExpired,
+            format!("{} expired on {}, {said_by} {}", ctx.subject(), expired.format("%Y-%m-%d"), ctx.shown()),
+        )
+        .fix(format!("create a new token for {}, then forget the old one: {}", ctx.url.host, ctx.forget_command()))
+        .with_token(TokenInfo {
+            expires_at: Some(expired),
+            ..ctx.remembered.map(|r| r.token.clone()).unwrap_or_default()
+        }),
+    )
+}
+
+fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Finding {
+    let asked = if helpers_run.is_empty() {
+        "no credential helper is configured".to_owned()
+    } else {
+        let names: Vec<String> = helpers_run.iter().map(|h| crate::git::helper_short_name(h)).collect();
+        format!("no credential helper had one (asked: {})", names.join(", "))
+    };
+    Finding::new(
+        Reason::NoCredential,
+        format!("git has no stored credential for {}: {asked}; git will ask for one when you push (or fail without a terminal)", url.host),
+    )
+    .fix("store a token once, e.g. with `git config --global credential.helper store` (or your keychain helper), then push")
+}
+
+fn where_it_lives(source: &Source) -> Option<String> {
+    match source {
+        Source::Url => Some("the secret is written in the remote URL: `git remote set-url` it without the token".to_owned()),
+        Source::Helper(cmd) => {
+            let origin = crate::git::helper_origins()
+                .into_iter()
+                .find(|(_, _, value)| crate::git::helper_command(value) == *cmd)
+                .map(|(file, key, _)| format!(" ({key} in {file})"))
+                .unwrap_or_default();
+            Some(format!("the stale credential is stored by helper '{}'{origin}", crate::git::helper_short_name(cmd)))
+        }
+        _ => None,
+    }
+}
+
+fn host_of(api: &str) -> Option<String> {
+    let u = reqwest::Url::parse(api).ok()?;
+    let host = u.host_str()?.to_ascii_lowercase();
+    Some(match u.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host,
+    })
+}

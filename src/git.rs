@@ -1,0 +1,205 @@
+//! Every git process prepush-auth starts lives here.
+//!
+//! Facts from SPEC §2: a non-interactive fill sets `GIT_TERMINAL_PROMPT=0`,
+//! an empty `GIT_ASKPASS` (git then runs no askpass at all, not even
+//! `core.askPass` or `SSH_ASKPASS`) and `credential.interactive=false`; a
+//! helper may spawn a browser or refresh a token, so the fill runs in its own
+//! process group, killed whole when the deadline passes.
+
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+/// Set while the gate's own `git credential fill` runs, so that our helper
+/// entry, called again by that fill, answers nothing (SPEC §3).
+pub const RECURSION_GUARD: &str = "PREPUSH_AUTH_IN_FILL";
+
+pub enum FillOutcome {
+    /// `git credential fill` printed these lines; `helpers_run` lists the
+    /// helper commands git ran, in order (from `GIT_TRACE`).
+    Answered { lines: Vec<(String, String)>, helpers_run: Vec<String> },
+    /// No helper answered and prompting is off: git exits 128.
+    NothingStored { helpers_run: Vec<String> },
+    TimedOut,
+    Failed(String),
+}
+
+pub fn git() -> Command {
+    let mut cmd = Command::new("git");
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+/// Runs `git credential fill` for `url` with nothing interactive, within `deadline`.
+pub fn credential_fill(url: &str, deadline: Instant) -> Result<FillOutcome> {
+    let mut cmd = git();
+    cmd.args(["-c", "credential.interactive=false", "credential", "fill"])
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_ASKPASS", "")
+        .env("GCM_INTERACTIVE", "never")
+        .env("GIT_TRACE", "2")
+        .env(RECURSION_GUARD, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let input = format!("url={url}\n\n");
+    let Some(output) = run_with_deadline(cmd, input.as_bytes(), deadline)? else {
+        return Ok(FillOutcome::TimedOut);
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let helpers_run = helpers_from_trace(&stderr);
+    if output.status.success() {
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let lines = stdout
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        return Ok(FillOutcome::Answered { lines, helpers_run });
+    }
+    if output.status.code() == Some(128) {
+        return Ok(FillOutcome::NothingStored { helpers_run });
+    }
+    // Never echo helper output: a broken helper may print anything.
+    let fatal = stderr
+        .lines()
+        .filter(|l| l.starts_with("fatal:"))
+        .last()
+        .map(|l| format!(": {}", l.chars().take(160).collect::<String>()))
+        .unwrap_or_default();
+    Ok(FillOutcome::Failed(format!(
+        "git credential fill exited with {}{fatal}",
+        output.status.code().map_or_else(|| "a signal".to_owned(), |c| c.to_string())
+    )))
+}
+
+/// Spawns `cmd` in its own process group, feeds `input`, and collects its
+/// output unless `deadline` passes first; then the whole group is killed.
+pub fn run_with_deadline(mut cmd: Command, input: &[u8], deadline: Instant) -> Result<Option<Output>> {
+    let mut child = cmd.spawn().context("running git (is git installed and on PATH?)")?;
+    let pid = child.id();
+    if let Some(mut stdin) = child.stdin.take() {
+        // A helper that exits without reading closes the pipe: not our error.
+        let _ = stdin.write_all(input);
+    }
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    match rx.recv_timeout(remaining) {
+        Ok(result) => Ok(Some(result.context("waiting for git")?)),
+        Err(_) => {
+            kill_group(pid);
+            Ok(None)
+        }
+    }
+}
+
+fn kill_group(pid: u32) {
+    if let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+}
+
+/// `GIT_TRACE` prints `trace: run_command: '<helper> get'` for each helper git
+/// asks, in order; git stops at the first that gives a username and password,
+/// so the last one is where the credential came from.
+fn helpers_from_trace(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|l| l.split_once("trace: run_command: ").map(|(_, cmd)| cmd))
+        .map(|cmd| unquote(cmd.trim()))
+        .filter_map(|cmd| cmd.strip_suffix(" get").map(str::to_owned))
+        .collect()
+}
+
+/// Undo git's `sq_quote`: `'a'\''b'` is `a'b`.
+fn unquote(s: &str) -> String {
+    let inner = s.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')).unwrap_or(s);
+    inner.replace("'\\''", "'")
+}
+
+/// `credential.*helper` entries with the file each comes from, in git's
+/// order: `(origin, key, value)`. Read only when a verdict needs to say
+/// where a stale credential lives.
+pub fn helper_origins() -> Vec<(String, String, String)> {
+    let mut cmd = git();
+    cmd.args(["config", "--show-origin", "--null", "--get-regexp", r"^credential\..*helper$"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let Ok(Some(out)) = run_with_deadline(cmd, b"", Instant::now() + Duration::from_millis(500)) else {
+        return Vec::new();
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let fields: Vec<&str> = text.split('\0').collect();
+    fields
+        .chunks(2)
+        .filter_map(|pair| match pair {
+            [origin, kv] if !origin.is_empty() => {
+                let (key, value) = kv.split_once('\n').unwrap_or((kv, ""));
+                Some((
+                    origin.strip_prefix("file:").unwrap_or(origin).to_owned(),
+                    key.to_owned(),
+                    value.to_owned(),
+                ))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// How git turns a `credential.helper` value into the command it runs.
+pub fn helper_command(value: &str) -> String {
+    if let Some(shell) = value.strip_prefix('!') {
+        shell.to_owned()
+    } else if value.starts_with('/') {
+        value.to_owned()
+    } else {
+        format!("git credential-{value}")
+    }
+}
+
+/// A short name for a helper command: `store`, `osxkeychain`, `manager`, or
+/// `a shell helper` (its text may hold anything, even a secret).
+pub fn helper_short_name(command: &str) -> String {
+    if let Some(rest) = command.strip_prefix("git credential-") {
+        return rest.split_whitespace().next().unwrap_or(rest).to_owned();
+    }
+    let first = command.split_whitespace().next().unwrap_or("");
+    if command.starts_with('/') && !first.is_empty() {
+        let base = first.rsplit('/').next().unwrap_or(first);
+        return base.strip_prefix("git-credential-").unwrap_or(base).to_owned();
+    }
+    "a shell helper".to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_names_the_helpers_in_order() {
+        let trace = "02:26:15.04 git.c:479 trace: built-in: git credential fill\n\
+            02:26:15.04 run-command.c:666 trace: run_command: 'git credential-store get'\n\
+            02:26:15.05 run-command.c:758 trace: start_command: /bin/sh -c 'git credential-store get'\n\
+            02:26:15.05 run-command.c:666 trace: run_command: 'f() { echo '\\''x'\\''; }; f get'\n";
+        assert_eq!(
+            helpers_from_trace(trace),
+            vec!["git credential-store".to_owned(), "f() { echo 'x'; }; f".to_owned()]
+        );
+    }
+
+    #[test]
+    fn helper_names() {
+        assert_eq!(helper_short_name(&helper_command("store")), "store");
+        assert_eq!(helper_short_name(&helper_command("cache --timeout 300")), "cache");
+        assert_eq!(helper_short_name("/usr/lib/git-core/git-credential-libsecret"), "libsecret");
+        assert_eq!(helper_short_name(&helper_command("!pass show git")), "a shell helper");
+    }
+}

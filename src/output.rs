@@ -1,0 +1,129 @@
+//! All printing goes through here: human text (colored on a terminal,
+//! honouring `NO_COLOR`) and the JSON document of SPEC §5.
+
+use std::io::{IsTerminal, Write};
+
+use serde_json::{Value, json};
+
+use crate::engine::Check;
+use crate::verdict::Kind;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+pub fn color_for(stream: Stream) -> bool {
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    match stream {
+        Stream::Stdout => std::io::stdout().is_terminal(),
+        Stream::Stderr => std::io::stderr().is_terminal(),
+    }
+}
+
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.0 { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+    }
+}
+
+fn target_label(c: &Check) -> String {
+    let place = match (&c.host, &c.repository) {
+        (Some(h), Some(r)) => format!("{h}/{r}"),
+        _ => c.url.clone(),
+    };
+    match &c.remote {
+        Some(name) => format!("{name} ({place})"),
+        None => place,
+    }
+}
+
+pub fn human(checks: &[Check], color: bool) -> String {
+    let p = Paint(color);
+    let mut out = String::new();
+    for c in checks {
+        let label = target_label(c);
+        let f = &c.finding;
+        let head = match c.kind() {
+            Kind::Block => format!("push to {label} {}", p.wrap("1;31", "will fail")),
+            Kind::Warn => format!("push to {label}: {}", p.wrap("1;33", "warning")),
+            Kind::Ok => format!("push to {label}: {}", p.wrap("32", "ok")),
+            Kind::Unknown => format!("push to {label}: {} (the push is not blocked)", p.wrap("33", "could not check")),
+            Kind::Skip => format!("{label}: {}", p.wrap("2", "skipped")),
+        };
+        out.push_str(&format!("prepush-auth: {head}\n"));
+        let reason_label = if c.kind() == Kind::Ok { "token: " } else { "reason:" };
+        out.push_str(&format!("  {reason_label} {}\n", f.message));
+        if let Some(t) = &f.token {
+            let mut facts = Vec::new();
+            if let Some(scopes) = &t.scopes {
+                facts.push(if scopes.is_empty() { "no scopes".to_owned() } else { format!("scopes {}", scopes.join(", ")) });
+            }
+            if let Some(e) = t.expires_at {
+                facts.push(format!("expires {}", e.format("%Y-%m-%d")));
+            }
+            if !facts.is_empty() && c.kind() != Kind::Block {
+                out.push_str(&format!("          {}\n", facts.join("; ")));
+            }
+        }
+        for (i, line) in f.fix.iter().enumerate() {
+            let lead = if i == 0 { "  fix:   " } else { "         " };
+            out.push_str(&format!("{lead} {line}\n"));
+        }
+    }
+    out
+}
+
+pub fn json(checks: &[Check]) -> String {
+    let checks: Vec<Value> = checks.iter().map(check_json).collect();
+    let doc = json!({"schema": 1, "checks": checks});
+    format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default())
+}
+
+fn check_json(c: &Check) -> Value {
+    let f = &c.finding;
+    json!({
+        "remote": c.remote,
+        "url": c.url,
+        "host": c.host,
+        "provider": c.provider.map(crate::providers::Provider::name),
+        "repository": c.repository,
+        "verdict": c.kind(),
+        "reason": f.reason.code(),
+        "message": f.message,
+        "fix": f.fix,
+        "credential": c.credential.as_ref().map(|cr| json!({
+            "username": cr.username,
+            "secret": cr.secret,
+            "kind": cr.kind,
+            "helper": cr.helper,
+        })),
+        "token": f.token.as_ref().map(|t| json!({
+            "login": t.login,
+            "scopes": t.scopes,
+            "expires_at": t.expires_at.map(|e| e.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        })),
+        "requests": c.requests,
+        "cached": c.cached,
+        "elapsed_ms": c.elapsed_ms,
+    })
+}
+
+/// Writes to a stream; a closed pipe (`| head`) is not an error.
+pub fn write(stream: Stream, text: &str) {
+    let _ = match stream {
+        Stream::Stdout => std::io::stdout().lock().write_all(text.as_bytes()),
+        Stream::Stderr => std::io::stderr().lock().write_all(text.as_bytes()),
+    };
+}
+
+/// One line on stderr, prefixed, for notices and errors.
+pub fn notice(line: &str) {
+    let one: String = line.replace('\n', " ");
+    write(Stream::Stderr, &format!("prepush-auth: {one}\n"));
+}

@@ -1,0 +1,87 @@
+//! The one type that holds a password or token.
+//!
+//! It has no `Display`, its `Debug` is redacted, and the bytes are reachable
+//! only through [`Secret::expose`], which the HTTP and state modules use. The
+//! compiler then helps keep SPEC §7 rule 1: the secret never reaches output.
+
+use std::fmt;
+
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The raw bytes, for an `Authorization` header or a keyed hash only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// What output may show: a known prefix and the last four characters of a
+    /// token (`ghp_…a1B2`), so the user can tell which token it was. Short
+    /// secrets are likely passwords: four characters of a password are too
+    /// much, so they show nothing of it.
+    pub fn redacted(&self) -> String {
+        let s = &self.0;
+        let chars: Vec<char> = s.chars().collect();
+        if chars.len() < 20 {
+            return format!("(hidden, {} characters)", chars.len());
+        }
+        let prefix = crate::tokens::known_prefix(s).unwrap_or("");
+        let tail: String = chars[chars.len() - 4..].iter().collect();
+        format!("{prefix}…{tail}")
+    }
+}
+
+impl Clone for Secret {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.redacted())
+    }
+}
+
+/// Replace every occurrence of `secret` in `text`. The last line of defence
+/// for text that came from elsewhere (a host's error body, a helper's name
+/// that is a shell snippet) and might quote the secret back.
+pub fn scrub(text: &str, secret: &Secret) -> String {
+    if secret.expose().len() < 4 || !text.contains(secret.expose()) {
+        return text.to_owned();
+    }
+    text.replace(secret.expose(), &secret.redacted())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let s = Secret::new("ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("ABCDEFGHIJ"), "{shown}");
+        assert_eq!(shown, "Secret(ghp_…6789)");
+    }
+
+    #[test]
+    fn short_secrets_show_no_characters() {
+        let s = Secret::new("hunter22");
+        assert_eq!(s.redacted(), "(hidden, 8 characters)");
+    }
+
+    #[test]
+    fn scrub_replaces_every_occurrence() {
+        let s = Secret::new("glpat-aaaaaaaaaaaaaaaaaaaa");
+        let out = scrub("x glpat-aaaaaaaaaaaaaaaaaaaa y glpat-aaaaaaaaaaaaaaaaaaaa", &s);
+        assert_eq!(out, "x glpat-…aaaa y glpat-…aaaa");
+    }
+}

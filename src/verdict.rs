@@ -1,0 +1,170 @@
+//! What a check concludes. A verdict is a value, not an error.
+
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Skip,
+    Ok,
+    Unknown,
+    Warn,
+    Block,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    Ok,
+    ExpiresSoon,
+    UsernameMismatch,
+    NoCredential,
+    PasswordNotToken,
+    TokenMalformed,
+    TokenInvalid,
+    TokenExpired,
+    TokenRevoked,
+    CredentialRetired,
+    WrongUsername,
+    MissingWriteScope,
+    MissingWorkflowScope,
+    NoRepoAccess,
+    SsoRequired,
+    RepoArchived,
+    Timeout,
+    NetworkError,
+    RateLimited,
+    HostError,
+    UnexpectedResponse,
+    UnsupportedHost,
+    SshRemote,
+    LocalRemote,
+}
+
+impl Reason {
+    /// SPEC §4.
+    pub fn kind(self) -> Kind {
+        match self {
+            Self::Ok => Kind::Ok,
+            Self::ExpiresSoon | Self::UsernameMismatch | Self::NoCredential => Kind::Warn,
+            Self::PasswordNotToken
+            | Self::TokenMalformed
+            | Self::TokenInvalid
+            | Self::TokenExpired
+            | Self::TokenRevoked
+            | Self::CredentialRetired
+            | Self::WrongUsername
+            | Self::MissingWriteScope
+            | Self::MissingWorkflowScope
+            | Self::NoRepoAccess
+            | Self::SsoRequired
+            | Self::RepoArchived => Kind::Block,
+            Self::Timeout
+            | Self::NetworkError
+            | Self::RateLimited
+            | Self::HostError
+            | Self::UnexpectedResponse
+            | Self::UnsupportedHost => Kind::Unknown,
+            Self::SshRemote | Self::LocalRemote => Kind::Skip,
+        }
+    }
+
+    /// The credential itself is refused: true for every request, fetches
+    /// included. Only these may stop git at the gate, and only these are
+    /// cached as rejections, because replaying them locks accounts out
+    /// (GitHub) or revokes token families (GitLab).
+    pub fn rejects_credential(self) -> bool {
+        matches!(
+            self,
+            Self::PasswordNotToken
+                | Self::TokenMalformed
+                | Self::TokenInvalid
+                | Self::TokenExpired
+                | Self::TokenRevoked
+                | Self::CredentialRetired
+                | Self::WrongUsername
+        )
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::ExpiresSoon => "expires_soon",
+            Self::UsernameMismatch => "username_mismatch",
+            Self::NoCredential => "no_credential",
+            Self::PasswordNotToken => "password_not_token",
+            Self::TokenMalformed => "token_malformed",
+            Self::TokenInvalid => "token_invalid",
+            Self::TokenExpired => "token_expired",
+            Self::TokenRevoked => "token_revoked",
+            Self::CredentialRetired => "credential_retired",
+            Self::WrongUsername => "wrong_username",
+            Self::MissingWriteScope => "missing_write_scope",
+            Self::MissingWorkflowScope => "missing_workflow_scope",
+            Self::NoRepoAccess => "no_repo_access",
+            Self::SsoRequired => "sso_required",
+            Self::RepoArchived => "repo_archived",
+            Self::Timeout => "timeout",
+            Self::NetworkError => "network_error",
+            Self::RateLimited => "rate_limited",
+            Self::HostError => "host_error",
+            Self::UnexpectedResponse => "unexpected_response",
+            Self::UnsupportedHost => "unsupported_host",
+            Self::SshRemote => "ssh_remote",
+            Self::LocalRemote => "local_remote",
+        }
+    }
+}
+
+/// What the token is, as the host told us (or as we remembered it).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct TokenInfo {
+    pub login: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A judgement: the reason with its words. Built by the offline rules and
+/// the host judges, completed by the engine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub reason: Reason,
+    pub message: String,
+    pub fix: Vec<String>,
+    pub token: Option<TokenInfo>,
+}
+
+impl Finding {
+    pub fn new(reason: Reason, message: impl Into<String>) -> Self {
+        Self {
+            reason,
+            message: message.into(),
+            fix: Vec::new(),
+            token: None,
+        }
+    }
+
+    #[must_use]
+    pub fn fix(mut self, line: impl Into<String>) -> Self {
+        self.fix.push(line.into());
+        self
+    }
+
+    #[must_use]
+    pub fn with_token(mut self, token: TokenInfo) -> Self {
+        self.token = Some(token);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_codes_match_their_serde_names() {
+        for r in [Reason::Ok, Reason::TokenExpired, Reason::MissingWorkflowScope, Reason::SshRemote] {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.code());
+        }
+    }
+}
