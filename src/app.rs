@@ -15,7 +15,9 @@ use crate::verdict::Kind;
 
 pub fn run() -> Result<u8> {
     let cli = Cli::parse();
-    if std::env::var("PREPUSH_AUTH").is_ok_and(|v| v == "0") && !matches!(cli.command, Command::Install(_) | Command::Uninstall { .. }) {
+    if std::env::var("PREPUSH_AUTH").is_ok_and(|v| v == "0")
+        && !matches!(cli.command, Command::Install(_) | Command::Uninstall { .. })
+    {
         return Ok(0);
     }
     match cli.command {
@@ -50,7 +52,10 @@ fn net_config(repo: Option<&Repo>) -> NetConfig {
     let (proxy, ca) = match repo {
         Some(r) => {
             let snap = r.repo.config_snapshot();
-            (snap.string("http.proxy").map(|s| s.to_string()), snap.string("http.sslCAInfo").map(|s| s.to_string()))
+            (
+                snap.string("http.proxy").map(|s| s.to_string()),
+                snap.string("http.sslCAInfo").map(|s| s.to_string()),
+            )
         }
         None => match gix::config::File::from_globals() {
             Ok(f) => (
@@ -60,7 +65,9 @@ fn net_config(repo: Option<&Repo>) -> NetConfig {
             Err(_) => (None, None),
         },
     };
-    let ca = std::env::var_os("GIT_SSL_CAINFO").map(Into::into).or_else(|| ca.map(Into::into));
+    let ca = std::env::var_os("GIT_SSL_CAINFO")
+        .map(Into::into)
+        .or_else(|| ca.map(Into::into));
     NetConfig {
         proxy: proxy.filter(|p| !p.is_empty()),
         ca_file: ca,
@@ -95,7 +102,10 @@ fn check(args: &CheckArgs) -> Result<u8> {
     };
     let checks: Vec<Check> = targets.iter().map(|t| s.engine.check(t, None, &opts)).collect();
     match args.format {
-        Format::Human => output::write(Stream::Stdout, &output::human(&checks, output::color_for(Stream::Stdout))),
+        Format::Human => output::write(
+            Stream::Stdout,
+            &output::human(&checks, output::color_for(Stream::Stdout)),
+        ),
         Format::Json => output::write(Stream::Stdout, &output::json(&checks)),
     }
     let strict = args.strict || s.engine.config.strict;

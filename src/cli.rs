@@ -3,7 +3,11 @@
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
-#[command(name = "prepush-auth", version, about = "Tells why git will reject your credential, and how to fix it")]
+#[command(
+    name = "prepush-auth",
+    version,
+    about = "Tells why git will reject your credential, and how to fix it"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

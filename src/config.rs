@@ -86,18 +86,18 @@ impl Config {
     /// defaults; a broken one is an error the caller reports in one line.
     pub fn load(work_tree: Option<&Path>) -> Result<Self> {
         let mut config = Self::default();
-        if let Some(path) = user_config_path() {
-            if let Some(text) = read_optional(&path)? {
-                let file: UserFile = toml::from_str(&text)
-                    .map_err(|e| anyhow::anyhow!("{}", one_line(&e.to_string())))
-                    .with_context(|| format!("reading {}", path.display()))?;
-                config.apply(&file.behaviour);
-                config.hosts = file
-                    .hosts
-                    .into_iter()
-                    .map(|(k, v)| (k.to_ascii_lowercase(), v))
-                    .collect();
-            }
+        if let Some(path) = user_config_path()
+            && let Some(text) = read_optional(&path)?
+        {
+            let file: UserFile = toml::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("{}", one_line(&e.to_string())))
+                .with_context(|| format!("reading {}", path.display()))?;
+            config.apply(&file.behaviour);
+            config.hosts = file
+                .hosts
+                .into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect();
         }
         if let Some(root) = work_tree {
             config.apply_repository_file(&root.join(".prepush-auth.toml"))?;
@@ -167,7 +167,10 @@ fn read_optional(path: &Path) -> Result<Option<String>> {
 fn one_line(text: &str) -> String {
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("invalid TOML").to_owned();
-    let last = text.lines().map(str::trim).rfind(|l| !l.is_empty() && !l.starts_with('|') && !l.starts_with('^'));
+    let last = text
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty() && !l.starts_with('|') && !l.starts_with('^'));
     match last {
         Some(l) if l != first => format!("{first} {l}"),
         _ => first,
@@ -188,7 +191,10 @@ mod tests {
 
     #[test]
     fn a_repository_cannot_name_an_api() {
-        let c = repo_config("timeout_ms = 500\n[hosts.\"github.com\"]\nprovider = \"gitlab\"\napi = \"https://evil.example/api/v4\"\n").unwrap();
+        let c = repo_config(
+            "timeout_ms = 500\n[hosts.\"github.com\"]\nprovider = \"gitlab\"\napi = \"https://evil.example/api/v4\"\n",
+        )
+        .unwrap();
         assert!(c.hosts.is_empty());
         assert_eq!(c.timeout_ms, 500);
         assert_eq!(c.notices.len(), 1);

@@ -25,6 +25,8 @@ pub enum Source {
     Helper(String),
     /// Written into the remote URL (`https://user:secret@host/…`).
     Url,
+    /// Handed to us by git (the helper entry, next).
+    #[allow(dead_code)]
     /// Handed to us by git (the helper protocol's `erase` or `get` input).
     Git,
     Unknown,
@@ -45,7 +47,9 @@ impl Source {
 pub enum Lookup {
     Found(Credential),
     /// Nobody answered: git would prompt, or fail without a terminal.
-    Missing { helpers_run: Vec<String> },
+    Missing {
+        helpers_run: Vec<String>,
+    },
     TimedOut,
     Failed(String),
 }
@@ -67,9 +71,9 @@ impl Credential {
         let get = |key: &str| lines.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
         // git ≥ 2.46 helpers may answer with a pre-encoded `credential` and
         // `authtype` instead of a password; a Bearer token is still a token.
-        let secret = get("password")
-            .filter(|p| !p.is_empty())
-            .or_else(|| get("credential").filter(|_| get("authtype").is_some_and(|t| t.eq_ignore_ascii_case("bearer"))))?;
+        let secret = get("password").filter(|p| !p.is_empty()).or_else(|| {
+            get("credential").filter(|_| get("authtype").is_some_and(|t| t.eq_ignore_ascii_case("bearer")))
+        })?;
         let mut cred = Self::new(get("username").map(str::to_owned), Secret::new(secret), source);
         cred.expiry = get("password_expiry_utc")
             .and_then(|v| v.trim().parse::<i64>().ok())
@@ -82,7 +86,11 @@ impl Credential {
 /// non-interactively. A password in the URL wins, as in git.
 pub fn lookup(url: &RemoteUrl, deadline: Instant) -> Result<Lookup> {
     if let Some(password) = &url.password {
-        return Ok(Lookup::Found(Credential::new(url.username.clone(), password.clone(), Source::Url)));
+        return Ok(Lookup::Found(Credential::new(
+            url.username.clone(),
+            password.clone(),
+            Source::Url,
+        )));
     }
     Ok(match git::credential_fill(&url.for_credential, deadline)? {
         FillOutcome::Answered { lines, helpers_run } => {
@@ -109,7 +117,11 @@ mod tests {
     #[test]
     fn reads_username_password_and_expiry() {
         let c = Credential::from_protocol(
-            &lines(&[("username", "alice"), ("password", "hunter2"), ("password_expiry_utc", "1700000000")]),
+            &lines(&[
+                ("username", "alice"),
+                ("password", "hunter2"),
+                ("password_expiry_utc", "1700000000"),
+            ]),
             Source::Unknown,
         )
         .unwrap();
@@ -120,7 +132,11 @@ mod tests {
 
     #[test]
     fn a_bearer_credential_counts() {
-        let c = Credential::from_protocol(&lines(&[("authtype", "Bearer"), ("credential", "tok")]), Source::Unknown).unwrap();
+        let c = Credential::from_protocol(
+            &lines(&[("authtype", "Bearer"), ("credential", "tok")]),
+            Source::Unknown,
+        )
+        .unwrap();
         assert_eq!(c.secret.expose(), "tok");
     }
 

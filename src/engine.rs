@@ -15,6 +15,7 @@ use crate::tokens::TokenKind;
 use crate::verdict::{Finding, Kind, Reason, TokenInfo};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(dead_code)] // the hook and helper entries are next
 pub enum Mode {
     /// `prepush-auth check`.
     Check,
@@ -69,18 +70,34 @@ impl Check {
 pub struct Engine {
     pub config: Config,
     pub net: NetConfig,
-    state: Option<Option<State>>,
+    state: StateSlot,
+}
+
+/// The state is opened on first use; a broken state directory costs the
+/// cache, never the check.
+enum StateSlot {
+    NotOpened,
+    Open(Box<State>),
+    Unavailable,
 }
 
 impl Engine {
     pub fn new(config: Config, net: NetConfig) -> Self {
-        Self { config, net, state: None }
+        Self {
+            config,
+            net,
+            state: StateSlot::NotOpened,
+        }
     }
 
-    /// The state is opened on first use; a broken state directory costs the
-    /// cache, never the check.
     fn state(&mut self) -> Option<&mut State> {
-        self.state.get_or_insert_with(|| State::open().ok()).as_mut()
+        if matches!(self.state, StateSlot::NotOpened) {
+            self.state = State::open().map_or(StateSlot::Unavailable, |s| StateSlot::Open(Box::new(s)));
+        }
+        match &mut self.state {
+            StateSlot::Open(s) => Some(s),
+            _ => None,
+        }
     }
 
     pub fn check(&mut self, target: &PushTarget, supplied: Option<Credential>, opts: &Options) -> Check {
@@ -100,9 +117,18 @@ impl Engine {
             elapsed_ms: 0,
         };
         let skip = match url.transport {
-            Transport::Ssh => Some(Finding::new(Reason::SshRemote, "SSH remote: git authenticates with your SSH key, no token involved")),
-            Transport::Local => Some(Finding::new(Reason::LocalRemote, "local remote: no credential involved")),
-            Transport::Other => Some(Finding::new(Reason::UnsupportedHost, "this transport carries no HTTP credential; nothing to check")),
+            Transport::Ssh => Some(Finding::new(
+                Reason::SshRemote,
+                "SSH remote: git authenticates with your SSH key, no token involved",
+            )),
+            Transport::Local => Some(Finding::new(
+                Reason::LocalRemote,
+                "local remote: no credential involved",
+            )),
+            Transport::Other => Some(Finding::new(
+                Reason::UnsupportedHost,
+                "this transport carries no HTTP credential; nothing to check",
+            )),
             Transport::Https | Transport::Http => None,
         };
         if let Some(f) = skip {
@@ -125,16 +151,25 @@ impl Engine {
                 Ok(Lookup::TimedOut) => {
                     check.finding = Finding::new(
                         Reason::Timeout,
-                        format!("git credential fill did not finish within {} ms (a helper may be waiting for input); not checked", opts.timeout.as_millis()),
+                        format!(
+                            "git credential fill did not finish within {} ms (a helper may be waiting for input); not checked",
+                            opts.timeout.as_millis()
+                        ),
                     );
                     return finish(check, start);
                 }
                 Ok(Lookup::Failed(why)) => {
-                    check.finding = Finding::new(Reason::UnexpectedResponse, format!("could not ask git for the credential: {why}"));
+                    check.finding = Finding::new(
+                        Reason::UnexpectedResponse,
+                        format!("could not ask git for the credential: {why}"),
+                    );
                     return finish(check, start);
                 }
                 Err(e) => {
-                    check.finding = Finding::new(Reason::UnexpectedResponse, format!("could not ask git for the credential: {e:#}"));
+                    check.finding = Finding::new(
+                        Reason::UnexpectedResponse,
+                        format!("could not ask git for the credential: {e:#}"),
+                    );
                     return finish(check, start);
                 }
             },
@@ -152,7 +187,10 @@ impl Engine {
         let (token_key, verdict_key, remembered) = match self.state() {
             Some(state) => {
                 let tk = state.key_for(&["token", &host_key], &credential.secret);
-                let vk = state.key_for(&["verdict", provider.name(), &host_key, &username, &url.repository], &credential.secret);
+                let vk = state.key_for(
+                    &["verdict", provider.name(), &host_key, &username, &url.repository],
+                    &credential.secret,
+                );
                 let r = state.remembered(&tk).cloned();
                 (Some(tk), Some(vk), r)
             }
@@ -168,7 +206,7 @@ impl Engine {
 
         if let Some(f) = general_offline(&ctx).or_else(|| providers::offline(provider, &ctx)) {
             check.finding = f;
-            return self.finish_block(check, &credential, start);
+            return Self::finish_block(check, &credential, start);
         }
 
         if opts.use_cache {
@@ -192,7 +230,10 @@ impl Engine {
         }
 
         if opts.offline {
-            check.finding = Finding::new(Reason::UnsupportedHost, "not checked online (--offline) and no recent verdict is remembered");
+            check.finding = Finding::new(
+                Reason::UnsupportedHost,
+                "not checked online (--offline) and no recent verdict is remembered",
+            );
             return finish(check, start);
         }
 
@@ -224,14 +265,14 @@ impl Engine {
             token: finding.token.clone(),
             at: now,
         });
-        if let (Some(tk), Some(vk)) = (token_key, verdict_key) {
-            if let Some(state) = self.state() {
-                // Failing to write the cache costs the next check a request, nothing more.
-                let _ = state.record(&tk, learned, &vk, to_cache);
-            }
+        if let (Some(tk), Some(vk)) = (token_key, verdict_key)
+            && let Some(state) = self.state()
+        {
+            // Failing to write the cache costs the next check a request, nothing more.
+            let _ = state.record(&tk, learned, &vk, to_cache);
         }
         check.finding = finding;
-        self.finish_block(check, &credential, start)
+        Self::finish_block(check, &credential, start)
     }
 
     /// A working token that expires within `warn_expiry_days` is a warning.
@@ -258,18 +299,22 @@ impl Engine {
         };
         Finding {
             reason: Reason::ExpiresSoon,
-            message: format!("{} — but it expires {when}, on {}", finding.message, at.format("%Y-%m-%d")),
+            message: format!(
+                "{} — but it expires {when}, on {}",
+                finding.message,
+                at.format("%Y-%m-%d")
+            ),
             fix: vec!["renew it before then and update your credential helper".to_owned()],
             token: finding.token,
         }
     }
 
     /// Blocks that reject the credential say where the stale secret lives.
-    fn finish_block(&self, mut check: Check, credential: &Credential, start: Instant) -> Check {
-        if check.finding.reason.rejects_credential() {
-            if let Some(line) = where_it_lives(&credential.source) {
-                check.finding.fix.push(line);
-            }
+    fn finish_block(mut check: Check, credential: &Credential, start: Instant) -> Check {
+        if check.finding.reason.rejects_credential()
+            && let Some(line) = where_it_lives(&credential.source)
+        {
+            check.finding.fix.push(line);
         }
         // Host words, helper names: anything might quote the secret back.
         check.finding.message = crate::secret::scrub(&check.finding.message, &credential.secret);
@@ -297,7 +342,10 @@ fn usable_from_cache(reason: Reason, mode: Mode) -> bool {
 /// Rules for every host, before any request.
 fn general_offline(ctx: &Context) -> Option<Finding> {
     let helper_expiry = ctx.credential.expiry.filter(|e| *e <= ctx.now);
-    let remembered_expiry = ctx.remembered.and_then(|r| r.token.expires_at).filter(|e| *e <= ctx.now);
+    let remembered_expiry = ctx
+        .remembered
+        .and_then(|r| r.token.expires_at)
+        .filter(|e| *e <= ctx.now);
     let (expired, said_by) = match (helper_expiry, remembered_expiry) {
         (Some(e), _) => (e, "its helper says so (password_expiry_utc)"),
         (None, Some(e)) => (e, "as the host reported while it still worked"),
@@ -306,9 +354,18 @@ fn general_offline(ctx: &Context) -> Option<Finding> {
     Some(
         Finding::new(
             Reason::TokenExpired,
-            format!("{} expired on {}, {said_by} {}", ctx.subject(), expired.format("%Y-%m-%d"), ctx.shown()),
+            format!(
+                "{} expired on {}, {said_by} {}",
+                ctx.subject(),
+                expired.format("%Y-%m-%d"),
+                ctx.shown()
+            ),
         )
-        .fix(format!("create a new token for {}, then forget the old one: {}", ctx.url.host, ctx.forget_command()))
+        .fix(format!(
+            "create a new token for {}, then forget the old one: {}",
+            ctx.url.host,
+            ctx.forget_command()
+        ))
         .with_token(TokenInfo {
             expires_at: Some(expired),
             ..ctx.remembered.map(|r| r.token.clone()).unwrap_or_default()
@@ -332,14 +389,19 @@ fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Find
 
 fn where_it_lives(source: &Source) -> Option<String> {
     match source {
-        Source::Url => Some("the secret is written in the remote URL: `git remote set-url` it without the token".to_owned()),
+        Source::Url => {
+            Some("the secret is written in the remote URL: `git remote set-url` it without the token".to_owned())
+        }
         Source::Helper(cmd) => {
             let origin = crate::git::helper_origins()
                 .into_iter()
                 .find(|(_, _, value)| crate::git::helper_command(value) == *cmd)
                 .map(|(file, key, _)| format!(" ({key} in {file})"))
                 .unwrap_or_default();
-            Some(format!("the stale credential is stored by helper '{}'{origin}", crate::git::helper_short_name(cmd)))
+            Some(format!(
+                "the stale credential is stored by helper '{}'{origin}",
+                crate::git::helper_short_name(cmd)
+            ))
         }
         _ => None,
     }

@@ -21,9 +21,14 @@ pub const RECURSION_GUARD: &str = "PREPUSH_AUTH_IN_FILL";
 pub enum FillOutcome {
     /// `git credential fill` printed these lines; `helpers_run` lists the
     /// helper commands git ran, in order (from `GIT_TRACE`).
-    Answered { lines: Vec<(String, String)>, helpers_run: Vec<String> },
+    Answered {
+        lines: Vec<(String, String)>,
+        helpers_run: Vec<String>,
+    },
     /// No helper answered and prompting is off: git exits 128.
-    NothingStored { helpers_run: Vec<String> },
+    NothingStored {
+        helpers_run: Vec<String>,
+    },
     TimedOut,
     Failed(String),
 }
@@ -68,13 +73,15 @@ pub fn credential_fill(url: &str, deadline: Instant) -> Result<FillOutcome> {
     // Never echo helper output: a broken helper may print anything.
     let fatal = stderr
         .lines()
-        .filter(|l| l.starts_with("fatal:"))
-        .last()
+        .rfind(|l| l.starts_with("fatal:"))
         .map(|l| format!(": {}", l.chars().take(160).collect::<String>()))
         .unwrap_or_default();
     Ok(FillOutcome::Failed(format!(
         "git credential fill exited with {}{fatal}",
-        output.status.code().map_or_else(|| "a signal".to_owned(), |c| c.to_string())
+        output
+            .status
+            .code()
+            .map_or_else(|| "a signal".to_owned(), |c| c.to_string())
     )))
 }
 
@@ -92,12 +99,11 @@ pub fn run_with_deadline(mut cmd: Command, input: &[u8], deadline: Instant) -> R
         let _ = tx.send(child.wait_with_output());
     });
     let remaining = deadline.saturating_duration_since(Instant::now());
-    match rx.recv_timeout(remaining) {
-        Ok(result) => Ok(Some(result.context("waiting for git")?)),
-        Err(_) => {
-            kill_group(pid);
-            Ok(None)
-        }
+    if let Ok(result) = rx.recv_timeout(remaining) {
+        Ok(Some(result.context("waiting for git")?))
+    } else {
+        kill_group(pid);
+        Ok(None)
     }
 }
 
@@ -130,9 +136,15 @@ fn unquote(s: &str) -> String {
 /// where a stale credential lives.
 pub fn helper_origins() -> Vec<(String, String, String)> {
     let mut cmd = git();
-    cmd.args(["config", "--show-origin", "--null", "--get-regexp", r"^credential\..*helper$"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+    cmd.args([
+        "config",
+        "--show-origin",
+        "--null",
+        "--get-regexp",
+        r"^credential\..*helper$",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
     let Ok(Some(out)) = run_with_deadline(cmd, b"", Instant::now() + Duration::from_millis(500)) else {
         return Vec::new();
     };
@@ -199,7 +211,10 @@ mod tests {
     fn helper_names() {
         assert_eq!(helper_short_name(&helper_command("store")), "store");
         assert_eq!(helper_short_name(&helper_command("cache --timeout 300")), "cache");
-        assert_eq!(helper_short_name("/usr/lib/git-core/git-credential-libsecret"), "libsecret");
+        assert_eq!(
+            helper_short_name("/usr/lib/git-core/git-credential-libsecret"),
+            "libsecret"
+        );
         assert_eq!(helper_short_name(&helper_command("!pass show git")), "a shell helper");
     }
 }

@@ -20,8 +20,6 @@ pub const BODY_CAP: usize = 256 * 1024;
 pub enum Auth {
     Bearer,
     Basic { username: String },
-    /// A header that carries the bare token (`PRIVATE-TOKEN`).
-    Header(&'static str),
 }
 
 #[derive(Clone, Debug)]
@@ -110,7 +108,9 @@ impl Destinations {
         match url.scheme() {
             "https" => Ok(()),
             "http" if is_loopback(&host) => Ok(()),
-            "http" => Err(format!("plain HTTP to {host} would expose the token; only loopback may use http")),
+            "http" => Err(format!(
+                "plain HTTP to {host} would expose the token; only loopback may use http"
+            )),
             other => Err(format!("unsupported scheme {other}")),
         }
     }
@@ -132,7 +132,13 @@ pub struct NetConfig {
 
 /// Sends every request concurrently (one round trip of wall time) and
 /// returns their outcomes in order. Nothing outlives `deadline`.
-pub fn send_all(requests: &[Request], secret: &Secret, allowed: &Destinations, net: &NetConfig, deadline: Instant) -> (Vec<Outcome>, usize) {
+pub fn send_all(
+    requests: &[Request],
+    secret: &Secret,
+    allowed: &Destinations,
+    net: &NetConfig,
+    deadline: Instant,
+) -> (Vec<Outcome>, usize) {
     let mut outcomes: Vec<Option<Outcome>> = vec![None; requests.len()];
     let mut to_send = Vec::new();
     for (i, req) in requests.iter().enumerate() {
@@ -155,10 +161,22 @@ pub fn send_all(requests: &[Request], secret: &Secret, allowed: &Destinations, n
             outcomes[*i] = Some(outcome);
         }
     }
-    (outcomes.into_iter().map(|o| o.unwrap_or(Err(Failure::Timeout))).collect(), sent)
+    (
+        outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or(Err(Failure::Timeout)))
+            .collect(),
+        sent,
+    )
 }
 
-fn run(client: &reqwest::Client, requests: &[Request], to_send: &[(usize, reqwest::Url)], secret: &Secret, deadline: Instant) -> Vec<Outcome> {
+fn run(
+    client: &reqwest::Client,
+    requests: &[Request],
+    to_send: &[(usize, reqwest::Url)],
+    secret: &Secret,
+    deadline: Instant,
+) -> Vec<Outcome> {
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
         return vec![Err(Failure::Network("cannot start the HTTP runtime".to_owned())); to_send.len()];
     };
@@ -189,7 +207,10 @@ fn run(client: &reqwest::Client, requests: &[Request], to_send: &[(usize, reqwes
         }
         let mut out = Vec::new();
         for h in handles {
-            out.push(h.await.unwrap_or_else(|_| Err(Failure::Network("request task failed".to_owned()))));
+            out.push(
+                h.await
+                    .unwrap_or_else(|_| Err(Failure::Network("request task failed".to_owned()))),
+            );
         }
         out
     })
@@ -200,15 +221,10 @@ fn headers_for(req: &Request, secret: &Secret) -> std::result::Result<HeaderMap,
     let mut value = match &req.auth {
         Auth::Bearer => HeaderValue::from_str(&format!("Bearer {}", secret.expose())),
         Auth::Basic { username } => HeaderValue::from_str(&format!("Basic {}", basic(username, secret))),
-        Auth::Header(_) => HeaderValue::from_str(secret.expose()),
     }
     .map_err(|_| "the secret holds characters that cannot go in an HTTP header".to_owned())?;
     value.set_sensitive(true);
-    let name = match &req.auth {
-        Auth::Header(name) => reqwest::header::HeaderName::from_static(name),
-        _ => reqwest::header::AUTHORIZATION,
-    };
-    map.insert(name, value);
+    map.insert(reqwest::header::AUTHORIZATION, value);
     for (k, v) in &req.headers {
         if let Ok(v) = HeaderValue::from_str(v) {
             map.insert(*k, v);
@@ -247,7 +263,12 @@ async fn read_capped(mut resp: reqwest::Response) -> Outcome {
     let headers = resp
         .headers()
         .iter()
-        .map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_ascii_lowercase(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     if resp.content_length().is_some_and(|n| n > BODY_CAP as u64) {
         return Err(Failure::TooLarge);
@@ -337,7 +358,13 @@ mod tests {
 
     #[test]
     fn base64_matches_rfc4648_vectors() {
-        for (input, expected) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
             assert_eq!(base64_engine::encode(input.as_bytes()), expected);
         }
     }
@@ -350,7 +377,10 @@ mod tests {
         assert!(d.check(&reqwest::Url::parse("http://127.0.0.1:9/x").unwrap()).is_ok());
         assert!(d.check(&reqwest::Url::parse("http://example.com/x").unwrap()).is_err());
         assert!(d.check(&reqwest::Url::parse("https://example.com/x").unwrap()).is_ok());
-        assert!(d.check(&reqwest::Url::parse("https://evil.example/x").unwrap()).is_err());
+        assert!(
+            d.check(&reqwest::Url::parse("https://evil.example/x").unwrap())
+                .is_err()
+        );
     }
 
     #[test]

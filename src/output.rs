@@ -1,6 +1,7 @@
 //! All printing goes through here: human text (colored on a terminal,
 //! honouring `NO_COLOR`) and the JSON document of SPEC §5.
 
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 
 use serde_json::{Value, json};
@@ -28,7 +29,11 @@ struct Paint(bool);
 
 impl Paint {
     fn wrap(&self, code: &str, text: &str) -> String {
-        if self.0 { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
     }
 }
 
@@ -53,27 +58,34 @@ pub fn human(checks: &[Check], color: bool) -> String {
             Kind::Block => format!("push to {label} {}", p.wrap("1;31", "will fail")),
             Kind::Warn => format!("push to {label}: {}", p.wrap("1;33", "warning")),
             Kind::Ok => format!("push to {label}: {}", p.wrap("32", "ok")),
-            Kind::Unknown => format!("push to {label}: {} (the push is not blocked)", p.wrap("33", "could not check")),
+            Kind::Unknown => format!(
+                "push to {label}: {} (the push is not blocked)",
+                p.wrap("33", "could not check")
+            ),
             Kind::Skip => format!("{label}: {}", p.wrap("2", "skipped")),
         };
-        out.push_str(&format!("prepush-auth: {head}\n"));
+        let _ = writeln!(out, "prepush-auth: {head}");
         let reason_label = if c.kind() == Kind::Ok { "token: " } else { "reason:" };
-        out.push_str(&format!("  {reason_label} {}\n", f.message));
+        let _ = writeln!(out, "  {reason_label} {}", f.message);
         if let Some(t) = &f.token {
             let mut facts = Vec::new();
             if let Some(scopes) = &t.scopes {
-                facts.push(if scopes.is_empty() { "no scopes".to_owned() } else { format!("scopes {}", scopes.join(", ")) });
+                facts.push(if scopes.is_empty() {
+                    "no scopes".to_owned()
+                } else {
+                    format!("scopes {}", scopes.join(", "))
+                });
             }
             if let Some(e) = t.expires_at {
                 facts.push(format!("expires {}", e.format("%Y-%m-%d")));
             }
             if !facts.is_empty() && c.kind() != Kind::Block {
-                out.push_str(&format!("          {}\n", facts.join("; ")));
+                let _ = writeln!(out, "          {}", facts.join("; "));
             }
         }
         for (i, line) in f.fix.iter().enumerate() {
             let lead = if i == 0 { "  fix:   " } else { "         " };
-            out.push_str(&format!("{lead} {line}\n"));
+            let _ = writeln!(out, "{lead} {line}");
         }
     }
     out

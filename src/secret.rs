@@ -18,10 +18,6 @@ impl Secret {
         &self.0
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// What output may show: a known prefix and the last four characters of a
     /// token (`ghp_…a1B2`), so the user can tell which token it was. Short
     /// secrets are likely passwords: four characters of a password are too

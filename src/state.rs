@@ -98,12 +98,22 @@ impl State {
 
     pub fn cached(&self, verdict_key: &str, now: DateTime<Utc>, positive_ttl: i64) -> Option<&CachedVerdict> {
         let v = self.data.verdicts.get(verdict_key)?;
-        let ttl = if v.reason.rejects_credential() { REJECTION_TTL_SECONDS } else { positive_ttl };
+        let ttl = if v.reason.rejects_credential() {
+            REJECTION_TTL_SECONDS
+        } else {
+            positive_ttl
+        };
         (now - v.at < Duration::seconds(ttl) && v.at <= now).then_some(v)
     }
 
     /// Records what a check learned and writes it under the lock.
-    pub fn record(&mut self, token_key: &str, learned: Option<Remembered>, verdict_key: &str, verdict: Option<CachedVerdict>) -> Result<()> {
+    pub fn record(
+        &mut self,
+        token_key: &str,
+        learned: Option<Remembered>,
+        verdict_key: &str,
+        verdict: Option<CachedVerdict>,
+    ) -> Result<()> {
         let _lock = self.lock()?;
         // Another process may have written since we read: merge onto theirs.
         self.data = read_file(&self.dir.join("state.json"));
@@ -133,7 +143,9 @@ impl State {
     }
 
     fn prune(&mut self, now: DateTime<Utc>) {
-        self.data.verdicts.retain(|_, v| now - v.at < Duration::seconds(REJECTION_TTL_SECONDS));
+        self.data
+            .verdicts
+            .retain(|_, v| now - v.at < Duration::seconds(REJECTION_TTL_SECONDS));
         self.data.tokens.retain(|_, t| {
             let seen = t.last_ok.or(t.token.expires_at);
             seen.is_none_or(|s| now - s < Duration::days(REMEMBER_DAYS))
@@ -175,7 +187,9 @@ impl State {
 }
 
 fn read_file(path: &Path) -> File1 {
-    let parsed = fs::read(path).ok().and_then(|bytes| serde_json::from_slice::<File1>(&bytes).ok());
+    let parsed = fs::read(path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<File1>(&bytes).ok());
     let mut data = parsed.filter(|d| d.version == 1).unwrap_or_default();
     data.version = 1;
     data
@@ -193,16 +207,21 @@ fn create_private_dir(dir: &Path) -> Result<()> {
 fn load_or_create_key(dir: &Path) -> Result<ring::hmac::Key> {
     let path = dir.join("key");
     let existing = fs::read(&path);
-    if let Ok(bytes) = &existing {
-        if bytes.len() == 32 {
-            return Ok(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, bytes));
-        }
+    if let Ok(bytes) = &existing
+        && bytes.len() == 32
+    {
+        return Ok(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, bytes));
     }
     let mut fresh = [0u8; 32];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut fresh)
         .map_err(|_| anyhow::anyhow!("no randomness for the state key"))?;
     let tmp = dir.join(format!("key.{}.tmp", std::process::id()));
-    let mut f = OpenOptions::new().create(true).truncate(true).write(true).mode(0o600).open(&tmp)?;
+    let mut f = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(&tmp)?;
     f.write_all(&fresh)?;
     drop(f);
     if existing.is_ok() {
@@ -212,7 +231,11 @@ fn load_or_create_key(dir: &Path) -> Result<ring::hmac::Key> {
         // Two first runs at once: only one key may win, and both must use it.
         fs::remove_file(&tmp).ok();
         let winner = fs::read(&path).context("reading the state key")?;
-        anyhow::ensure!(winner.len() == 32, "the state key {} is damaged; delete it", path.display());
+        anyhow::ensure!(
+            winner.len() == 32,
+            "the state key {} is damaged; delete it",
+            path.display()
+        );
         return Ok(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &winner));
     } else {
         fs::remove_file(&tmp).ok();

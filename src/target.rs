@@ -39,7 +39,6 @@ pub struct RemoteUrl {
     pub host: String,
     /// Host alone, lowercased, without brackets.
     pub hostname: String,
-    pub port: Option<u16>,
     /// The path as in the URL, starting with `/`.
     pub path: String,
     /// `owner/name` (path without `.git` and slashes).
@@ -101,8 +100,11 @@ impl RemoteUrl {
             for_credential: with_user.to_bstring().to_string(),
             host,
             hostname,
-            port: url.port,
-            path: if path.starts_with('/') { path } else { format!("/{path}") },
+            path: if path.starts_with('/') {
+                path
+            } else {
+                format!("/{path}")
+            },
             repository,
             username: url.user().filter(|u| !u.is_empty()).map(str::to_owned),
             password: url.password().map(Secret::new),
@@ -147,10 +149,6 @@ impl Repo {
         self.repo.workdir().map(std::path::Path::to_path_buf)
     }
 
-    pub fn git_dir(&self) -> std::path::PathBuf {
-        self.repo.git_dir().to_path_buf()
-    }
-
     /// Push remote of the current branch: `branch.<b>.pushRemote`,
     /// `remote.pushDefault`, `branch.<b>.remote`, then `origin`.
     pub fn push_remote_name(&self) -> String {
@@ -167,18 +165,18 @@ impl Repo {
             {
                 return name.as_bstr().to_string();
             }
-        } else if let Some(name) = self
-            .repo
-            .config_snapshot()
-            .string("remote.pushDefault")
-        {
+        } else if let Some(name) = self.repo.config_snapshot().string("remote.pushDefault") {
             return name.to_string();
         }
         "origin".to_owned()
     }
 
     pub fn remote_names(&self) -> Vec<String> {
-        self.repo.remote_names().iter().map(|n| n.to_string()).collect()
+        self.repo
+            .remote_names()
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect()
     }
 
     pub fn has_remote(&self, name: &str) -> bool {
@@ -203,10 +201,7 @@ impl Repo {
     /// and `insteadOf` as `git push URL` would.
     pub fn url_target(&self, text: &str) -> Result<PushTarget> {
         let parsed = gix::url::parse(text.trim().as_bytes()).map_err(|e| anyhow!("not a git URL: {e}"))?;
-        let remote = self
-            .repo
-            .remote_at(parsed.clone())
-            .map_err(|e| anyhow!("{e}"))?;
+        let remote = self.repo.remote_at(parsed.clone()).map_err(|e| anyhow!("{e}"))?;
         let url = remote.url(gix::remote::Direction::Push).unwrap_or(&parsed);
         Ok(PushTarget {
             remote: None,
@@ -234,7 +229,11 @@ mod tests {
         assert_eq!(u.repository, "acme/widgets");
         assert_eq!(u.username.as_deref(), Some("alice"));
         assert_eq!(u.password.as_ref().map(Secret::expose), Some("s3cret"));
-        assert!(!u.display.contains("s3cret") && !u.display.contains("alice"), "{}", u.display);
+        assert!(
+            !u.display.contains("s3cret") && !u.display.contains("alice"),
+            "{}",
+            u.display
+        );
         assert!(!u.for_credential.contains("s3cret"));
         assert_eq!(u.repo_base(), "https://github.com/acme/widgets.git");
     }
@@ -250,10 +249,19 @@ mod tests {
 
     #[test]
     fn ssh_and_local_forms() {
-        assert_eq!(RemoteUrl::parse("git@github.com:acme/w.git").unwrap().transport, Transport::Ssh);
-        assert_eq!(RemoteUrl::parse("ssh://git@host:22/x").unwrap().transport, Transport::Ssh);
+        assert_eq!(
+            RemoteUrl::parse("git@github.com:acme/w.git").unwrap().transport,
+            Transport::Ssh
+        );
+        assert_eq!(
+            RemoteUrl::parse("ssh://git@host:22/x").unwrap().transport,
+            Transport::Ssh
+        );
         assert_eq!(RemoteUrl::parse("/srv/repo.git").unwrap().transport, Transport::Local);
-        assert_eq!(RemoteUrl::parse("file:///srv/repo.git").unwrap().transport, Transport::Local);
+        assert_eq!(
+            RemoteUrl::parse("file:///srv/repo.git").unwrap().transport,
+            Transport::Local
+        );
         assert_eq!(RemoteUrl::parse("../sibling").unwrap().transport, Transport::Local);
     }
 }

@@ -50,10 +50,7 @@ const PREFIXES: &[(&str, TokenKind)] = &[
 ];
 
 pub fn known_prefix(secret: &str) -> Option<&'static str> {
-    PREFIXES
-        .iter()
-        .find(|(p, _)| secret.starts_with(p))
-        .map(|(p, _)| *p)
+    PREFIXES.iter().find(|(p, _)| secret.starts_with(p)).map(|(p, _)| *p)
 }
 
 pub fn classify(secret: &str) -> TokenKind {
@@ -95,15 +92,13 @@ impl TokenKind {
             Self::GithubRefresh => "GitHub App refresh token",
             Self::GithubFineGrainedPat => "fine-grained personal access token",
             Self::GithubLegacyHex => "legacy 40-hex token",
-            Self::GitlabPat => "access token",
+            Self::GitlabPat | Self::BitbucketAccessToken | Self::HuggingfaceToken => "access token",
             Self::GitlabDeployToken => "deploy token",
             Self::GitlabCiJobToken => "CI job token",
             Self::GitlabOauthAppSecret => "OAuth application secret",
             Self::BitbucketApiToken => "Atlassian API token",
-            Self::BitbucketAccessToken => "access token",
             Self::BitbucketAppPassword => "app password",
             Self::BitbucketServerHttpToken => "HTTP access token",
-            Self::HuggingfaceToken => "access token",
             Self::Unrecognised => "password or token",
         }
     }
@@ -132,24 +127,19 @@ impl Malformed {
 /// Offline shape check. `None` means the shape is plausible (or unknown).
 pub fn malformed(secret: &str) -> Option<Malformed> {
     match classify(secret) {
-        TokenKind::GithubClassicPat
-        | TokenKind::GithubOauth
-        | TokenKind::GithubAppUser
-        | TokenKind::GithubRefresh => github_checksummed(secret),
+        TokenKind::GithubClassicPat | TokenKind::GithubOauth | TokenKind::GithubAppUser | TokenKind::GithubRefresh => {
+            github_checksummed(secret)
+        }
         // Since 2026 installation tokens on github.com may be ~520 characters
         // (`ghs_<appid>_<jwt>`): only the 40-character form has a checksum.
-        TokenKind::GithubInstallation => {
-            if secret.len() == 40 {
-                github_checksummed(secret)
-            } else if secret.len() < 40 {
-                Some(Malformed::Length {
-                    expected: "40 or more",
-                    actual: secret.len(),
-                })
-            } else {
-                None
-            }
-        }
+        TokenKind::GithubInstallation => match secret.len().cmp(&40) {
+            std::cmp::Ordering::Equal => github_checksummed(secret),
+            std::cmp::Ordering::Less => Some(Malformed::Length {
+                expected: "40 or more",
+                actual: secret.len(),
+            }),
+            std::cmp::Ordering::Greater => None,
+        },
         TokenKind::GithubFineGrainedPat => github_fine_grained(secret),
         TokenKind::HuggingfaceToken => {
             let body = &secret[3..];
@@ -215,6 +205,7 @@ fn base62_6(mut n: u32) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+#[cfg(test)]
 /// Builds a well-formed GitHub token of the given prefix from 30 random
 /// characters; used by tests to make tokens that pass the checksum.
 pub fn github_token_with_checksum(prefix: &str, random30: &str) -> String {
@@ -246,7 +237,10 @@ mod tests {
     #[test]
     fn a_truncated_paste_is_the_wrong_length() {
         let t = github_token_with_checksum("ghp_", RANDOM);
-        assert!(matches!(malformed(&t[..39]), Some(Malformed::Length { actual: 39, .. })));
+        assert!(matches!(
+            malformed(&t[..39]),
+            Some(Malformed::Length { actual: 39, .. })
+        ));
     }
 
     #[test]

@@ -163,7 +163,12 @@ mod tests {
 
     #[test]
     fn reason_codes_match_their_serde_names() {
-        for r in [Reason::Ok, Reason::TokenExpired, Reason::MissingWorkflowScope, Reason::SshRemote] {
+        for r in [
+            Reason::Ok,
+            Reason::TokenExpired,
+            Reason::MissingWorkflowScope,
+            Reason::SshRemote,
+        ] {
             assert_eq!(serde_json::to_value(r).unwrap(), r.code());
         }
     }

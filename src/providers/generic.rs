@@ -18,17 +18,46 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         Some(Err(failure)) => return transport_finding(host, failure),
         Some(Ok(r)) => r,
     };
-    let words = host_words(probe).map(|w| format!(" ({host} says: {w})")).unwrap_or_default();
+    let words = host_words(probe)
+        .map(|w| format!(" ({host} says: {w})"))
+        .unwrap_or_default();
     match probe.status {
-        200 => Finding::new(Reason::Ok, format!("{host} accepts {} for pushing to {} {}", ctx.subject(), ctx.url.repository, ctx.shown())),
-        401 => Finding::new(Reason::TokenInvalid, format!("{host} rejects {}{words} {}", ctx.subject(), ctx.shown()))
-            .fix(format!("get a new password or token for {host}, then forget the old one: {}", ctx.forget_command())),
-        403 => Finding::new(Reason::NoRepoAccess, format!("{host} accepts {} but refuses a push to {}{words}", ctx.subject(), ctx.url.repository))
-            .fix(format!("ask the owner of {} for write access", ctx.url.repository)),
-        404 => Finding::new(Reason::NoRepoAccess, format!("{} was not found on {host}{words}", ctx.url.repository))
-            .fix(format!("check the remote URL ({})", ctx.url.display)),
+        200 => Finding::new(
+            Reason::Ok,
+            format!(
+                "{host} accepts {} for pushing to {} {}",
+                ctx.subject(),
+                ctx.url.repository,
+                ctx.shown()
+            ),
+        ),
+        401 => Finding::new(
+            Reason::TokenInvalid,
+            format!("{host} rejects {}{words} {}", ctx.subject(), ctx.shown()),
+        )
+        .fix(format!(
+            "get a new password or token for {host}, then forget the old one: {}",
+            ctx.forget_command()
+        )),
+        403 => Finding::new(
+            Reason::NoRepoAccess,
+            format!(
+                "{host} accepts {} but refuses a push to {}{words}",
+                ctx.subject(),
+                ctx.url.repository
+            ),
+        )
+        .fix(format!("ask the owner of {} for write access", ctx.url.repository)),
+        404 => Finding::new(
+            Reason::NoRepoAccess,
+            format!("{} was not found on {host}{words}", ctx.url.repository),
+        )
+        .fix(format!("check the remote URL ({})", ctx.url.display)),
         _ => common_status(host, probe).unwrap_or_else(|| {
-            Finding::new(Reason::UnexpectedResponse, format!("{host} answered the push probe with HTTP {}{words}", probe.status))
+            Finding::new(
+                Reason::UnexpectedResponse,
+                format!("{host} answered the push probe with HTTP {}{words}", probe.status),
+            )
         }),
     }
 }

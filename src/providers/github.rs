@@ -16,7 +16,15 @@ const PASSWORDS_REFUSED_SINCE: &str = "2021-08-13";
 
 /// Usernames that are conventions, not logins: GitHub ignores the username
 /// for token authentication (PROVIDERS.md).
-const PLACEHOLDER_USERNAMES: &[&str] = &["x-access-token", "x-oauth-basic", "oauth2", "oauth", "token", "git", "pat"];
+const PLACEHOLDER_USERNAMES: &[&str] = &[
+    "x-access-token",
+    "x-oauth-basic",
+    "oauth2",
+    "oauth",
+    "token",
+    "git",
+    "pat",
+];
 
 fn is_dotcom(ctx: &Context) -> bool {
     ctx.url.hostname == "github.com"
@@ -31,7 +39,10 @@ fn new_token_url(ctx: &Context) -> String {
     if ctx.credential.kind == TokenKind::GithubFineGrainedPat {
         format!("{}/settings/personal-access-tokens/new", web(ctx))
     } else {
-        format!("{}/settings/tokens/new?scopes=repo,workflow&description=prepush-auth", web(ctx))
+        format!(
+            "{}/settings/tokens/new?scopes=repo,workflow&description=prepush-auth",
+            web(ctx)
+        )
     }
 }
 
@@ -63,7 +74,11 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
                 ctx,
                 Finding::new(
                     Reason::TokenInvalid,
-                    format!("{} is a refresh token, which git cannot use; it needs the access token {}", ctx.subject(), ctx.shown()),
+                    format!(
+                        "{} is a refresh token, which git cannot use; it needs the access token {}",
+                        ctx.subject(),
+                        ctx.shown()
+                    ),
                 ),
             ));
         }
@@ -130,37 +145,65 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         301 | 302 | 307 | 308 => {
             return Finding::new(
                 Reason::UnexpectedResponse,
-                format!("GitHub redirected the repository {} elsewhere; check the remote URL", ctx.url.repository),
+                format!(
+                    "GitHub redirected the repository {} elsewhere; check the remote URL",
+                    ctx.url.repository
+                ),
             );
         }
         status => {
             let words = host_words(rest).map(|w| format!(": {w}")).unwrap_or_default();
-            return Finding::new(Reason::UnexpectedResponse, format!("GitHub answered HTTP {status}{words}"));
+            return Finding::new(
+                Reason::UnexpectedResponse,
+                format!("GitHub answered HTTP {status}{words}"),
+            );
         }
     }
     let Some(repo) = rest.json() else {
-        return Finding::new(Reason::UnexpectedResponse, "GitHub answered 200 with a body that is not JSON");
+        return Finding::new(
+            Reason::UnexpectedResponse,
+            "GitHub answered 200 with a body that is not JSON",
+        );
     };
     let full_name = repo["full_name"].as_str().unwrap_or(&ctx.url.repository).to_owned();
     if repo["archived"].as_bool() == Some(true) {
-        return Finding::new(Reason::RepoArchived, format!("{full_name} is archived: it is read-only and refuses every push"))
-            .fix(format!("an owner can unarchive it: {}/{full_name}/settings", web(ctx)))
-            .with_token(info);
+        return Finding::new(
+            Reason::RepoArchived,
+            format!("{full_name} is archived: it is read-only and refuses every push"),
+        )
+        .fix(format!("an owner can unarchive it: {}/{full_name}/settings", web(ctx)))
+        .with_token(info);
     }
     if repo["permissions"]["push"].as_bool() == Some(false) {
-        let who = info.login.clone().map_or_else(|| "the token's account".to_owned(), |l| format!("the account {l}"));
-        return Finding::new(Reason::NoRepoAccess, format!("{who} can read {full_name} but may not push to it"))
-            .fix(format!("ask an owner of {full_name} for write access, or push to a fork"))
-            .with_token(info);
+        let who = info
+            .login
+            .clone()
+            .map_or_else(|| "the token's account".to_owned(), |l| format!("the account {l}"));
+        return Finding::new(
+            Reason::NoRepoAccess,
+            format!("{who} can read {full_name} but may not push to it"),
+        )
+        .fix(format!(
+            "ask an owner of {full_name} for write access, or push to a fork"
+        ))
+        .with_token(info);
     }
     if let Some(scopes) = &info.scopes {
         let private = repo["private"].as_bool().unwrap_or(true);
         let can_write = scopes.iter().any(|s| s == "repo") || (!private && scopes.iter().any(|s| s == "public_repo"));
         if !can_write {
-            let have = if scopes.is_empty() { "no scopes".to_owned() } else { format!("scopes {}", scopes.join(", ")) };
+            let have = if scopes.is_empty() {
+                "no scopes".to_owned()
+            } else {
+                format!("scopes {}", scopes.join(", "))
+            };
             return Finding::new(
                 Reason::MissingWriteScope,
-                format!("{} has {have}; pushing to {full_name} needs the repo scope {}", ctx.subject(), ctx.shown()),
+                format!(
+                    "{} has {have}; pushing to {full_name} needs the repo scope {}",
+                    ctx.subject(),
+                    ctx.shown()
+                ),
             )
             .fix(format!("add the repo scope to the token: {}/settings/tokens", web(ctx)))
             .fix(format!("or create a new one: {}", new_token_url(ctx)))
@@ -173,9 +216,14 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
     if info.login.is_none() {
         info.login = ctx.remembered.and_then(|r| r.token.login.clone());
     }
-    let mismatch = ctx.credential.username.as_ref().zip(info.login.as_ref()).filter(|(user, login)| {
-        !user.eq_ignore_ascii_case(login) && !PLACEHOLDER_USERNAMES.contains(&user.to_ascii_lowercase().as_str())
-    });
+    let mismatch = ctx
+        .credential
+        .username
+        .as_ref()
+        .zip(info.login.as_ref())
+        .filter(|(user, login)| {
+            !user.eq_ignore_ascii_case(login) && !PLACEHOLDER_USERNAMES.contains(&user.to_ascii_lowercase().as_str())
+        });
     if let Some((user, login)) = mismatch {
         return Finding::new(
             Reason::UsernameMismatch,
@@ -185,7 +233,11 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         .with_token(info);
     }
     let owner = info.login.as_ref().map(|l| format!(" of {l}")).unwrap_or_default();
-    Finding::new(Reason::Ok, format!("{}{owner} may push to {full_name} {}", ctx.subject(), ctx.shown())).with_token(info)
+    Finding::new(
+        Reason::Ok,
+        format!("{}{owner} may push to {full_name} {}", ctx.subject(), ctx.shown()),
+    )
+    .with_token(info)
 }
 
 /// Fine-grained and App tokens: the probe is the only witness of a write grant.
@@ -196,7 +248,11 @@ fn judge_push_probe(ctx: &Context, answers: &Answers, full_name: &str) -> Option
         403 if text.contains("Write access to repository not granted") => Some(
             Finding::new(
                 Reason::MissingWriteScope,
-                format!("{} may read {full_name} but was not granted Contents: write {}", ctx.subject(), ctx.shown()),
+                format!(
+                    "{} may read {full_name} but was not granted Contents: write {}",
+                    ctx.subject(),
+                    ctx.shown()
+                ),
             )
             .fix(format!(
                 "give the token \"Contents: Read and write\" on {full_name}: {}/settings/personal-access-tokens",
@@ -225,7 +281,12 @@ fn rejected(ctx: &Context, resp: &Response) -> Finding {
             ctx,
             Finding::new(
                 Reason::TokenExpired,
-                format!("{} expired on {} {}", ctx.subject(), expired.format("%Y-%m-%d"), ctx.shown()),
+                format!(
+                    "{} expired on {} {}",
+                    ctx.subject(),
+                    expired.format("%Y-%m-%d"),
+                    ctx.shown()
+                ),
             ),
         )
         .with_token(TokenInfo {
@@ -241,13 +302,20 @@ fn rejected(ctx: &Context, resp: &Response) -> Finding {
     };
     renew(
         ctx,
-        Finding::new(Reason::TokenInvalid, format!("GitHub rejects {} ({words}): {why} {}", ctx.subject(), ctx.shown())),
+        Finding::new(
+            Reason::TokenInvalid,
+            format!("GitHub rejects {} ({words}): {why} {}", ctx.subject(), ctx.shown()),
+        ),
     )
 }
 
 fn sso_required(ctx: &Context, resp: &Response) -> Finding {
     let header = resp.header("x-github-sso").unwrap_or("");
-    let url = header.split(';').map(str::trim).find_map(|p| p.strip_prefix("url=")).map(str::to_owned);
+    let url = header
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("url="))
+        .map(str::to_owned);
     let org = url
         .as_deref()
         .and_then(|u| u.split("/orgs/").nth(1))
@@ -255,7 +323,11 @@ fn sso_required(ctx: &Context, resp: &Response) -> Finding {
         .map_or_else(|| "the organization".to_owned(), |o| format!("the organization {o}"));
     let f = Finding::new(
         Reason::SsoRequired,
-        format!("{org} enforces SAML single sign-on and {} is not authorized for it {}", ctx.subject(), ctx.shown()),
+        format!(
+            "{org} enforces SAML single sign-on and {} is not authorized for it {}",
+            ctx.subject(),
+            ctx.shown()
+        ),
     );
     match url {
         Some(u) => f.fix(format!("authorize the token (link valid for one hour): {u}")),
@@ -276,9 +348,17 @@ fn not_found(ctx: &Context, info: &TokenInfo) -> Finding {
     };
     Finding::new(
         Reason::NoRepoAccess,
-        format!("{repo} does not exist or {} cannot see it{hint} {}", ctx.subject(), ctx.shown()),
+        format!(
+            "{repo} does not exist or {} cannot see it{hint} {}",
+            ctx.subject(),
+            ctx.shown()
+        ),
     )
-    .fix(format!("check the remote URL ({}), or grant the token access: {}", ctx.url.display, new_token_url(ctx)))
+    .fix(format!(
+        "check the remote URL ({}), or grant the token access: {}",
+        ctx.url.display,
+        new_token_url(ctx)
+    ))
     .with_token(info.clone())
 }
 
@@ -298,7 +378,9 @@ fn token_info(ctx: &Context, rest: &Response, user: Option<&Response>) -> TokenI
     TokenInfo {
         login,
         scopes,
-        expires_at: rest.header("github-authentication-token-expiration").and_then(parse_expiration),
+        expires_at: rest
+            .header("github-authentication-token-expiration")
+            .and_then(parse_expiration),
     }
 }
 
@@ -306,12 +388,17 @@ fn token_info(ctx: &Context, rest: &Response, user: Option<&Response>) -> TokenI
 pub fn parse_expiration(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if let Some(utc) = text.strip_suffix(" UTC") {
-        return NaiveDateTime::parse_from_str(utc, "%Y-%m-%d %H:%M:%S").ok().map(|n| n.and_utc());
+        return NaiveDateTime::parse_from_str(utc, "%Y-%m-%d %H:%M:%S")
+            .ok()
+            .map(|n| n.and_utc());
     }
-    DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S %z").ok().map(|d| d.with_timezone(&Utc))
+    DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S %z")
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
 }
 
 #[cfg(test)]
+#[allow(clippy::unnecessary_wraps)]
 mod tests {
     use super::*;
     use crate::credential::{Credential, Source};
@@ -328,7 +415,10 @@ mod tests {
     fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> Outcome {
         Ok(Response {
             status,
-            headers: headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), (*v).to_owned())).collect(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), (*v).to_owned()))
+                .collect(),
             body: body.as_bytes().to_vec(),
         })
     }
@@ -343,7 +433,11 @@ mod tests {
         fn new(secret: &str) -> Self {
             Self {
                 url: RemoteUrl::parse("https://github.com/acme/widgets.git").unwrap(),
-                cred: Credential::new(Some("alice".into()), Secret::new(secret), Source::Helper("git credential-store".into())),
+                cred: Credential::new(
+                    Some("alice".into()),
+                    Secret::new(secret),
+                    Source::Helper("git credential-store".into()),
+                ),
                 remembered: None,
             }
         }
@@ -367,7 +461,17 @@ mod tests {
     fn good_classic_token_is_ok_with_login_scopes_and_expiry() {
         let case = Case::new(&classic());
         let f = case.judge(vec![
-            (Purpose::Rest, resp(200, &[("X-OAuth-Scopes", "repo, workflow"), ("GitHub-Authentication-Token-Expiration", "2027-01-05 10:00:00 UTC")], REPO)),
+            (
+                Purpose::Rest,
+                resp(
+                    200,
+                    &[
+                        ("X-OAuth-Scopes", "repo, workflow"),
+                        ("GitHub-Authentication-Token-Expiration", "2027-01-05 10:00:00 UTC"),
+                    ],
+                    REPO,
+                ),
+            ),
             (Purpose::User, resp(200, &[], r#"{"login":"alice"}"#)),
         ]);
         assert_eq!(f.reason, Reason::Ok, "{}", f.message);
@@ -379,7 +483,10 @@ mod tests {
 
     #[test]
     fn bad_credentials_is_token_invalid_without_memory() {
-        let f = Case::new(&classic()).judge(vec![(Purpose::Rest, resp(401, &[], r#"{"message":"Bad credentials"}"#))]);
+        let f = Case::new(&classic()).judge(vec![(
+            Purpose::Rest,
+            resp(401, &[], r#"{"message":"Bad credentials"}"#),
+        )]);
         assert_eq!(f.reason, Reason::TokenInvalid);
         assert!(f.fix.iter().any(|l| l.contains("git credential reject")));
     }
@@ -388,10 +495,16 @@ mod tests {
     fn bad_credentials_with_remembered_past_expiry_is_token_expired_with_the_date() {
         let mut case = Case::new(&classic());
         case.remembered = Some(Remembered {
-            token: TokenInfo { expires_at: Some(Utc.with_ymd_and_hms(2026, 4, 27, 8, 0, 0).unwrap()), ..TokenInfo::default() },
+            token: TokenInfo {
+                expires_at: Some(Utc.with_ymd_and_hms(2026, 4, 27, 8, 0, 0).unwrap()),
+                ..TokenInfo::default()
+            },
             ..Remembered::default()
         });
-        let f = case.judge(vec![(Purpose::Rest, resp(401, &[], r#"{"message":"Bad credentials"}"#))]);
+        let f = case.judge(vec![(
+            Purpose::Rest,
+            resp(401, &[], r#"{"message":"Bad credentials"}"#),
+        )]);
         assert_eq!(f.reason, Reason::TokenExpired);
         assert!(f.message.contains("expired on 2026-04-27"), "{}", f.message);
     }
@@ -400,7 +513,14 @@ mod tests {
     fn sso_header_gives_the_authorization_url() {
         let f = Case::new(&classic()).judge(vec![(
             Purpose::Rest,
-            resp(403, &[("X-GitHub-SSO", "required; url=https://github.com/orgs/acme/sso?authorization_request=XYZ")], r#"{"message":"Resource protected by organization SAML enforcement."}"#),
+            resp(
+                403,
+                &[(
+                    "X-GitHub-SSO",
+                    "required; url=https://github.com/orgs/acme/sso?authorization_request=XYZ",
+                )],
+                r#"{"message":"Resource protected by organization SAML enforcement."}"#,
+            ),
         )]);
         assert_eq!(f.reason, Reason::SsoRequired);
         assert!(f.message.contains("acme"));
@@ -411,14 +531,28 @@ mod tests {
     fn partial_results_sso_on_200_is_not_a_block() {
         let f = Case::new(&classic()).judge(vec![(
             Purpose::Rest,
-            resp(200, &[("X-OAuth-Scopes", "repo"), ("X-GitHub-SSO", "partial-results; organizations=21955855")], REPO),
+            resp(
+                200,
+                &[
+                    ("X-OAuth-Scopes", "repo"),
+                    ("X-GitHub-SSO", "partial-results; organizations=21955855"),
+                ],
+                REPO,
+            ),
         )]);
         assert_eq!(f.reason, Reason::Ok);
     }
 
     #[test]
     fn rate_limit_is_unknown() {
-        let f = Case::new(&classic()).judge(vec![(Purpose::Rest, resp(403, &[("X-RateLimit-Remaining", "0")], r#"{"message":"API rate limit exceeded"}"#))]);
+        let f = Case::new(&classic()).judge(vec![(
+            Purpose::Rest,
+            resp(
+                403,
+                &[("X-RateLimit-Remaining", "0")],
+                r#"{"message":"API rate limit exceeded"}"#,
+            ),
+        )]);
         assert_eq!(f.reason, Reason::RateLimited);
         let f = Case::new(&classic()).judge(vec![(Purpose::Rest, resp(429, &[], "{}"))]);
         assert_eq!(f.reason, Reason::RateLimited);
@@ -426,19 +560,41 @@ mod tests {
 
     #[test]
     fn scopes_without_repo_is_missing_write_scope() {
-        let f = Case::new(&classic()).judge(vec![(Purpose::Rest, resp(200, &[("X-OAuth-Scopes", "read:org, gist")], REPO))]);
+        let f = Case::new(&classic()).judge(vec![(
+            Purpose::Rest,
+            resp(200, &[("X-OAuth-Scopes", "read:org, gist")], REPO),
+        )]);
         assert_eq!(f.reason, Reason::MissingWriteScope);
         let public = REPO.replace(r#""private":true"#, r#""private":false"#);
-        let f = Case::new(&classic()).judge(vec![(Purpose::Rest, resp(200, &[("X-OAuth-Scopes", "public_repo")], &public))]);
+        let f = Case::new(&classic()).judge(vec![(
+            Purpose::Rest,
+            resp(200, &[("X-OAuth-Scopes", "public_repo")], &public),
+        )]);
         assert_eq!(f.reason, Reason::Ok);
     }
 
     #[test]
     fn archived_and_read_only_role() {
         let archived = REPO.replace(r#""archived":false"#, r#""archived":true"#);
-        assert_eq!(Case::new(&classic()).judge(vec![(Purpose::Rest, resp(200, &[("X-OAuth-Scopes", "repo")], &archived))]).reason, Reason::RepoArchived);
+        assert_eq!(
+            Case::new(&classic())
+                .judge(vec![(
+                    Purpose::Rest,
+                    resp(200, &[("X-OAuth-Scopes", "repo")], &archived)
+                )])
+                .reason,
+            Reason::RepoArchived
+        );
         let read_only = REPO.replace(r#""push":true"#, r#""push":false"#);
-        assert_eq!(Case::new(&classic()).judge(vec![(Purpose::Rest, resp(200, &[("X-OAuth-Scopes", "repo")], &read_only))]).reason, Reason::NoRepoAccess);
+        assert_eq!(
+            Case::new(&classic())
+                .judge(vec![(
+                    Purpose::Rest,
+                    resp(200, &[("X-OAuth-Scopes", "repo")], &read_only)
+                )])
+                .reason,
+            Reason::NoRepoAccess
+        );
     }
 
     #[test]
@@ -446,13 +602,19 @@ mod tests {
         let fg = format!("github_pat_{}_{}", "A".repeat(22), "b".repeat(59));
         let f = Case::new(&fg).judge(vec![
             (Purpose::Rest, resp(200, &[], REPO)),
-            (Purpose::PushProbe, resp(403, &[], "Write access to repository not granted.\n")),
+            (
+                Purpose::PushProbe,
+                resp(403, &[], "Write access to repository not granted.\n"),
+            ),
         ]);
         assert_eq!(f.reason, Reason::MissingWriteScope);
         assert!(f.fix[0].contains("Contents"));
         let f = Case::new(&fg).judge(vec![
             (Purpose::Rest, resp(200, &[], REPO)),
-            (Purpose::PushProbe, resp(403, &[], "Permission to acme/widgets.git denied to alice.\n")),
+            (
+                Purpose::PushProbe,
+                resp(403, &[], "Permission to acme/widgets.git denied to alice.\n"),
+            ),
         ]);
         assert_eq!(f.reason, Reason::NoRepoAccess);
         assert!(f.message.contains("denied to alice"));
@@ -460,20 +622,49 @@ mod tests {
 
     #[test]
     fn not_found_and_transport_failures() {
-        assert_eq!(Case::new(&classic()).judge(vec![(Purpose::Rest, resp(404, &[("X-OAuth-Scopes", "")], r#"{"message":"Not Found"}"#))]).reason, Reason::NoRepoAccess);
-        assert_eq!(Case::new(&classic()).judge(vec![(Purpose::Rest, Err(Failure::Timeout))]).reason, Reason::Timeout);
-        assert_eq!(Case::new(&classic()).judge(vec![(Purpose::Rest, resp(502, &[], "<html>"))]).reason, Reason::HostError);
-        assert_eq!(Case::new(&classic()).judge(vec![(Purpose::Rest, resp(200, &[], "<html>"))]).reason, Reason::UnexpectedResponse);
+        assert_eq!(
+            Case::new(&classic())
+                .judge(vec![(
+                    Purpose::Rest,
+                    resp(404, &[("X-OAuth-Scopes", "")], r#"{"message":"Not Found"}"#)
+                )])
+                .reason,
+            Reason::NoRepoAccess
+        );
+        assert_eq!(
+            Case::new(&classic())
+                .judge(vec![(Purpose::Rest, Err(Failure::Timeout))])
+                .reason,
+            Reason::Timeout
+        );
+        assert_eq!(
+            Case::new(&classic())
+                .judge(vec![(Purpose::Rest, resp(502, &[], "<html>"))])
+                .reason,
+            Reason::HostError
+        );
+        assert_eq!(
+            Case::new(&classic())
+                .judge(vec![(Purpose::Rest, resp(200, &[], "<html>"))])
+                .reason,
+            Reason::UnexpectedResponse
+        );
     }
 
     #[test]
     fn username_that_is_not_the_owner_warns() {
         let mut case = Case::new(&classic());
         case.cred.username = Some("bob".into());
-        let f = case.judge(vec![(Purpose::Rest, resp(200, &[("X-OAuth-Scopes", "repo")], REPO)), (Purpose::User, resp(200, &[], r#"{"login":"alice"}"#))]);
+        let f = case.judge(vec![
+            (Purpose::Rest, resp(200, &[("X-OAuth-Scopes", "repo")], REPO)),
+            (Purpose::User, resp(200, &[], r#"{"login":"alice"}"#)),
+        ]);
         assert_eq!(f.reason, Reason::UsernameMismatch);
         case.cred.username = Some("x-access-token".into());
-        let f = case.judge(vec![(Purpose::Rest, resp(200, &[("X-OAuth-Scopes", "repo")], REPO)), (Purpose::User, resp(200, &[], r#"{"login":"alice"}"#))]);
+        let f = case.judge(vec![
+            (Purpose::Rest, resp(200, &[("X-OAuth-Scopes", "repo")], REPO)),
+            (Purpose::User, resp(200, &[], r#"{"login":"alice"}"#)),
+        ]);
         assert_eq!(f.reason, Reason::Ok);
     }
 
@@ -489,8 +680,14 @@ mod tests {
 
     #[test]
     fn both_expiration_forms_parse() {
-        assert_eq!(parse_expiration("2026-10-07 19:07:53 UTC").unwrap().to_rfc3339(), "2026-10-07T19:07:53+00:00");
-        assert_eq!(parse_expiration("2027-03-31 00:00:00 +0900").unwrap().to_rfc3339(), "2027-03-30T15:00:00+00:00");
+        assert_eq!(
+            parse_expiration("2026-10-07 19:07:53 UTC").unwrap().to_rfc3339(),
+            "2026-10-07T19:07:53+00:00"
+        );
+        assert_eq!(
+            parse_expiration("2027-03-31 00:00:00 +0900").unwrap().to_rfc3339(),
+            "2027-03-30T15:00:00+00:00"
+        );
         assert!(parse_expiration("soon").is_none());
     }
 }

@@ -62,7 +62,6 @@ fn default_api(provider: Provider, url: &RemoteUrl) -> Option<String> {
     Some(match provider {
         Provider::Github if url.hostname == "github.com" => "https://api.github.com".to_owned(),
         Provider::Github => format!("{scheme}://{host}/api/v3"),
-        Provider::Generic => return None,
         _ => return None,
     })
 }
@@ -82,7 +81,10 @@ impl Context<'_> {
         let what = self.credential.kind.describe();
         match &self.credential.source {
             crate::credential::Source::Helper(cmd) => {
-                format!("the {what} from credential helper '{}'", crate::git::helper_short_name(cmd))
+                format!(
+                    "the {what} from credential helper '{}'",
+                    crate::git::helper_short_name(cmd)
+                )
             }
             crate::credential::Source::Url => format!("the {what} written in the remote URL"),
             _ => format!("the {what}"),
@@ -132,8 +134,6 @@ pub enum Purpose {
     Rest,
     /// Who the token belongs to.
     User,
-    /// Project/role details.
-    Project,
     /// Smart-HTTP receive-pack advertisement.
     PushProbe,
 }
@@ -176,11 +176,17 @@ pub fn judge(provider: Provider, ctx: &Context, answers: &Answers) -> Finding {
 /// we can read.
 pub fn transport_finding(host: &str, failure: &Failure) -> Finding {
     match failure {
-        Failure::Timeout => Finding::new(Reason::Timeout, format!("{host} did not answer in time; the credential was not checked")),
+        Failure::Timeout => Finding::new(
+            Reason::Timeout,
+            format!("{host} did not answer in time; the credential was not checked"),
+        ),
         Failure::Network(why) => Finding::new(Reason::NetworkError, format!("could not reach {host}: {why}")),
         Failure::TooLarge => Finding::new(
             Reason::UnexpectedResponse,
-            format!("{host} sent an answer larger than {} KiB; not an API answer", crate::http::BODY_CAP / 1024),
+            format!(
+                "{host} sent an answer larger than {} KiB; not an API answer",
+                crate::http::BODY_CAP / 1024
+            ),
         ),
         Failure::NotAllowed(why) => Finding::new(Reason::UnsupportedHost, format!("not checked: {why}")),
     }
@@ -202,7 +208,10 @@ pub fn common_status(host: &str, resp: &Response) -> Option<Finding> {
         ));
     }
     if status >= 500 {
-        return Some(Finding::new(Reason::HostError, format!("{host} answered HTTP {status}; the credential was not checked")));
+        return Some(Finding::new(
+            Reason::HostError,
+            format!("{host} answered HTTP {status}; the credential was not checked"),
+        ));
     }
     None
 }

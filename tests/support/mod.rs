@@ -1,0 +1,583 @@
+//! Test support: a sandboxed HOME, a real `git credential-store`, a loopback
+//! host emulator that answers as PROVIDERS.md describes and fronts git's own
+//! `git http-backend`, and a trap proxy that catches anything that would
+//! leave the machine.
+#![allow(dead_code, clippy::pedantic)]
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_prepush-auth");
+
+/// A GitHub classic token with a valid checksum, built from `random30`.
+pub fn classic_token(random30: &str) -> String {
+    github_token("ghp_", random30)
+}
+
+pub fn github_token(prefix: &str, random30: &str) -> String {
+    assert_eq!(random30.len(), 30);
+    let crc = crc32(random30.as_bytes());
+    let alphabet = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut n = crc;
+    let mut sum = [b'0'; 6];
+    for slot in sum.iter_mut().rev() {
+        *slot = alphabet[(n % 62) as usize];
+        n /= 62;
+    }
+    format!("{prefix}{random30}{}", std::str::from_utf8(&sum).unwrap())
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+pub fn fine_grained_token(seed: char) -> String {
+    format!("github_pat_{}_{}", seed.to_string().repeat(22), "Zq9".repeat(19) + "ab")
+}
+
+// ---------------------------------------------------------------- sandbox
+
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+    pub home: PathBuf,
+    pub work: PathBuf,
+    pub secrets: Mutex<Vec<String>>,
+    trap: Trap,
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let work = dir.path().join("work");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(&work).unwrap();
+        let sb = Self {
+            dir,
+            home,
+            work,
+            secrets: Mutex::new(Vec::new()),
+            trap: Trap::start(),
+        };
+        sb.git(&["config", "--global", "credential.helper", "store"]);
+        sb.git(&["config", "--global", "user.email", "t@example.com"]);
+        sb.git(&["config", "--global", "user.name", "T"]);
+        sb.git(&["config", "--global", "init.defaultBranch", "main"]);
+        sb
+    }
+
+    /// Environment every process of the test gets: nothing of the machine.
+    pub fn env(&self, cmd: &mut Command) {
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy().to_string();
+            if k.starts_with("GIT_")
+                || k.starts_with("PREPUSH_AUTH")
+                || k.starts_with("XDG_")
+                || k.to_ascii_lowercase().ends_with("_proxy")
+                || k == "NO_COLOR"
+                || k.starts_with("PRE_COMMIT")
+                || k.starts_with("LEFTHOOK")
+            {
+                cmd.env_remove(&k);
+            }
+        }
+        let trap = format!("http://127.0.0.1:{}", self.trap.port);
+        cmd.env("HOME", &self.home)
+            .env("XDG_CONFIG_HOME", self.home.join(".config"))
+            .env("XDG_CACHE_HOME", self.home.join(".cache"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("HTTPS_PROXY", &trap)
+            .env("HTTP_PROXY", &trap)
+            .env("NO_PROXY", "127.0.0.1,localhost,::1");
+    }
+
+    pub fn git(&self, args: &[&str]) -> Output {
+        self.git_in(&self.work, args)
+    }
+
+    pub fn git_in(&self, dir: &Path, args: &[&str]) -> Output {
+        let mut cmd = Command::new("git");
+        self.env(&mut cmd);
+        let out = cmd.args(args).current_dir(dir).stdin(Stdio::null()).output().unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// Puts a credential into the real `git credential-store`.
+    pub fn store_credential(&self, url: &str, username: &str, secret: &str) {
+        self.secrets.lock().unwrap().push(secret.to_owned());
+        let mut cmd = Command::new("git");
+        self.env(&mut cmd);
+        let mut child = cmd
+            .args(["credential", "approve"])
+            .current_dir(&self.home)
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let input = format!("url={url}\nusername={username}\npassword={secret}\n\n");
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        assert!(child.wait().unwrap().success());
+    }
+
+    pub fn user_config(&self, text: &str) {
+        let dir = self.home.join(".config/prepush-auth");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("config.toml"), text).unwrap();
+    }
+
+    /// `[hosts."127.0.0.1:PORT"]` for an emulated host.
+    pub fn use_host(&self, host: &FakeHost, provider: &str, api_path: &str) {
+        self.user_config(&format!(
+            "[hosts.\"127.0.0.1:{port}\"]\nprovider = \"{provider}\"\napi = \"http://127.0.0.1:{port}{api_path}\"\n",
+            port = host.port
+        ));
+    }
+
+    /// A work repository with one commit and `origin` at `url`.
+    pub fn init_repo(&self, url: &str) {
+        self.git(&["init", "-q"]);
+        std::fs::write(self.work.join("README"), "hello\n").unwrap();
+        self.git(&["add", "README"]);
+        self.git(&["commit", "-qm", "first"]);
+        self.git(&["remote", "add", "origin", url]);
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        self.env(&mut cmd);
+        cmd.args(args).current_dir(&self.work).stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs prepush-auth and checks that no secret shows in what it printed.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = self.cmd(args).output().unwrap();
+        self.finish(out)
+    }
+
+    pub fn finish(&self, out: Output) -> Run {
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        self.assert_no_secret_in(&run.stdout, "stdout");
+        self.assert_no_secret_in(&run.stderr, "stderr");
+        run
+    }
+
+    pub fn assert_no_secret_in(&self, text: &str, what: &str) {
+        for s in self.secrets.lock().unwrap().iter() {
+            assert!(!text.contains(s.as_str()), "secret leaked into {what}:\n{text}");
+        }
+    }
+
+    /// Every file prepush-auth may write (state, cache) is free of secrets.
+    pub fn assert_no_secret_in_files(&self) {
+        for entry in walk(&self.home.join(".cache")) {
+            let bytes = std::fs::read(&entry).unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes);
+            self.assert_no_secret_in(&text, &entry.display().to_string());
+        }
+    }
+
+    pub fn trap_hits(&self) -> usize {
+        self.trap.hits.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        self.assert_no_secret_in_files();
+        assert_eq!(self.trap_hits(), 0, "something tried to reach a host off this machine");
+    }
+}
+
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", self.stdout, self.stderr))
+    }
+
+    /// The first check of a JSON document.
+    pub fn check(&self) -> serde_json::Value {
+        self.json()["checks"][0].clone()
+    }
+}
+
+/// A proxy that answers nothing and counts who knocked: set as HTTPS_PROXY
+/// in every test, so an attempt to reach the internet is caught, not sent.
+struct Trap {
+    port: u16,
+    hits: Arc<AtomicUsize>,
+}
+
+impl Trap {
+    fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let hits = Arc::new(AtomicUsize::new(0));
+        let h = hits.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                h.fetch_add(1, Ordering::SeqCst);
+                drop(stream);
+            }
+        });
+        Self { port, hits }
+    }
+}
+
+// ---------------------------------------------------------------- host emulator
+
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub headers: HashMap<String, String>,
+    pub body_len: usize,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn new(status: u16, body: &str) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    pub fn json(status: u16, body: &str) -> Self {
+        Self::new(status, body).header("Content-Type", "application/json; charset=utf-8")
+    }
+
+    pub fn header(mut self, k: &str, v: &str) -> Self {
+        self.headers.push((k.to_owned(), v.to_owned()));
+        self
+    }
+}
+
+type Route = Box<dyn Fn(&Recorded) -> Option<Reply> + Send + Sync>;
+
+pub struct FakeHost {
+    pub port: u16,
+    pub log: Arc<Mutex<Vec<Recorded>>>,
+    server: Arc<tiny_http::Server>,
+}
+
+pub struct HostBuilder {
+    routes: Vec<Route>,
+    git: Option<GitBackend>,
+}
+
+/// git's own `git http-backend` behind Basic auth: the credentials it accepts.
+pub struct GitBackend {
+    pub root: PathBuf,
+    pub accept: Vec<(String, String)>,
+}
+
+impl FakeHost {
+    pub fn builder() -> HostBuilder {
+        HostBuilder {
+            routes: Vec::new(),
+            git: None,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.log.lock().unwrap().clone()
+    }
+
+    pub fn count(&self) -> usize {
+        self.log.lock().unwrap().len()
+    }
+
+    pub fn count_path(&self, needle: &str) -> usize {
+        self.requests().iter().filter(|r| r.path.contains(needle)).count()
+    }
+}
+
+impl Drop for FakeHost {
+    fn drop(&mut self) {
+        self.server.unblock();
+    }
+}
+
+impl HostBuilder {
+    /// Answers `reply` to requests whose path (with query) starts with `prefix`.
+    pub fn route(mut self, prefix: &str, reply: Reply) -> Self {
+        let prefix = prefix.to_owned();
+        self.routes
+            .push(Box::new(move |r| r.path.starts_with(&prefix).then(|| reply.clone())));
+        self
+    }
+
+    pub fn route_fn(mut self, f: impl Fn(&Recorded) -> Option<Reply> + Send + Sync + 'static) -> Self {
+        self.routes.push(Box::new(f));
+        self
+    }
+
+    pub fn git(mut self, backend: GitBackend) -> Self {
+        self.git = Some(backend);
+        self
+    }
+
+    pub fn start(self) -> FakeHost {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+        let port = server.server_addr().to_ip().unwrap().port();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let routes = Arc::new(self.routes);
+        let git = Arc::new(self.git);
+        let (s, l) = (server.clone(), log.clone());
+        std::thread::spawn(move || {
+            for mut req in s.incoming_requests() {
+                let routes = routes.clone();
+                let git = git.clone();
+                let log = l.clone();
+                std::thread::spawn(move || {
+                    let mut body = Vec::new();
+                    let _ = req.as_reader().read_to_end(&mut body);
+                    let rec = Recorded {
+                        method: req.method().to_string(),
+                        path: req.url().to_owned(),
+                        headers: req
+                            .headers()
+                            .iter()
+                            .map(|h| {
+                                (
+                                    h.field.as_str().as_str().to_ascii_lowercase(),
+                                    h.value.as_str().to_owned(),
+                                )
+                            })
+                            .collect(),
+                        body_len: body.len(),
+                    };
+                    log.lock().unwrap().push(rec.clone());
+                    let reply = routes
+                        .iter()
+                        .find_map(|r| r(&rec))
+                        .or_else(|| git.as_ref().as_ref().map(|g| g.serve(&rec, &body)))
+                        .unwrap_or_else(|| Reply::json(404, r#"{"message":"Not Found"}"#));
+                    let mut resp = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
+                    for (k, v) in reply.headers {
+                        resp.add_header(tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap());
+                    }
+                    let _ = req.respond(resp);
+                });
+            }
+        });
+        FakeHost { port, log, server }
+    }
+}
+
+pub fn basic_credentials(rec: &Recorded) -> Option<(String, String)> {
+    let value = rec.header("authorization")?.strip_prefix("Basic ")?;
+    let decoded = base64_decode(value.trim())?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (u, p) = text.split_once(':')?;
+    Some((u.to_owned(), p.to_owned()))
+}
+
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let table = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = 0u32;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in s.bytes().filter(|&c| c != b'=') {
+        let v = table.iter().position(|&t| t == c)? as u32;
+        bits = (bits << 6) | v;
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+        }
+    }
+    Some(out)
+}
+
+impl GitBackend {
+    /// A bare repository `name` under a fresh root, accepting `accept`.
+    pub fn new(root: PathBuf, name: &str, accept: &[(&str, &str)]) -> Self {
+        std::fs::create_dir_all(&root).unwrap();
+        let st = Command::new("git")
+            .args(["init", "-q", "--bare", "-b", "main"])
+            .arg(root.join(name))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", &root)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        Self {
+            root,
+            accept: accept.iter().map(|(u, p)| ((*u).to_owned(), (*p).to_owned())).collect(),
+        }
+    }
+
+    fn serve(&self, rec: &Recorded, body: &[u8]) -> Reply {
+        let Some((user, pass)) = basic_credentials(rec)
+            .filter(|(u, p)| self.accept.iter().any(|(au, ap)| (au == "*" || au == u) && ap == p))
+        else {
+            return Reply::new(401, "Invalid username or token.\n").header("WWW-Authenticate", "Basic realm=\"fake\"");
+        };
+        let _ = pass;
+        let (path, query) = rec.path.split_once('?').unwrap_or((&rec.path, ""));
+        let mut cmd = Command::new("git");
+        cmd.arg("http-backend")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", &self.root)
+            .env("GIT_PROJECT_ROOT", &self.root)
+            .env("GIT_HTTP_EXPORT_ALL", "1")
+            .env("PATH_INFO", path)
+            .env("QUERY_STRING", query)
+            .env("REQUEST_METHOD", &rec.method)
+            .env("REMOTE_USER", &user)
+            .env("REMOTE_ADDR", "127.0.0.1")
+            .env("CONTENT_LENGTH", body.len().to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if let Some(ct) = rec.header("content-type") {
+            cmd.env("CONTENT_TYPE", ct);
+        }
+        if let Some(enc) = rec.header("content-encoding") {
+            cmd.env("HTTP_CONTENT_ENCODING", enc);
+        }
+        if let Some(p) = rec.header("git-protocol") {
+            cmd.env("GIT_PROTOCOL", p);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let body = body.to_vec();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&body);
+        });
+        let out = child.wait_with_output().unwrap();
+        let _ = writer.join();
+        parse_cgi(&out.stdout)
+    }
+}
+
+fn parse_cgi(out: &[u8]) -> Reply {
+    let split = out
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| (i, 4))
+        .or_else(|| out.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)));
+    let Some((at, len)) = split else {
+        return Reply::new(500, "bad CGI output");
+    };
+    let head = String::from_utf8_lossy(&out[..at]);
+    let mut reply = Reply {
+        status: 200,
+        headers: Vec::new(),
+        body: out[at + len..].to_vec(),
+    };
+    for line in head.lines() {
+        if let Some((k, v)) = line.split_once(':') {
+            if k.eq_ignore_ascii_case("status") {
+                reply.status = v.trim().split(' ').next().unwrap_or("200").parse().unwrap_or(200);
+            } else {
+                reply.headers.push((k.trim().to_owned(), v.trim().to_owned()));
+            }
+        }
+    }
+    reply
+}
+
+/// A server that accepts connections and never answers.
+pub struct Silent {
+    pub port: u16,
+    pub accepted: Arc<AtomicUsize>,
+}
+
+impl Silent {
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let a = accepted.clone();
+        std::thread::spawn(move || {
+            let mut held: Vec<TcpStream> = Vec::new();
+            for s in listener.incoming().flatten() {
+                a.fetch_add(1, Ordering::SeqCst);
+                held.push(s);
+                if held.len() > 64 {
+                    held.remove(0);
+                }
+            }
+        });
+        std::thread::sleep(Duration::from_millis(1));
+        Self { port, accepted }
+    }
+}
