@@ -22,9 +22,15 @@ pub fn run() -> Result<u8> {
     }
     match cli.command {
         Command::Check(args) => check(&args),
-        Command::PrePush { .. } | Command::Credential { .. } | Command::Install(_) | Command::Uninstall { .. } => {
-            bail!("not built yet")
-        }
+        Command::PrePush { remote, url } => Ok(crate::hook::run(remote, url)),
+        Command::Credential { action, gate } => Ok(match action.as_str() {
+            "get" => crate::helper::run(crate::cli::HelperAction::Get, gate),
+            "store" => crate::helper::run(crate::cli::HelperAction::Store, gate),
+            "erase" => crate::helper::run(crate::cli::HelperAction::Erase, gate),
+            _ => 0,
+        }),
+        Command::Install(args) => crate::install::install(&args),
+        Command::Uninstall { global } => crate::install::uninstall(global),
     }
 }
 

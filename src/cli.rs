@@ -26,8 +26,11 @@ pub enum Command {
     },
     /// Git credential-helper entry.
     Credential {
-        #[arg(value_enum)]
-        action: HelperAction,
+        /// Act as the gate (installed first in the helper chain).
+        #[arg(long)]
+        gate: bool,
+        /// get, store or erase; other actions are ignored, as git expects of helpers.
+        action: String,
     },
     /// Install the pre-push hook and/or the credential-helper entry.
     Install(InstallArgs),
@@ -68,7 +71,7 @@ pub enum Format {
     Json,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HelperAction {
     Get,
     Store,

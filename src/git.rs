@@ -191,6 +191,45 @@ pub fn helper_short_name(command: &str) -> String {
     "a shell helper".to_owned()
 }
 
+/// Whether the commits being pushed change anything under `prefix`.
+///
+/// What is pushed is every pushed tip minus what the remote already has: the
+/// old remote tips from git's ref lines and the remote-tracking refs. With
+/// no ref lines (lefthook without `use_stdin`, pre-commit on a root push)
+/// it is the current branch's commits the remote does not have yet (SPEC
+/// §3). One bounded `git log`, stopping at the first match; `None` when git
+/// cannot tell.
+pub fn pushed_commits_touch(prefix: &str, updates: &[crate::hook::RefUpdate], remote: Option<&str>) -> Option<bool> {
+    let mut cmd = git();
+    cmd.args(["log", "-1", "--format=%H", "--ignore-missing"]);
+    let mut tips = 0;
+    for u in updates.iter().filter(|u| !u.is_delete()) {
+        cmd.arg(&u.local_sha);
+        tips += 1;
+    }
+    if tips == 0 {
+        let to = std::env::var("PRE_COMMIT_TO_REF").ok().filter(|s| !s.is_empty());
+        cmd.arg(to.as_deref().unwrap_or("HEAD"));
+    }
+    cmd.arg("--not");
+    for u in updates.iter().filter(|u| !u.remote_sha.bytes().all(|b| b == b'0')) {
+        cmd.arg(&u.remote_sha);
+    }
+    if let Some(from) = std::env::var("PRE_COMMIT_FROM_REF")
+        .ok()
+        .filter(|s| !s.is_empty() && tips == 0)
+    {
+        cmd.arg(from);
+    }
+    match remote {
+        Some(r) => cmd.arg(format!("--remotes={r}")),
+        None => cmd.arg("--remotes"),
+    };
+    cmd.args(["--", prefix]).stdout(Stdio::piped()).stderr(Stdio::null());
+    let out = run_with_deadline(cmd, b"", Instant::now() + Duration::from_secs(5)).ok()??;
+    out.status.success().then(|| !out.stdout.trim_ascii().is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,68 +8,6 @@ use std::time::{Duration, Instant};
 
 use support::*;
 
-const REPO_PATH: &str = "/acme/widgets.git";
-
-/// What the emulated GitHub knows about one token.
-#[derive(Clone)]
-struct Tok {
-    secret: String,
-    login: &'static str,
-    /// `X-OAuth-Scopes`, for classic and OAuth tokens only.
-    scopes: Option<&'static str>,
-    expiration: Option<String>,
-    /// Fine-grained: does the probe get write?
-    contents_write: bool,
-}
-
-fn tok(secret: &str, scopes: Option<&'static str>) -> Tok {
-    Tok {
-        secret: secret.to_owned(),
-        login: "alice",
-        scopes,
-        expiration: None,
-        contents_write: true,
-    }
-}
-
-const REPO_JSON: &str = r#"{"id":1,"name":"widgets","full_name":"acme/widgets","private":true,"archived":false,"permissions":{"admin":false,"maintain":false,"push":true,"triage":true,"pull":true}}"#;
-
-/// An emulated GitHub Enterprise Server: API under `/api/v3`, git under `/`.
-fn github(tokens: Vec<Tok>, repo_json: &'static str) -> FakeHost {
-    FakeHost::builder()
-        .route_fn(move |r| {
-            let bearer = r.header("authorization").and_then(|a| a.strip_prefix("Bearer ")).map(str::to_owned);
-            let basic = basic_credentials(r).map(|(_, p)| p);
-            let presented = bearer.or(basic);
-            let known = tokens.iter().find(|t| Some(&t.secret) == presented.as_ref());
-            if r.path.contains("/info/refs?service=git-receive-pack") {
-                return Some(match known {
-                    None => Reply::new(401, "Invalid username or token. Password authentication is not supported for Git operations.\n"),
-                    Some(t) if !t.contents_write => Reply::new(403, "Write access to repository not granted.\n"),
-                    Some(_) => Reply::new(200, "001f# service=git-receive-pack\n0000").header("Content-Type", "application/x-git-receive-pack-advertisement"),
-                });
-            }
-            let Some(t) = known else {
-                return Some(Reply::json(401, r#"{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest","status":"401"}"#));
-            };
-            let mut reply = if r.path == "/api/v3/user" {
-                Reply::json(200, &format!(r#"{{"login":"{}","id":7,"type":"User"}}"#, t.login))
-            } else if r.path == "/api/v3/repos/acme/widgets" {
-                Reply::json(200, repo_json)
-            } else {
-                Reply::json(404, r#"{"message":"Not Found","documentation_url":"https://docs.github.com/rest","status":"404"}"#)
-            };
-            if let Some(s) = t.scopes {
-                reply = reply.header("X-OAuth-Scopes", s).header("X-Accepted-OAuth-Scopes", "repo");
-            }
-            if let Some(e) = &t.expiration {
-                reply = reply.header("GitHub-Authentication-Token-Expiration", e);
-            }
-            Some(reply.header("X-RateLimit-Remaining", "4999"))
-        })
-        .start()
-}
-
 fn setup(host: &FakeHost, secret: &str) -> Sandbox {
     let sb = Sandbox::new();
     sb.use_host(host, "github", "/api/v3");

@@ -109,6 +109,11 @@ pub fn plan(ctx: &Context) -> Vec<(Purpose, Request)> {
             .header("accept", "application/vnd.github+json")
             .header("x-github-api-version", "2022-11-28")
     };
+    // The helper entries may not know the repository (git sends `path` only
+    // with credential.useHttpPath): then the token alone is checked.
+    if ctx.url.repository.is_empty() {
+        return vec![(Purpose::Rest, rest("/user".to_owned()))];
+    }
     let mut plan = vec![(Purpose::Rest, rest(format!("/repos/{}", ctx.url.repository)))];
     let login_known = ctx.remembered.is_some_and(|r| r.token.login.is_some());
     // Installation tokens act as the App, not a user: `/user` answers 403.
@@ -128,7 +133,12 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         Some(Err(failure)) => return transport_finding(host, failure),
         Some(Ok(resp)) => resp,
     };
-    let mut info = token_info(ctx, rest, answers.ok(Purpose::User));
+    let user = if ctx.url.repository.is_empty() {
+        Some(rest)
+    } else {
+        answers.ok(Purpose::User)
+    };
+    let mut info = token_info(ctx, rest, user);
     match rest.status {
         401 => return rejected(ctx, rest),
         403 if rest.header("x-github-sso").is_some_and(|v| v.starts_with("required")) => {
@@ -158,6 +168,14 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
                 format!("GitHub answered HTTP {status}{words}"),
             );
         }
+    }
+    if ctx.url.repository.is_empty() {
+        let owner = info.login.as_ref().map(|l| format!(" of {l}")).unwrap_or_default();
+        return Finding::new(
+            Reason::Ok,
+            format!("GitHub accepts {}{owner} {}", ctx.subject(), ctx.shown()),
+        )
+        .with_token(info);
     }
     let Some(repo) = rest.json() else {
         return Finding::new(
@@ -381,6 +399,55 @@ fn token_info(ctx: &Context, rest: &Response, user: Option<&Response>) -> TokenI
         expires_at: rest
             .header("github-authentication-token-expiration")
             .and_then(parse_expiration),
+    }
+}
+
+/// The pre-push rule for `.github/workflows/` (PROVIDERS.md): GitHub refuses
+/// a push that creates or updates a workflow with a token lacking the
+/// `workflow` scope, but only after the whole pack was uploaded. Classic and
+/// OAuth tokens list their scopes, so the hook can stop it first; for
+/// fine-grained and App tokens the grant ("Workflows: Read and write") is
+/// invisible, so the hook says so and does not block.
+pub fn apply_workflow_rule(check: &mut crate::engine::Check, touches: impl FnOnce() -> Option<bool>) {
+    use crate::verdict::Kind;
+    if check.provider != Some(super::Provider::Github) || !matches!(check.kind(), Kind::Ok | Kind::Warn) {
+        return;
+    }
+    let Some(cred) = &check.credential else { return };
+    let scopes = check.finding.token.as_ref().and_then(|t| t.scopes.clone());
+    let reports_scopes = cred.kind.github_reports_scopes();
+    let lacks_workflow = scopes.as_ref().is_some_and(|s| !s.iter().any(|x| x == "workflow"));
+    if reports_scopes && !lacks_workflow {
+        return;
+    }
+    if touches() != Some(true) {
+        return;
+    }
+    let scheme = check.url.split("://").next().unwrap_or("https");
+    let web = format!("{scheme}://{}", check.host.clone().unwrap_or_default());
+    if reports_scopes {
+        let have = scopes.map(|s| s.join(", ")).unwrap_or_default();
+        check.finding = Finding {
+            reason: Reason::MissingWorkflowScope,
+            message: format!(
+                "this push changes .github/workflows/, and GitHub refuses that (after uploading everything) from a token without the workflow scope; the {} {} has scopes {have}",
+                cred.kind.describe(),
+                if cred.secret.starts_with('(') {
+                    cred.secret.clone()
+                } else {
+                    format!("({})", cred.secret)
+                },
+            ),
+            fix: vec![
+                format!("add the workflow scope to the token: {web}/settings/tokens"),
+                format!("or create a new one: {web}/settings/tokens/new?scopes=repo,workflow&description=prepush-auth"),
+            ],
+            token: check.finding.token.clone(),
+        };
+    } else {
+        check.finding.message.push_str(
+            "; this push changes .github/workflows/, which needs the token's \"Workflows: Read and write\" permission: GitHub does not show it, so it is not checked",
+        );
     }
 }
 

@@ -13,6 +13,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub mod github_host;
+pub use github_host::*;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_prepush-auth");
 
 /// A GitHub classic token with a valid checksum, built from `random30`.

@@ -1,0 +1,223 @@
+//! `prepush-auth pre-push`: the git pre-push hook, also run by lefthook and
+//! the pre-commit framework.
+//!
+//! SPEC §2: git runs this hook only after the receive-pack advertisement
+//! succeeded, so the credential it used has just worked and was just stored;
+//! what the hook adds is what is being pushed: the workflow scope, an
+//! archived repository, an expiry ahead. It never blocks on stdin, never
+//! blocks a push on its own failure, and costs nothing for SSH remotes and
+//! delete-only pushes: those return before any config or repository is read.
+
+use std::io::{BufRead, IsTerminal, Read as _};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use crate::engine::{Check, Mode, Options};
+use crate::output::{self, Stream};
+use crate::target::{PushTarget, RemoteUrl, Transport};
+use crate::verdict::Kind;
+
+/// One line of git's pre-push input:
+/// `<local ref> SP <local sha> SP <remote ref> SP <remote sha>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefUpdate {
+    pub local_ref: String,
+    pub local_sha: String,
+    pub remote_ref: String,
+    pub remote_sha: String,
+}
+
+impl RefUpdate {
+    pub fn parse(line: &str) -> Option<Self> {
+        let mut parts = line.split_whitespace();
+        let (lr, ls, rr, rs) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let is_oid = |s: &str| matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit());
+        (parts.next().is_none() && is_oid(ls) && is_oid(rs)).then(|| Self {
+            local_ref: lr.to_owned(),
+            local_sha: ls.to_owned(),
+            remote_ref: rr.to_owned(),
+            remote_sha: rs.to_owned(),
+        })
+    }
+
+    pub fn is_delete(&self) -> bool {
+        is_zero(&self.local_sha)
+    }
+}
+
+fn is_zero(oid: &str) -> bool {
+    oid.bytes().all(|b| b == b'0')
+}
+
+/// How long the hook waits for the first ref line, and between lines. git
+/// writes all lines at once and closes the pipe; lefthook without
+/// `use_stdin` leaves a pipe nobody writes to, and must not hang the push.
+const FIRST_LINE_WAIT: Duration = Duration::from_millis(150);
+const TOTAL_STDIN_BOUND: Duration = Duration::from_secs(2);
+const MAX_REF_LINES: usize = 10_000;
+
+/// Reads ref lines while they arrive, within a short bound. Garbage lines
+/// are skipped; a terminal is never read.
+pub fn read_ref_lines() -> Vec<RefUpdate> {
+    if std::io::stdin().is_terminal() {
+        return Vec::new();
+    }
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut lock = stdin.lock();
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            // Bound a single line: a hostile stdin must not fill memory.
+            match (&mut lock).take(4096).read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    if tx.send(String::from_utf8_lossy(&buf).into_owned()).is_err() {
+                        break;
+                    }
+                    if !buf.ends_with(b"\n") {
+                        // An over-long line: skip the rest of it.
+                        let mut sink = Vec::new();
+                        if lock.read_until(b'\n', &mut sink).unwrap_or(0) == 0 {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    });
+    let started = Instant::now();
+    let mut updates = Vec::new();
+    let mut lines = 0;
+    while let Ok(line) = rx.recv_timeout(FIRST_LINE_WAIT) {
+        lines += 1;
+        if let Some(u) = RefUpdate::parse(&line) {
+            updates.push(u);
+        }
+        if lines >= MAX_REF_LINES || started.elapsed() > TOTAL_STDIN_BOUND {
+            break;
+        }
+    }
+    updates
+}
+
+/// Remote name and URL: git's arguments, else the pre-commit framework's
+/// environment, else the current branch's push remote.
+fn hook_target(remote: Option<String>, url: Option<String>) -> (Option<String>, Option<String>) {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    match (remote, url) {
+        (Some(r), Some(u)) => (Some(r), Some(u)),
+        (Some(r), None) => (Some(r), env("PRE_COMMIT_REMOTE_URL")),
+        (None, _) => (env("PRE_COMMIT_REMOTE_NAME"), env("PRE_COMMIT_REMOTE_URL")),
+    }
+}
+
+pub fn run(remote: Option<String>, url: Option<String>) -> u8 {
+    match run_inner(remote, url) {
+        Ok(code) => code,
+        Err(e) => {
+            // Our failure never blocks a push (SPEC §4).
+            output::notice(&format!("could not check the credential ({e:#}); the push goes on"));
+            0
+        }
+    }
+}
+
+fn run_inner(remote: Option<String>, url: Option<String>) -> Result<u8> {
+    let (remote, url) = hook_target(remote, url);
+    // Cheapest exits first: an SSH or local remote needs nothing else.
+    let parsed = url.as_deref().map(RemoteUrl::parse).transpose()?;
+    if parsed
+        .as_ref()
+        .is_some_and(|u| !matches!(u.transport, Transport::Https | Transport::Http))
+    {
+        return Ok(0);
+    }
+    let updates = read_ref_lines();
+    if !updates.is_empty() && updates.iter().all(RefUpdate::is_delete) {
+        return Ok(0);
+    }
+
+    let mut setup = crate::app::setup()?;
+    if !setup.engine.config.enabled {
+        return Ok(0);
+    }
+    let target = if let Some(url) = parsed {
+        PushTarget {
+            remote: remote.clone(),
+            url,
+        }
+    } else {
+        let repo = setup
+            .repo
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("not in a git repository"))?;
+        let name = remote.clone().unwrap_or_else(|| repo.push_remote_name());
+        repo.push_target(&name)?
+    };
+    if !matches!(target.url.transport, Transport::Https | Transport::Http) {
+        return Ok(0);
+    }
+    let opts = Options {
+        timeout: Duration::from_millis(setup.engine.config.timeout_ms),
+        use_cache: true,
+        offline: false,
+        mode: Mode::PrePush,
+    };
+    let mut check = setup.engine.check(&target, None, &opts);
+    let remote_name = target.remote.clone().filter(|r| !r.contains('/') && !r.contains(':'));
+    crate::providers::github::apply_workflow_rule(&mut check, || {
+        crate::git::pushed_commits_touch(".github/workflows/", &updates, remote_name.as_deref())
+    });
+    report(&check);
+    let strict = setup.engine.config.strict;
+    Ok(crate::app::exit_status(std::slice::from_ref(&check), strict))
+}
+
+/// A hook that talks on every push gets uninstalled: quiet when all is well.
+fn report(check: &Check) {
+    if matches!(check.kind(), Kind::Ok | Kind::Skip) {
+        return;
+    }
+    output::write(
+        Stream::Stderr,
+        &output::human(std::slice::from_ref(check), output::color_for(Stream::Stderr)),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "1111111111111111111111111111111111111111";
+    const Z: &str = "0000000000000000000000000000000000000000";
+
+    #[test]
+    fn parses_git_ref_lines() {
+        let u = RefUpdate::parse(&format!("refs/heads/main {A} refs/heads/main {Z}\n")).unwrap();
+        assert_eq!(u.local_ref, "refs/heads/main");
+        assert!(!u.is_delete());
+        assert!(
+            RefUpdate::parse(&format!("(delete) {Z} refs/heads/old {A}"))
+                .unwrap()
+                .is_delete()
+        );
+    }
+
+    #[test]
+    fn garbage_is_not_a_ref_line() {
+        for junk in [
+            "",
+            "hello",
+            "a b c d",
+            &format!("r {A} r {A} extra"),
+            "r zz r zz",
+            "\u{0}\u{1}",
+        ] {
+            assert!(RefUpdate::parse(junk).is_none(), "{junk:?}");
+        }
+    }
+}

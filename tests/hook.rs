@@ -1,0 +1,383 @@
+#![allow(clippy::pedantic)]
+//! Meeting git where pushes fail: real `git push` against git's own
+//! `git http-backend` on loopback with Basic auth, the GitHub API emulated
+//! beside it, the credential in a real `git credential-store`.
+
+mod support;
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use support::*;
+
+struct World {
+    sb: Sandbox,
+    host: FakeHost,
+    bare: std::path::PathBuf,
+    url: String,
+}
+
+/// A pushable repository: `tokens` are what the API knows, `accepted` what
+/// the git server takes.
+fn world(tokens: Vec<Tok>, accepted: &[&str], stored: &str) -> World {
+    let sb = Sandbox::new();
+    let root = sb.dir.path().join("server");
+    let accept: Vec<(&str, &str)> = accepted.iter().map(|t| ("*", *t)).collect();
+    let backend = GitBackend::new(root.clone(), "acme/widgets.git", &accept);
+    let host = github_with(tokens, REPO_JSON, Some(backend));
+    sb.use_host(&host, "github", "/api/v3");
+    let url = host.url(REPO_PATH);
+    sb.init_repo(&url);
+    sb.store_credential(&url, "alice", stored);
+    World {
+        bare: root.join("acme/widgets.git"),
+        sb,
+        host,
+        url,
+    }
+}
+
+fn push(sb: &Sandbox, args: &[&str]) -> Output {
+    let mut cmd = Command::new("git");
+    sb.env(&mut cmd);
+    // The installed hook finds the binary by the absolute path it was installed with.
+    cmd.arg("push")
+        .args(args)
+        .current_dir(&sb.work)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn remote_has(bare: &std::path::Path, rev: &str) -> bool {
+    Command::new("git")
+        .args(["--git-dir"])
+        .arg(bare)
+        .args(["rev-parse", "--verify", "-q", &format!("{rev}^{{commit}}")])
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+fn good(secret: &str, scopes: &'static str) -> Tok {
+    tok(secret, Some(scopes))
+}
+
+#[test]
+fn a_good_push_lands_and_the_hook_stays_quiet() {
+    let secret = classic_token("goodpushgoodpushgoodpushgoodpu");
+    let w = world(vec![good(&secret, "repo, workflow")], &[&secret], &secret);
+    let inst = w.sb.run(&["install"]);
+    assert_eq!(inst.code, 0, "{}", inst.stderr);
+    assert!(inst.stdout.contains("installed the pre-push hook"), "{}", inst.stdout);
+    let out = push(&w.sb, &["-q", "origin", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    w.sb.assert_no_secret_in(&text(&out), "push stderr");
+    assert!(
+        !text(&out).contains("prepush-auth"),
+        "quiet when all is well: {}",
+        text(&out)
+    );
+    assert!(remote_has(&w.bare, "refs/heads/main"));
+    assert!(
+        w.host.count_path("/api/v3/repos/acme/widgets") >= 1,
+        "the hook asked the API"
+    );
+}
+
+#[test]
+fn a_workflow_change_without_the_workflow_scope_is_stopped_before_the_pack_is_sent() {
+    let secret = classic_token("workflowworkflowworkflowworkfl");
+    let w = world(vec![good(&secret, "repo")], &[&secret], &secret);
+    w.sb.run(&["install"]);
+    // A first push without workflows goes through.
+    let out = push(&w.sb, &["-q", "origin", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    std::fs::create_dir_all(w.sb.work.join(".github/workflows")).unwrap();
+    std::fs::write(w.sb.work.join(".github/workflows/ci.yml"), "on: push\n").unwrap();
+    w.sb.git(&["add", "."]);
+    w.sb.git(&["commit", "-qm", "add CI"]);
+    let packs = |h: &FakeHost| {
+        h.requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/git-receive-pack"))
+            .count()
+    };
+    let packs_before = packs(&w.host);
+    let out = push(&w.sb, &["origin", "main"]);
+    assert!(!out.status.success(), "the push should be stopped");
+    let err = text(&out);
+    assert!(err.contains("workflow scope"), "{err}");
+    assert!(err.contains("settings/tokens"), "{err}");
+    assert!(packs_before >= 1, "the first push sent its pack");
+    assert_eq!(packs(&w.host), packs_before, "the server received a pack");
+    let head = String::from_utf8(w.sb.git(&["rev-parse", "HEAD"]).stdout).unwrap();
+    assert!(!remote_has(&w.bare, head.trim()));
+}
+
+#[test]
+fn a_workflow_change_with_the_workflow_scope_lands() {
+    let secret = classic_token("wfscopewfscopewfscopewfscopewf");
+    let w = world(vec![good(&secret, "repo, workflow")], &[&secret], &secret);
+    w.sb.run(&["install"]);
+    std::fs::create_dir_all(w.sb.work.join(".github/workflows")).unwrap();
+    std::fs::write(w.sb.work.join(".github/workflows/ci.yml"), "on: push\n").unwrap();
+    w.sb.git(&["add", "."]);
+    w.sb.git(&["commit", "-qm", "add CI"]);
+    let out = push(&w.sb, &["-q", "origin", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn a_rejected_credential_is_explained_by_the_observing_helper() {
+    let stale = classic_token("stalestalestalestalestalestale");
+    let w = world(vec![], &["something-else"], &stale);
+    let inst = w.sb.run(&["install", "--helper", "observe"]);
+    assert_eq!(inst.code, 0, "{}", inst.stderr);
+    let out = push(&w.sb, &["origin", "main"]);
+    assert!(!out.status.success());
+    let err = text(&out);
+    w.sb.assert_no_secret_in(&err, "push stderr");
+    let ours = err
+        .find("GitHub rejects the classic personal access token")
+        .unwrap_or_else(|| panic!("{err}"));
+    let fatal = err
+        .find("fatal: Authentication failed")
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(ours < fatal, "our reason comes before git's fatal line:\n{err}");
+    assert!(
+        err.contains("git credential reject") || err.contains("git now erases it"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_gate_keeps_a_bad_credential_from_ever_reaching_the_git_server() {
+    let stale = classic_token("gategategategategategategategat"[..30].as_ref());
+    let w = world(vec![], &["something-else"], &stale);
+    let inst = w.sb.run(&["install", "--helper", "gate"]);
+    assert_eq!(inst.code, 0, "{}", inst.stderr);
+    let out = push(&w.sb, &["origin", "main"]);
+    assert!(!out.status.success());
+    let err = text(&out);
+    assert!(err.contains("GitHub rejects"), "{err}");
+    assert!(err.contains("told us to quit"), "{err}");
+    let git_requests: Vec<_> = w
+        .host
+        .requests()
+        .into_iter()
+        .filter(|r| !r.path.starts_with("/api/"))
+        .collect();
+    assert!(!git_requests.is_empty(), "git asked the server at least once");
+    for r in git_requests {
+        assert_ne!(
+            basic_credentials(&r).map(|(_, p)| p),
+            Some(stale.clone()),
+            "the bad credential reached the git server"
+        );
+    }
+}
+
+#[test]
+fn the_gate_hands_a_good_credential_to_git() {
+    let secret = classic_token("gateokgateokgateokgateokgateok");
+    let w = world(vec![good(&secret, "repo")], &[&secret], &secret);
+    w.sb.run(&["install", "--helper", "gate"]);
+    let out = push(&w.sb, &["-q", "origin", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(remote_has(&w.bare, "refs/heads/main"));
+}
+
+#[test]
+fn an_existing_hook_keeps_running() {
+    let secret = classic_token("chainchainchainchainchainchain");
+    let w = world(vec![good(&secret, "repo")], &[&secret], &secret);
+    let hooks = w.sb.work.join(".git/hooks");
+    let marker = w.sb.dir.path().join("old-hook-ran");
+    std::fs::write(
+        hooks.join("pre-push"),
+        format!(
+            "#!/bin/sh\ncat > '{}'\necho \"$1 $2\" >> '{}'\n",
+            marker.display(),
+            marker.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(hooks.join("pre-push"))
+        .status()
+        .unwrap();
+    let inst = w.sb.run(&["install"]);
+    assert!(inst.stdout.contains("still runs first"), "{}", inst.stdout);
+    let out = push(&w.sb, &["-q", "origin", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let seen = std::fs::read_to_string(&marker).unwrap();
+    assert!(
+        seen.contains("refs/heads/main "),
+        "the old hook got git's ref lines: {seen}"
+    );
+    assert!(seen.contains(&format!("origin {}", w.url)), "and its arguments: {seen}");
+    assert!(w.host.count_path("/api/v3/") >= 1, "and prepush-auth ran too");
+}
+
+fn snapshot(sb: &Sandbox) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = walk(&sb.work.join(".git/hooks"))
+        .into_iter()
+        .chain([sb.work.join(".git/config"), sb.home.join(".gitconfig")])
+        .filter(|p| p.exists())
+        .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn install_is_idempotent_and_uninstall_restores_exactly_what_was_there() {
+    let secret = classic_token("restorerestorerestorerestorere");
+    let w = world(vec![good(&secret, "repo")], &[&secret], &secret);
+    std::fs::write(w.sb.work.join(".git/hooks/pre-push"), "#!/bin/sh\nexit 0\n").unwrap();
+    let before = snapshot(&w.sb);
+    assert_eq!(w.sb.run(&["install", "--hook", "--helper", "observe"]).code, 0);
+    assert_eq!(w.sb.run(&["install", "--helper", "gate", "--global"]).code, 0);
+    let once = snapshot(&w.sb);
+    assert_ne!(once, before);
+    assert_eq!(w.sb.run(&["install", "--hook", "--helper", "observe"]).code, 0);
+    assert_eq!(w.sb.run(&["install", "--helper", "gate", "--global"]).code, 0);
+    assert_eq!(snapshot(&w.sb), once, "installing twice changes nothing");
+    // The chain git used before still answers while installed.
+    let c = w.sb.run(&["check", "--format", "json"]).check();
+    assert_eq!(c["credential"]["helper"], "store");
+    assert_eq!(c["reason"], "ok");
+    assert_eq!(w.sb.run(&["uninstall"]).code, 0);
+    assert_eq!(w.sb.run(&["uninstall", "--global"]).code, 0);
+    assert_eq!(snapshot(&w.sb), before, "uninstall left something behind");
+}
+
+#[test]
+fn the_hook_goes_where_core_hooks_path_points() {
+    let sb = Sandbox::new();
+    sb.init_repo("https://github.com/acme/widgets.git");
+    sb.git(&["config", "core.hooksPath", "githooks"]);
+    let run = sb.run(&["install"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(sb.work.join("githooks/pre-push").exists());
+    assert!(!sb.work.join(".git/hooks/pre-push").exists());
+}
+
+fn pre_push(sb: &Sandbox, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
+    let mut cmd = sb.cmd(&[&["pre-push"], args].concat());
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    sb.finish(child.wait_with_output().unwrap())
+}
+
+const Z: &str = "0000000000000000000000000000000000000000";
+
+#[test]
+fn ssh_remotes_and_delete_only_pushes_ask_nobody() {
+    let secret = classic_token("deletedeletedeletedeletedelete");
+    let w = world(vec![good(&secret, "repo")], &[&secret], &secret);
+    let ssh = pre_push(&w.sb, &["origin", "git@github.com:acme/widgets.git"], "", &[]);
+    assert_eq!((ssh.code, ssh.stderr.as_str()), (0, ""));
+    let line = format!("(delete) {Z} refs/heads/old 1111111111111111111111111111111111111111\n");
+    let del = pre_push(&w.sb, &["origin", &w.url], &line, &[]);
+    assert_eq!((del.code, del.stderr.as_str()), (0, ""));
+    assert_eq!(w.host.count(), 0);
+}
+
+#[test]
+fn the_pre_commit_framework_environment_is_enough() {
+    let secret = classic_token("precommitprecommitprecommitpre");
+    let w = world(vec![good(&secret, "read:org")], &[&secret], &secret);
+    let run = pre_push(
+        &w.sb,
+        &[],
+        "",
+        &[("PRE_COMMIT_REMOTE_NAME", "origin"), ("PRE_COMMIT_REMOTE_URL", &w.url)],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("needs the repo scope"), "{}", run.stderr);
+}
+
+#[test]
+fn a_stdin_nobody_writes_to_does_not_hang_the_hook() {
+    let secret = classic_token("hanghanghanghanghanghanghangha");
+    let w = world(vec![good(&secret, "repo")], &[&secret], &secret);
+    let mut cmd = w.sb.cmd(&["pre-push", "origin", &w.url]);
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let started = Instant::now();
+    let mut child = cmd.spawn().unwrap();
+    let _open_forever = child.stdin.take();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(started.elapsed() < Duration::from_secs(3), "the hook waited on stdin");
+    assert!(w.host.count() >= 1);
+}
+
+#[test]
+fn an_internal_failure_never_blocks_the_push() {
+    let sb = Sandbox::new();
+    sb.init_repo("https://github.com/acme/widgets.git");
+    sb.user_config("timeout_ms = = broken\n");
+    let run = pre_push(&sb, &["origin", "https://github.com/acme/widgets.git"], "", &[]);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("the push goes on"), "{}", run.stderr);
+}
+
+#[test]
+fn a_missing_binary_says_so_in_one_line_and_lets_the_push_go() {
+    let secret = classic_token("missingmissingmissingmissingmi");
+    let w = world(vec![good(&secret, "repo")], &[&secret], &secret);
+    w.sb.run(&["install"]);
+    let hook = w.sb.work.join(".git/hooks/pre-push");
+    let script = std::fs::read_to_string(&hook)
+        .unwrap()
+        .replace(BIN, "/nonexistent/prepush-auth");
+    std::fs::write(&hook, script).unwrap();
+    let out = push(&w.sb, &["-q", "origin", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        text(&out).trim(),
+        "prepush-auth: not found; pushing without the credential check"
+    );
+    assert!(remote_has(&w.bare, "refs/heads/main"));
+}
+
+#[test]
+fn force_replaces_a_foreign_hook_but_uninstall_still_restores_it() {
+    let sb = Sandbox::new();
+    let bare = sb.dir.path().join("local.git");
+    sb.git(&["init", "-q", "--bare", bare.to_str().unwrap()]);
+    sb.init_repo(bare.to_str().unwrap());
+    let hook = sb.work.join(".git/hooks/pre-push");
+    std::fs::write(&hook, "#!/bin/sh\necho foreign >&2\nexit 1\n").unwrap();
+    Command::new("chmod").arg("+x").arg(&hook).status().unwrap();
+    let refused = push(&sb, &["origin", "main"]);
+    assert!(
+        text(&refused).contains("foreign") && !refused.status.success(),
+        "the foreign hook runs before install"
+    );
+    let run = sb.run(&["install", "--force"]);
+    assert!(run.stdout.contains("not run; uninstall restores it"), "{}", run.stdout);
+    let out = push(&sb, &["origin", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("foreign"), "the replaced hook ran: {}", text(&out));
+    sb.run(&["uninstall"]);
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        "#!/bin/sh\necho foreign >&2\nexit 1\n"
+    );
+}

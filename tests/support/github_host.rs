@@ -1,0 +1,81 @@
+//! An emulated GitHub (Enterprise Server layout) answering as PROVIDERS.md says.
+
+use super::*;
+
+pub const REPO_PATH: &str = "/acme/widgets.git";
+
+/// What the emulated GitHub knows about one token.
+#[derive(Clone)]
+pub struct Tok {
+    pub secret: String,
+    pub login: &'static str,
+    /// `X-OAuth-Scopes`, for classic and OAuth tokens only.
+    pub scopes: Option<&'static str>,
+    pub expiration: Option<String>,
+    /// Fine-grained: does the probe get write?
+    pub contents_write: bool,
+}
+
+pub fn tok(secret: &str, scopes: Option<&'static str>) -> Tok {
+    Tok {
+        secret: secret.to_owned(),
+        login: "alice",
+        scopes,
+        expiration: None,
+        contents_write: true,
+    }
+}
+
+pub const REPO_JSON: &str = r#"{"id":1,"name":"widgets","full_name":"acme/widgets","private":true,"archived":false,"permissions":{"admin":false,"maintain":false,"push":true,"triage":true,"pull":true}}"#;
+
+/// An emulated GitHub Enterprise Server: API under `/api/v3`, git under `/`.
+pub fn github(tokens: Vec<Tok>, repo_json: &'static str) -> FakeHost {
+    github_with(tokens, repo_json, None)
+}
+
+/// The same, with git's own `git http-backend` behind it for real pushes.
+pub fn github_with(tokens: Vec<Tok>, repo_json: &'static str, backend: Option<GitBackend>) -> FakeHost {
+    let has_backend = backend.is_some();
+    let mut builder = FakeHost::builder();
+    if let Some(b) = backend {
+        builder = builder.git(b);
+    }
+    builder
+        .route_fn(move |r| {
+            let bearer = r.header("authorization").and_then(|a| a.strip_prefix("Bearer ")).map(str::to_owned);
+            let basic = basic_credentials(r).map(|(_, p)| p);
+            let presented = bearer.or(basic);
+            let known = tokens.iter().find(|t| Some(&t.secret) == presented.as_ref());
+            if r.path.contains("/info/refs?service=git-receive-pack") {
+                return Some(match known {
+                    // As github.com: git sends a credential only to a server that asks for Basic.
+                    None => Reply::new(401, "Invalid username or token. Password authentication is not supported for Git operations.\n")
+                        .header("WWW-Authenticate", "Basic realm=\"GitHub\""),
+                    Some(t) if !t.contents_write => Reply::new(403, "Write access to repository not granted.\n"),
+                    Some(_) if has_backend => return None,
+                    Some(_) => Reply::new(200, "001f# service=git-receive-pack\n0000").header("Content-Type", "application/x-git-receive-pack-advertisement"),
+                });
+            }
+            if !r.path.starts_with("/api/v3/") {
+                return None;
+            }
+            let Some(t) = known else {
+                return Some(Reply::json(401, r#"{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest","status":"401"}"#));
+            };
+            let mut reply = if r.path == "/api/v3/user" {
+                Reply::json(200, &format!(r#"{{"login":"{}","id":7,"type":"User"}}"#, t.login))
+            } else if r.path == "/api/v3/repos/acme/widgets" {
+                Reply::json(200, repo_json)
+            } else {
+                Reply::json(404, r#"{"message":"Not Found","documentation_url":"https://docs.github.com/rest","status":"404"}"#)
+            };
+            if let Some(s) = t.scopes {
+                reply = reply.header("X-OAuth-Scopes", s).header("X-Accepted-OAuth-Scopes", "repo");
+            }
+            if let Some(e) = &t.expiration {
+                reply = reply.header("GitHub-Authentication-Token-Expiration", e);
+            }
+            Some(reply.header("X-RateLimit-Remaining", "4999"))
+        })
+        .start()
+}
