@@ -1,0 +1,26 @@
+#!/bin/sh
+# Builds and installs prepush-auth (into cargo's bin directory, usually
+# ~/.cargo/bin), then offers the pre-push hook for the repository you ran
+# this from. Safe to run twice: it reinstalls the same binary and the hook
+# install is idempotent.
+set -eu
+here=$(pwd)
+src=$(cd "$(dirname "$0")" && pwd)
+
+cargo install --quiet --locked --force --path "$src"
+bin=$(command -v prepush-auth || echo "${CARGO_HOME:-$HOME/.cargo}/bin/prepush-auth")
+echo "prepush-auth: installed $bin"
+
+cd "$here"
+if git rev-parse --git-dir >/dev/null 2>&1 && [ "$(git rev-parse --show-toplevel)" != "$src" ]; then
+  if [ -t 0 ]; then
+    printf 'prepush-auth: check every push from %s? [y/N] ' "$(git rev-parse --show-toplevel)"
+    read -r answer || answer=
+    case "$answer" in
+      y|Y|yes) "$bin" install ;;
+      *) echo "prepush-auth: later, run: prepush-auth install" ;;
+    esac
+  else
+    echo "prepush-auth: to check every push from this repository, run: prepush-auth install"
+  fi
+fi
