@@ -1,0 +1,251 @@
+//! `cargo bench --bench speed`: prepush-auth against its floor, on loopback.
+//!
+//! Every figure is a median of many runs after a warm-up, taken in one run
+//! on one machine, and reported as a ratio to the floor it cannot avoid
+//! (issue 5 targets). Nothing here leaves the machine.
+#![allow(clippy::pedantic)]
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::*;
+
+const RUNS: usize = 60;
+const WARMUP: usize = 8;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Runs `cmd` to completion with `stdin`, returning the wall time.
+fn time(mut cmd: Command, stdin: &[u8]) -> Duration {
+    cmd.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null());
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("spawn");
+    {
+        let mut i = child.stdin.take().unwrap();
+        let _ = i.write_all(stdin);
+    }
+    let status = child.wait().unwrap();
+    let took = start.elapsed();
+    assert!(status.code().is_some(), "killed by a signal");
+    took
+}
+
+/// Interleaves the candidates run by run, so drift hits all alike.
+fn compare(cands: &mut [(&str, &mut dyn FnMut() -> Duration)]) -> Vec<Duration> {
+    for _ in 0..WARMUP {
+        for (_, f) in cands.iter_mut() {
+            f();
+        }
+    }
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); cands.len()];
+    for _ in 0..RUNS {
+        for (i, (_, f)) in cands.iter_mut().enumerate() {
+            samples[i].push(f());
+        }
+    }
+    samples.into_iter().map(median).collect()
+}
+
+fn row(what: &str, ours: Duration, floor: Duration, target: &str, ok: bool) {
+    println!(
+        "{what:<58} {:>8.2} ms  floor {:>8.2} ms  ratio {:>5.2}  target {target:<14} {}",
+        ms(ours),
+        ms(floor),
+        ms(ours) / ms(floor),
+        if ok { "met" } else { "NOT MET" }
+    );
+}
+
+fn peak_rss_kb(sb: &Sandbox, args: &[&str]) -> Option<u64> {
+    let mut cmd = Command::new("/usr/bin/time");
+    sb.env(&mut cmd);
+    let out = cmd
+        .args(["-f", "%M", BIN])
+        .args(args)
+        .current_dir(&sb.work)
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stderr).lines().last()?.trim().parse().ok()
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else to parse.
+    let secret = classic_token("benchbenchbenchbenchbenchbench");
+    let host = github(vec![tok(&secret, Some("repo, workflow"))], REPO_JSON);
+    let sb = Sandbox::new();
+    sb.use_host(&host, "github", "/api/v3");
+    let url = host.url(REPO_PATH);
+    sb.init_repo(&url);
+    sb.store_credential(&url, "alice", &secret);
+    sb.git(&["remote", "add", "mirror", "git@github.com:acme/widgets.git"]);
+    let api = host.url("/api/v3/repos/acme/widgets");
+    let curl_available = Command::new("curl")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok();
+
+    let git_fill = || {
+        let mut c = Command::new("git");
+        sb.env(&mut c);
+        c.args(["-c", "credential.interactive=false", "credential", "fill"])
+            .env("GIT_ASKPASS", "")
+            .current_dir(&sb.work);
+        c
+    };
+    let ours = |args: &[&str]| {
+        let mut c = Command::new(BIN);
+        sb.env(&mut c);
+        c.args(args).current_dir(&sb.work);
+        c
+    };
+    let fill_input = format!("url={url}\n\n");
+
+    println!("prepush-auth speed benchmark: {RUNS} runs after {WARMUP} warm-up runs, medians");
+    println!(
+        "binary: {BIN} ({} bytes)",
+        std::fs::metadata(BIN).map(|m| m.len()).unwrap_or(0)
+    );
+    println!();
+
+    // Process start alone, for the profile below.
+    let start_only = compare(&mut [("version", &mut || time(ours(&["--version"]), b""))])[0];
+
+    // 1. Cached verdict vs `git credential fill` alone.
+    assert_eq!(sb.run(&["check"]).code, 0);
+    let m = compare(&mut [
+        ("fill", &mut || time(git_fill(), fill_input.as_bytes())),
+        ("cached", &mut || time(ours(&["check"]), b"")),
+    ]);
+    row(
+        "check, cached verdict  vs  git credential fill",
+        m[1],
+        m[0],
+        "<= 1.20",
+        ms(m[1]) / ms(m[0]) <= 1.2,
+    );
+    let fill_median = m[0];
+
+    // 2. Uncached vs fill followed by one curl of the same API request.
+    if curl_available {
+        let auth = format!("Authorization: Bearer {secret}");
+        let m = compare(&mut [
+            ("fill+curl", &mut || {
+                let a = time(git_fill(), fill_input.as_bytes());
+                let mut c = Command::new("curl");
+                c.args([
+                    "-s",
+                    "-o",
+                    "/dev/null",
+                    "-H",
+                    &auth,
+                    "-H",
+                    "Accept: application/vnd.github+json",
+                    &api,
+                ])
+                .env("NO_PROXY", "127.0.0.1");
+                a + time(c, b"")
+            }),
+            ("uncached", &mut || time(ours(&["check", "--no-cache"]), b"")),
+        ]);
+        row(
+            "check, uncached (1 request)  vs  fill + one curl",
+            m[1],
+            m[0],
+            "<= 1.20",
+            ms(m[1]) / ms(m[0]) <= 1.2,
+        );
+    } else {
+        println!("check, uncached: curl is not installed, floor not measured");
+    }
+
+    // 3. The hook for an SSH remote and for a delete-only push vs an empty hook.
+    let empty = sb.dir.path().join("empty-hook");
+    std::fs::write(&empty, "#!/bin/sh\n").unwrap();
+    Command::new("chmod").arg("+x").arg(&empty).status().unwrap();
+    let delete = format!("(delete) {} refs/heads/old {}\n", "0".repeat(40), "1".repeat(40));
+    let m = compare(&mut [
+        ("empty", &mut || time(Command::new(&empty), b"")),
+        ("ssh", &mut || {
+            time(ours(&["pre-push", "mirror", "git@github.com:acme/widgets.git"]), b"")
+        }),
+        ("delete", &mut || {
+            time(ours(&["pre-push", "origin", &url]), delete.as_bytes())
+        }),
+    ]);
+    let over = |d: Duration| ms(d) - ms(m[0]);
+    println!(
+        "{:<58} {:>8.2} ms  empty {:>8.2} ms  over {:>5.2} ms  target <= 2 ms over  {}",
+        "pre-push, SSH remote",
+        ms(m[1]),
+        ms(m[0]),
+        over(m[1]),
+        if over(m[1]) <= 2.0 { "met" } else { "NOT MET" }
+    );
+    println!(
+        "{:<58} {:>8.2} ms  empty {:>8.2} ms  over {:>5.2} ms  target <= 2 ms over  {}",
+        "pre-push, delete-only push",
+        ms(m[2]),
+        ms(m[0]),
+        over(m[2]),
+        if over(m[2]) <= 2.0 { "met" } else { "NOT MET" }
+    );
+
+    // 4. A host that accepts and never answers: deadline + 100 ms.
+    let silent = Silent::start();
+    let hang_url = format!("http://127.0.0.1:{}/acme/widgets.git", silent.port);
+    let hang = Sandbox::new();
+    hang.user_config(&format!(
+        "timeout_ms = 1000\n[hosts.\"127.0.0.1:{p}\"]\nprovider = \"github\"\napi = \"http://127.0.0.1:{p}/api/v3\"\n",
+        p = silent.port
+    ));
+    hang.store_credential(&hang_url, "alice", &secret);
+    let mut worst = Duration::ZERO;
+    let mut hang_runs = Vec::new();
+    for _ in 0..10 {
+        let mut c = Command::new(BIN);
+        hang.env(&mut c);
+        c.args(["check", &hang_url, "--no-cache"]).current_dir(&hang.work);
+        let d = time(c, b"");
+        worst = worst.max(d);
+        hang_runs.push(d);
+    }
+    println!(
+        "{:<58} {:>8.2} ms  worst {:>7.2} ms  deadline 1000 ms  target <= 1100 ms  {}",
+        "check against a host that never answers (10 runs)",
+        ms(median(hang_runs)),
+        ms(worst),
+        if ms(worst) <= 1100.0 { "met" } else { "NOT MET" }
+    );
+
+    // 5. Memory and size.
+    let rss = peak_rss_kb(&sb, &["check", "--no-cache"]);
+    match rss {
+        Some(kb) => println!(
+            "{:<58} {:>8} KB  target <= 20480 KB  {}",
+            "peak memory, uncached check (max RSS)",
+            kb,
+            if kb <= 20 * 1024 { "met" } else { "NOT MET" }
+        ),
+        None => println!("peak memory: /usr/bin/time is not installed, not measured"),
+    }
+
+    println!();
+    println!(
+        "profile (medians): process start {:.2} ms; git credential fill {:.2} ms",
+        ms(start_only),
+        ms(fill_median)
+    );
+}
