@@ -27,7 +27,15 @@ pub fn run() -> Result<u8> {
             "get" => crate::helper::run(crate::cli::HelperAction::Get, gate),
             "store" => crate::helper::run(crate::cli::HelperAction::Store, gate),
             "erase" => crate::helper::run(crate::cli::HelperAction::Erase, gate),
-            _ => 0,
+            // Unknown actions are ignored, as git expects of helpers (read
+            // the input all the same, so git never writes into a closed pipe).
+            _ => {
+                let _ = std::io::copy(
+                    &mut std::io::Read::take(std::io::stdin(), 64 * 1024),
+                    &mut std::io::sink(),
+                );
+                0
+            }
         }),
         Command::Install(args) => crate::install::install(&args),
         Command::Uninstall { global } => crate::install::uninstall(global),

@@ -117,31 +117,27 @@ fn read_input() -> HelperInput {
 
 pub fn run(action: crate::cli::HelperAction, gate: bool) -> u8 {
     use crate::cli::HelperAction;
+    // Always read what git sends, so git never writes into a closed pipe.
+    let input = read_input();
     // Called again by the gate's own `git credential fill`: stay silent.
     if std::env::var_os(RECURSION_GUARD).is_some() {
         return 0;
     }
     match action {
-        // No network, nothing stored: git's other helpers store.
         HelperAction::Erase if !gate => {
-            let input = read_input();
             if let Err(e) = explain_rejection(&input) {
                 output::notice(&format!("could not explain the rejection: {e:#}"));
             }
-            0
         }
-        HelperAction::Get if gate => {
-            let input = read_input();
-            match gate_get(&input) {
-                Ok(answer) => output::write(Stream::Stdout, &answer),
-                Err(e) => output::notice(&format!("gate could not check the credential ({e:#}); git goes on")),
-            }
-            0
-        }
+        HelperAction::Get if gate => match gate_get(&input) {
+            Ok(answer) => output::write(Stream::Stdout, &answer),
+            Err(e) => output::notice(&format!("gate could not check the credential ({e:#}); git goes on")),
+        },
         // No network, nothing stored: git's other helpers store. An
         // observer's `get` answers nothing, so git asks the next helper.
-        HelperAction::Get | HelperAction::Store | HelperAction::Erase => 0,
+        HelperAction::Get | HelperAction::Store | HelperAction::Erase => {}
     }
+    0
 }
 
 fn options(engine: &crate::engine::Engine, mode: Mode) -> Options {

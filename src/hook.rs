@@ -177,9 +177,11 @@ fn run_inner(remote: Option<String>, url: Option<String>) -> Result<u8> {
     Ok(crate::app::exit_status(std::slice::from_ref(&check), strict))
 }
 
-/// A hook that talks on every push gets uninstalled: quiet when all is well.
+/// A hook that talks on every push gets uninstalled: quiet when all is
+/// well, and about "no stored credential" too: git has just authenticated
+/// (from a prompt, an askpass, an environment helper), so it says nothing new.
 fn report(check: &Check) {
-    if matches!(check.kind(), Kind::Ok | Kind::Skip) {
+    if matches!(check.kind(), Kind::Ok | Kind::Skip) || check.finding.reason == crate::verdict::Reason::NoCredential {
         return;
     }
     output::write(

@@ -381,3 +381,76 @@ fn force_replaces_a_foreign_hook_but_uninstall_still_restores_it() {
         "#!/bin/sh\necho foreign >&2\nexit 1\n"
     );
 }
+
+#[test]
+fn a_token_expiring_soon_warns_in_the_hook_and_the_push_lands() {
+    let secret = classic_token("expiringexpiringexpiringexpiri");
+    let mut t = good(&secret, "repo");
+    t.expiration = Some(
+        (chrono::Utc::now() + chrono::Duration::days(2))
+            .format("%Y-%m-%d %H:%M:%S UTC")
+            .to_string(),
+    );
+    let w = world(vec![t], &[&secret], &secret);
+    w.sb.run(&["install"]);
+    let out = push(&w.sb, &["-q", "origin", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("warning"), "{}", text(&out));
+    assert!(text(&out).contains("expires in"), "{}", text(&out));
+    assert!(remote_has(&w.bare, "refs/heads/main"));
+}
+
+fn helper(sb: &Sandbox, args: &[&str], input: &str) -> Run {
+    let mut cmd = sb.cmd(&[&["credential"], args].concat());
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    sb.finish(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn the_observing_helper_never_writes_to_stdout_and_store_sends_nothing() {
+    let stale = classic_token("observerobserverobserverobserv");
+    let w = world(vec![], &["x"], &stale);
+    let input = format!(
+        "protocol=http\nhost=127.0.0.1:{}\npath=acme/widgets.git\nusername=alice\npassword={stale}\n\n",
+        w.host.port
+    );
+    let before = w.host.count();
+    let store = helper(&w.sb, &["store"], &input);
+    assert_eq!((store.code, store.stdout.as_str(), store.stderr.as_str()), (0, "", ""));
+    assert_eq!(w.host.count(), before, "store must not touch the network");
+    let get = helper(&w.sb, &["get"], &input);
+    assert_eq!(
+        (get.code, get.stdout.as_str()),
+        (0, ""),
+        "an observer answers nothing to get"
+    );
+    let erase = helper(&w.sb, &["erase"], &input);
+    assert_eq!(erase.code, 0);
+    assert_eq!(erase.stdout, "", "erase must never print on stdout");
+    assert!(erase.stderr.contains("GitHub rejects"), "{}", erase.stderr);
+    // Nothing was erased by us: the credential is still in the store.
+    let c = w.sb.run(&["check", "--format", "json", "--no-cache"]).check();
+    assert_eq!(c["credential"]["helper"], "store");
+    // An unknown action is ignored, as git expects of helpers.
+    let other = helper(&w.sb, &["capability"], "");
+    assert_eq!((other.code, other.stdout.as_str(), other.stderr.as_str()), (0, "", ""));
+}
+
+#[test]
+fn the_helper_finds_the_repository_from_the_remote_when_git_sends_no_path() {
+    let secret = classic_token("nopathnopathnopathnopathnopath");
+    let w = world(vec![good(&secret, "read:org")], &[&secret], &secret);
+    let input = format!(
+        "protocol=http\nhost=127.0.0.1:{}\nusername=alice\npassword={secret}\n\n",
+        w.host.port
+    );
+    let erase = helper(&w.sb, &["erase"], &input);
+    assert!(
+        erase.stderr.contains("needs the repo scope"),
+        "asked about acme/widgets: {}",
+        erase.stderr
+    );
+}
