@@ -54,7 +54,7 @@ impl RemoteUrl {
         if text.is_empty() {
             bail!("empty remote URL");
         }
-        let url = gix::url::parse(text.as_bytes()).map_err(|e| anyhow!("not a git URL: {e}"))?;
+        let url = gix::url::parse(text.as_bytes()).map_err(|e| parse_error(&e))?;
         Ok(Self::from_gix(&url))
     }
 
@@ -187,7 +187,7 @@ impl Repo {
         let remote = self
             .repo
             .find_remote(name)
-            .map_err(|e| anyhow!("remote '{name}': {e}"))?;
+            .map_err(|e| anyhow!("remote '{name}': {}", without_userinfo(&e.to_string())))?;
         let url = remote
             .url(gix::remote::Direction::Push)
             .ok_or_else(|| anyhow!("remote '{name}' has no URL"))?;
@@ -200,7 +200,7 @@ impl Repo {
     /// A URL given on the command line, rewritten by `url.*.pushInsteadOf`
     /// and `insteadOf` as `git push URL` would.
     pub fn url_target(&self, text: &str) -> Result<PushTarget> {
-        let parsed = gix::url::parse(text.trim().as_bytes()).map_err(|e| anyhow!("not a git URL: {e}"))?;
+        let parsed = gix::url::parse(text.trim().as_bytes()).map_err(|e| parse_error(&e))?;
         let remote = self.repo.remote_at(parsed.clone()).map_err(|e| anyhow!("{e}"))?;
         let url = remote.url(gix::remote::Direction::Push).unwrap_or(&parsed);
         Ok(PushTarget {
@@ -208,6 +208,32 @@ impl Repo {
             url: RemoteUrl::from_gix(url),
         })
     }
+}
+
+/// gix quotes the whole input in its errors, password included.
+fn parse_error(e: &dyn std::fmt::Display) -> anyhow::Error {
+    anyhow!("not a git URL: {}", without_userinfo(&e.to_string()))
+}
+
+/// Removes `user:password@` from every URL in `text`, for messages about
+/// URLs we could not parse (so no parser can be trusted to find them).
+pub fn without_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let authority_end = tail.find(['/', '"', ' ', '\'', '\n']).unwrap_or(tail.len());
+        match tail[..authority_end].rfind('@') {
+            Some(at) => {
+                out.push_str("…@");
+                rest = &tail[at + 1..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 pub fn url_target_without_repo(text: &str) -> Result<PushTarget> {
@@ -245,6 +271,22 @@ mod tests {
         let u = RemoteUrl::parse("https://[::1]:8443/o/r").unwrap();
         assert_eq!(u.hostname, "::1");
         assert_eq!(u.host, "[::1]:8443");
+    }
+
+    #[test]
+    fn a_url_that_does_not_parse_never_echoes_its_password() {
+        for bad in [
+            "https://alice:SECRETTOKEN@exa mple.com/x",
+            "https://alice:SECRETTOKEN@host:99999/x",
+            "ssh://alice:SECRETTOKEN@host:port/x",
+        ] {
+            let e = format!("{:#}", RemoteUrl::parse(bad).unwrap_err());
+            assert!(!e.contains("SECRETTOKEN"), "{e}");
+        }
+        assert_eq!(
+            without_userinfo("a https://u:p@h/x and http://h/y"),
+            "a https://…@h/x and http://h/y"
+        );
     }
 
     #[test]

@@ -538,3 +538,16 @@ fn prepush_auth_0_skips_everything() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.is_empty());
 }
+
+#[test]
+fn a_malformed_url_with_a_password_is_refused_without_echoing_it() {
+    // Regression: gix's parse error quoted the whole input, password included.
+    let sb = Sandbox::new();
+    let secret = classic_token("echoechoechoechoechoechoechoec");
+    sb.secrets.lock().unwrap().push(secret.clone());
+    let run = sb.run(&["check", &format!("https://alice:{secret}@exa mple.com/x")]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    let hook = sb.run(&["pre-push", "origin", &format!("https://alice:{secret}@host:99999/x")]);
+    assert_eq!(hook.code, 0, "never blocks a push");
+}
