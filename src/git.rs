@@ -74,7 +74,12 @@ pub fn credential_fill(url: &str, deadline: Instant) -> Result<FillOutcome> {
     let fatal = stderr
         .lines()
         .rfind(|l| l.starts_with("fatal:"))
-        .map(|l| format!(": {}", l.chars().take(160).collect::<String>()))
+        .map(|l| {
+            format!(
+                ": {}",
+                crate::target::without_userinfo(&l.chars().take(160).collect::<String>())
+            )
+        })
         .unwrap_or_default();
     Ok(FillOutcome::Failed(format!(
         "git credential fill exited with {}{fatal}",

@@ -140,7 +140,7 @@ impl Repo {
             return Ok(None);
         }
         let repo = gix::discover_with_environment_overrides(".")
-            .map_err(|e| anyhow!("{e}"))
+            .map_err(|e| anyhow!("{}", without_userinfo(&e.to_string())))
             .context("opening the git repository")?;
         Ok(Some(Self { repo }))
     }
