@@ -140,7 +140,7 @@ impl Engine {
         let (provider, api) = providers::for_host(url, self.config.host(&url.host));
         check.provider = Some(provider);
 
-        let credential = match supplied {
+        let mut credential = match supplied {
             Some(c) => c,
             None => match credential::lookup(url, deadline) {
                 Ok(Lookup::Found(c)) => c,
@@ -174,6 +174,8 @@ impl Engine {
                 }
             },
         };
+        // The same text is a different kind of token on different hosts.
+        credential.kind = credential.kind.on(provider);
         check.credential = Some(CredentialView {
             username: credential.username.clone(),
             secret: credential.secret.redacted(),

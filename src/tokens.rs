@@ -5,6 +5,8 @@
 
 use serde::Serialize;
 
+use crate::providers::Provider;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenKind {
@@ -24,6 +26,8 @@ pub enum TokenKind {
     BitbucketAppPassword,
     BitbucketServerHttpToken,
     HuggingfaceToken,
+    /// 40 hex characters on a Gitea, Forgejo or Codeberg host.
+    GiteaToken,
     /// Nothing recognisable: an account password, or a token of a host whose
     /// format has no prefix (Azure DevOps, Gitea, older app passwords).
     Unrecognised,
@@ -83,6 +87,19 @@ impl TokenKind {
         matches!(self, Self::GithubClassicPat | Self::GithubOauth | Self::GithubLegacyHex)
     }
 
+    /// What the same text is on the host it is sent to: 40 hex characters
+    /// are a legacy token on GitHub (and maybe on an unknown host), every
+    /// access token on Gitea and Forgejo, and no known shape elsewhere.
+    #[must_use]
+    pub fn on(self, provider: Provider) -> Self {
+        match (self, provider) {
+            (Self::GithubLegacyHex, Provider::Github | Provider::Generic) => self,
+            (Self::GithubLegacyHex, Provider::Gitea) => Self::GiteaToken,
+            (Self::GithubLegacyHex, _) => Self::Unrecognised,
+            _ => self,
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             Self::GithubClassicPat => "classic personal access token",
@@ -92,7 +109,7 @@ impl TokenKind {
             Self::GithubRefresh => "GitHub App refresh token",
             Self::GithubFineGrainedPat => "fine-grained personal access token",
             Self::GithubLegacyHex => "legacy 40-hex token",
-            Self::GitlabPat | Self::BitbucketAccessToken | Self::HuggingfaceToken => "access token",
+            Self::GitlabPat | Self::BitbucketAccessToken | Self::HuggingfaceToken | Self::GiteaToken => "access token",
             Self::GitlabDeployToken => "deploy token",
             Self::GitlabCiJobToken => "CI job token",
             Self::GitlabOauthAppSecret => "OAuth application secret",
@@ -141,6 +158,8 @@ pub fn malformed(secret: &str) -> Option<Malformed> {
             std::cmp::Ordering::Greater => None,
         },
         TokenKind::GithubFineGrainedPat => github_fine_grained(secret),
+        // OAuth access tokens (`hf_oauth_…`) have a length of their own.
+        TokenKind::HuggingfaceToken if secret.starts_with("hf_oauth_") => None,
         TokenKind::HuggingfaceToken => {
             let body = &secret[3..];
             if body.len() != 34 {
@@ -261,6 +280,21 @@ mod tests {
         assert_eq!(base62_6(0), "000000");
         assert_eq!(base62_6(61), "00000z");
         assert_eq!(base62_6(62), "000010");
+    }
+
+    #[test]
+    fn forty_hex_is_a_gitea_token_on_gitea_and_nothing_known_elsewhere() {
+        let hex = "0123456789abcdef0123456789abcdef01234567";
+        assert_eq!(classify(hex).on(Provider::Github), TokenKind::GithubLegacyHex);
+        assert_eq!(classify(hex).on(Provider::Gitea), TokenKind::GiteaToken);
+        assert_eq!(classify(hex).on(Provider::Gitlab), TokenKind::Unrecognised);
+        assert_eq!(classify("glpat-x").on(Provider::Gitea), TokenKind::GitlabPat);
+    }
+
+    #[test]
+    fn hugging_face_oauth_tokens_are_not_cut_pats() {
+        assert_eq!(malformed("hf_oauth_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789ab"), None);
+        assert!(malformed("hf_AbCdEfGhIjKlMnOpQrStUvWxYz012").is_some());
     }
 
     #[test]

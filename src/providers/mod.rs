@@ -2,10 +2,18 @@
 //! pure function (answers in, finding out), so every host's logic is tested
 //! with recorded answers and the end-to-end tests prove the wiring.
 
+pub mod azure_devops;
+pub mod bitbucket;
+pub mod bitbucket_server;
 pub mod generic;
+pub mod gitea;
 pub mod github;
+pub mod gitlab;
+pub mod huggingface;
+#[cfg(test)]
+pub mod testkit;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::credential::Credential;
@@ -51,19 +59,44 @@ pub fn for_host(url: &RemoteUrl, configured: Option<&crate::config::HostConfig>)
     }
     let provider = match url.hostname.as_str() {
         "github.com" => Provider::Github,
+        "gitlab.com" => Provider::Gitlab,
+        "bitbucket.org" => Provider::Bitbucket,
+        "codeberg.org" => Provider::Gitea,
+        "dev.azure.com" => Provider::AzureDevops,
+        h if h.ends_with(".visualstudio.com") => Provider::AzureDevops,
+        "huggingface.co" | "hf.co" => Provider::Huggingface,
         _ => Provider::Generic,
     };
     (provider, default_api(provider, url))
 }
 
+/// Where each provider's API lives. Public hosts use their documented API
+/// host (SPEC §7 rule 2: the only other place the secret may go); a
+/// configured host without `api` gets the self-hosted default of SPEC §6.
 fn default_api(provider: Provider, url: &RemoteUrl) -> Option<String> {
-    let host = &url.host;
-    let scheme = url.protocol();
-    Some(match provider {
-        Provider::Github if url.hostname == "github.com" => "https://api.github.com".to_owned(),
-        Provider::Github => format!("{scheme}://{host}/api/v3"),
-        _ => return None,
+    let web = format!("{}://{}", url.protocol(), url.host);
+    Some(match (provider, url.hostname.as_str()) {
+        (Provider::Github, "github.com") => "https://api.github.com".to_owned(),
+        (Provider::Github, _) => format!("{web}/api/v3"),
+        (Provider::Gitlab, _) => format!("{web}/api/v4"),
+        (Provider::Bitbucket, "bitbucket.org") => "https://api.bitbucket.org/2.0".to_owned(),
+        (Provider::Bitbucket, _) => format!("{web}/2.0"),
+        (Provider::BitbucketServer, _) => bitbucket_server::default_api(url),
+        (Provider::Gitea, _) => format!("{web}/api/v1"),
+        (Provider::AzureDevops, _) => azure_devops::default_api(url)?,
+        (Provider::Huggingface, "huggingface.co" | "hf.co") => "https://huggingface.co".to_owned(),
+        (Provider::Huggingface, _) => web,
+        (Provider::Generic, _) => return None,
     })
+}
+
+/// A host's cut-off day (passwords refused, a credential type retired), as
+/// the host announced it: a calendar date, compared with `Context::now`.
+pub const fn cutoff(year: i32, month: u32, day: u32) -> NaiveDate {
+    match NaiveDate::from_ymd_opt(year, month, day) {
+        Some(d) => d,
+        None => panic!("not a calendar date"),
+    }
 }
 
 /// Everything a judge may look at. Built by the engine.
@@ -95,6 +128,16 @@ impl Context<'_> {
     pub fn shown(&self) -> String {
         let r = self.credential.secret.redacted();
         if r.starts_with('(') { r } else { format!("({r})") }
+    }
+
+    /// The web host for settings pages: `https://gitlab.com`, or the self-hosted one.
+    pub fn web(&self) -> String {
+        format!("{}://{}", self.url.protocol(), self.url.host)
+    }
+
+    /// Whether `now` is on or after a host's cut-off day.
+    pub fn since(&self, day: NaiveDate) -> bool {
+        self.now.date_naive() >= day
     }
 
     pub fn username_or(&self, fallback: &str) -> String {
@@ -134,6 +177,9 @@ pub enum Purpose {
     Rest,
     /// Who the token belongs to.
     User,
+    /// The repository's own record (role, archived), when the reason comes
+    /// from another call (GitLab).
+    Repository,
     /// Smart-HTTP receive-pack advertisement.
     PushProbe,
 }
@@ -154,21 +200,36 @@ impl Answers {
 pub fn offline(provider: Provider, ctx: &Context) -> Option<Finding> {
     match provider {
         Provider::Github => github::offline(ctx),
-        _ => None,
+        Provider::Gitlab => gitlab::offline(ctx),
+        Provider::Bitbucket => bitbucket::offline(ctx),
+        Provider::Huggingface => huggingface::offline(ctx),
+        Provider::BitbucketServer | Provider::Gitea | Provider::AzureDevops | Provider::Generic => None,
     }
 }
 
 pub fn plan(provider: Provider, ctx: &Context) -> Vec<(Purpose, Request)> {
     match provider {
         Provider::Github => github::plan(ctx),
-        _ => generic::plan(ctx),
+        Provider::Gitlab => gitlab::plan(ctx),
+        Provider::Bitbucket => bitbucket::plan(ctx),
+        Provider::BitbucketServer => bitbucket_server::plan(ctx),
+        Provider::Gitea => gitea::plan(ctx),
+        Provider::AzureDevops => azure_devops::plan(ctx),
+        Provider::Huggingface => huggingface::plan(ctx),
+        Provider::Generic => generic::plan(ctx),
     }
 }
 
 pub fn judge(provider: Provider, ctx: &Context, answers: &Answers) -> Finding {
     match provider {
         Provider::Github => github::judge(ctx, answers),
-        _ => generic::judge(ctx, answers),
+        Provider::Gitlab => gitlab::judge(ctx, answers),
+        Provider::Bitbucket => bitbucket::judge(ctx, answers),
+        Provider::BitbucketServer => bitbucket_server::judge(ctx, answers),
+        Provider::Gitea => gitea::judge(ctx, answers),
+        Provider::AzureDevops => azure_devops::judge(ctx, answers),
+        Provider::Huggingface => huggingface::judge(ctx, answers),
+        Provider::Generic => generic::judge(ctx, answers),
     }
 }
 
@@ -235,4 +296,112 @@ pub fn host_words(resp: &Response) -> Option<String> {
         .take(200)
         .collect();
     (!line.is_empty()).then_some(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::HostConfig;
+
+    fn known(url: &str) -> (Provider, Option<String>) {
+        for_host(&RemoteUrl::parse(url).unwrap(), None)
+    }
+
+    #[test]
+    fn known_hosts_and_their_documented_api_hosts() {
+        for (url, provider, api) in [
+            (
+                "https://github.com/o/r.git",
+                Provider::Github,
+                Some("https://api.github.com"),
+            ),
+            (
+                "https://gitlab.com/g/sub/p.git",
+                Provider::Gitlab,
+                Some("https://gitlab.com/api/v4"),
+            ),
+            (
+                "https://bitbucket.org/ws/r.git",
+                Provider::Bitbucket,
+                Some("https://api.bitbucket.org/2.0"),
+            ),
+            (
+                "https://codeberg.org/o/r.git",
+                Provider::Gitea,
+                Some("https://codeberg.org/api/v1"),
+            ),
+            (
+                "https://dev.azure.com/org/p/_git/r",
+                Provider::AzureDevops,
+                Some("https://dev.azure.com/org"),
+            ),
+            (
+                "https://org.visualstudio.com/p/_git/r",
+                Provider::AzureDevops,
+                Some("https://org.visualstudio.com"),
+            ),
+            (
+                "https://huggingface.co/o/m",
+                Provider::Huggingface,
+                Some("https://huggingface.co"),
+            ),
+            (
+                "https://hf.co/o/m",
+                Provider::Huggingface,
+                Some("https://huggingface.co"),
+            ),
+            ("https://git.example.com/o/r.git", Provider::Generic, None),
+        ] {
+            assert_eq!(known(url), (provider, api.map(str::to_owned)), "{url}");
+        }
+    }
+
+    #[test]
+    fn configured_hosts_get_the_self_hosted_defaults_of_spec_6() {
+        let url = RemoteUrl::parse("https://git.example.com/scm/o/r.git").unwrap();
+        for (provider, api) in [
+            (Provider::Github, "https://git.example.com/api/v3"),
+            (Provider::Gitlab, "https://git.example.com/api/v4"),
+            (Provider::Gitea, "https://git.example.com/api/v1"),
+            (Provider::Bitbucket, "https://git.example.com/2.0"),
+            (Provider::BitbucketServer, "https://git.example.com/rest/api/1.0"),
+            (Provider::Huggingface, "https://git.example.com"),
+        ] {
+            let configured = HostConfig { provider, api: None };
+            assert_eq!(
+                for_host(&url, Some(&configured)).1.as_deref(),
+                Some(api),
+                "{provider:?}"
+            );
+        }
+        // The user's own `api` wins, without its trailing slash.
+        let configured = HostConfig {
+            provider: Provider::Gitlab,
+            api: Some("https://gl.internal/api/v4/".into()),
+        };
+        assert_eq!(
+            for_host(&url, Some(&configured)),
+            (Provider::Gitlab, Some("https://gl.internal/api/v4".into()))
+        );
+    }
+
+    #[test]
+    fn cutoff_days_compare_with_the_clock() {
+        let url = RemoteUrl::parse("https://bitbucket.org/ws/r.git").unwrap();
+        let cred = Credential::new(
+            None,
+            crate::secret::Secret::new("x"),
+            crate::credential::Source::Unknown,
+        );
+        let at = |d: &str| Context {
+            url: &url,
+            api: None,
+            credential: &cred,
+            remembered: None,
+            now: format!("{d}T00:00:00Z").parse().unwrap(),
+        };
+        let day = cutoff(2026, 7, 28);
+        assert!(!at("2026-07-27").since(day));
+        assert!(at("2026-07-28").since(day));
+    }
 }

@@ -1,0 +1,283 @@
+//! Bitbucket Data Center / Server (PROVIDERS.md).
+//!
+//! One round trip: `GET /rest/api/1.0/projects?limit=1` validates the
+//! credential and its `X-AUSERNAME` header names the user; the push probe,
+//! sent with it, answers 403 for a user (or token) without `REPO_WRITE`.
+//! HTTP access tokens (`BBDC-…` since 8.x) go to REST as Bearer, the form
+//! every token kind takes there (project and repository tokens take no
+//! other); anything else goes as git sends it, Basic with git's username.
+
+use super::{Answers, Context, Purpose, common_status, host_words, transport_finding};
+use crate::http::{Auth, Request, Response};
+use crate::target::RemoteUrl;
+use crate::tokens::TokenKind;
+use crate::verdict::{Finding, Reason, TokenInfo};
+
+const REST_SUFFIX: &str = "/rest/api/1.0";
+
+/// Git URLs are `https://HOST[/CONTEXT]/scm/PROJECT/repo.git`; the REST API
+/// lives under the same context path.
+pub fn default_api(url: &RemoteUrl) -> String {
+    let context = url.path.find("/scm/").map_or("", |i| &url.path[..i]);
+    format!("{}://{}{context}{REST_SUFFIX}", url.protocol(), url.host)
+}
+
+/// The server's web base (with its context path), for settings pages.
+fn base(ctx: &Context) -> String {
+    ctx.api
+        .and_then(|a| a.strip_suffix(REST_SUFFIX))
+        .map_or_else(|| ctx.web(), str::to_owned)
+}
+
+/// `PROJECT/repo` rather than `scm/PROJECT/repo`.
+fn repo_name<'a>(ctx: &Context<'a>) -> &'a str {
+    let r = ctx.url.repository.as_str();
+    r.rsplit_once("scm/").map_or(r, |(_, tail)| tail)
+}
+
+fn renew(ctx: &Context, f: Finding) -> Finding {
+    f.fix(format!(
+        "create an HTTP access token with the permission Repository write (Manage account > HTTP access tokens): {}/plugins/servlet/access-tokens/manage",
+        base(ctx)
+    ))
+    .fix(format!("then forget the old one: {}", ctx.forget_command()))
+}
+
+pub fn plan(ctx: &Context) -> Vec<(Purpose, Request)> {
+    let probe = (Purpose::PushProbe, ctx.push_probe("git"));
+    let Some(api) = ctx.api else {
+        return vec![probe];
+    };
+    let auth = if ctx.credential.kind == TokenKind::BitbucketServerHttpToken {
+        Auth::Bearer
+    } else {
+        Auth::Basic {
+            username: ctx.username_or("git"),
+        }
+    };
+    vec![
+        (Purpose::Rest, Request::get(format!("{api}/projects?limit=1"), auth)),
+        probe,
+    ]
+}
+
+pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
+    let host = ctx.url.host.as_str();
+    let rest = match answers.get(Purpose::Rest) {
+        None => return Finding::new(Reason::UnsupportedHost, format!("no Bitbucket API is known for {host}")),
+        Some(Err(failure)) => return transport_finding(host, failure),
+        Some(Ok(r)) => r,
+    };
+    if rest.status == 401 {
+        let words = server_words(rest).map(|w| format!(" ({w})")).unwrap_or_default();
+        let why = if ctx.credential.kind == TokenKind::Unrecognised {
+            "the password or token is wrong, expired or revoked"
+        } else {
+            "it expired or was revoked"
+        };
+        return renew(
+            ctx,
+            Finding::new(
+                Reason::TokenInvalid,
+                format!("Bitbucket rejects {}{words}: {why} {}", ctx.subject(), ctx.shown()),
+            ),
+        );
+    }
+    if let Some(f) = common_status(host, rest) {
+        return f;
+    }
+    let login = (rest.status == 200)
+        .then(|| rest.header("x-ausername"))
+        .flatten()
+        .map(str::to_owned);
+    let info = TokenInfo {
+        login: login.clone(),
+        ..TokenInfo::default()
+    };
+    let probe = match answers.get(Purpose::PushProbe) {
+        None => return Finding::new(Reason::UnsupportedHost, format!("nothing to ask {host}")),
+        Some(Err(failure)) => return transport_finding(host, failure).with_token(info),
+        Some(Ok(p)) => p,
+    };
+    let repo = repo_name(ctx);
+    let words = server_words(probe).map(|w| format!(" ({w})")).unwrap_or_default();
+    let who = login
+        .as_ref()
+        .map_or_else(|| "the account".to_owned(), |l| format!("the account {l}"));
+    let f = match probe.status {
+        200 => Finding::new(
+            Reason::Ok,
+            format!(
+                "{}{} may push to {repo} {}",
+                ctx.subject(),
+                login.as_ref().map(|l| format!(" of {l}")).unwrap_or_default(),
+                ctx.shown()
+            ),
+        ),
+        401 => refused_by_git(ctx, login.as_deref(), &words),
+        403 => Finding::new(
+            Reason::NoRepoAccess,
+            format!("{who} may read {repo} but not push to it: pushing needs REPO_WRITE{words}"),
+        )
+        .fix(format!("ask a project admin of {repo} for write access"))
+        .fix("a token also needs the permission Repository write (Manage account > HTTP access tokens)"),
+        404 => Finding::new(
+            Reason::NoRepoAccess,
+            format!("{repo} does not exist on {host}, or {who} cannot see it{words}"),
+        )
+        .fix(format!("check the remote URL ({})", ctx.url.display)),
+        status => common_status(host, probe).unwrap_or_else(|| {
+            Finding::new(
+                Reason::UnexpectedResponse,
+                format!("{host} answered the push probe with HTTP {status}{words}"),
+            )
+        }),
+    };
+    f.with_token(info)
+}
+
+/// REST took the token, git's Basic login did not: the username is the
+/// difference, or the token is one that only works as a Bearer header.
+fn refused_by_git(ctx: &Context, login: Option<&str>, words: &str) -> Finding {
+    let user = ctx.credential.username.as_deref();
+    if let (Some(user), Some(login)) = (user, login)
+        && !user.eq_ignore_ascii_case(login)
+    {
+        return Finding::new(
+            Reason::WrongUsername,
+            format!(
+                "{} belongs to {login}, but git sends the username {user}, and git's login refuses the pair{words} {}",
+                ctx.subject(),
+                ctx.shown()
+            ),
+        )
+        .fix(format!("store the token under the username {login}"))
+        .fix(format!("then forget the old entry: {}", ctx.forget_command()));
+    }
+    let bearer_only = if ctx.credential.kind == TokenKind::BitbucketServerHttpToken {
+        "; project and repository tokens work only as a Bearer header (http.extraHeader), not as git's password"
+    } else {
+        ""
+    };
+    renew(
+        ctx,
+        Finding::new(
+            Reason::TokenInvalid,
+            format!(
+                "the REST API accepts {}, but git's login refuses it{words}{bearer_only} {}",
+                ctx.subject(),
+                ctx.shown()
+            ),
+        ),
+    )
+}
+
+/// Bitbucket Server's errors: `{"errors":[{"message":"…"}]}`.
+fn server_words(resp: &Response) -> Option<String> {
+    let from_errors = resp
+        .json()
+        .and_then(|j| j["errors"][0]["message"].as_str().map(str::to_owned))
+        .map(|m| m.chars().filter(|c| !c.is_control()).take(200).collect::<String>());
+    from_errors.or_else(|| host_words(resp))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::HostConfig;
+    use crate::http::Failure;
+    use crate::providers::testkit::{Case, destinations, planned, resp};
+    use crate::providers::{Provider, for_host};
+
+    const URL: &str = "https://git.acme.example/bitbucket/scm/ops/widgets.git";
+    const TOKEN: &str = "BBDC-MTIzNDU2Nzg5MDEyOnN1cGVyc2VjcmV0dG9rZW4K";
+    const PROJECTS: &str = r#"{"size":1,"limit":1,"isLastPage":false,"values":[{"key":"OPS","id":1,"name":"Ops","public":false,"type":"NORMAL"}],"start":0,"nextPageStart":1}"#;
+    const ADVERTISEMENT: &str = "001f# service=git-receive-pack\n0000";
+
+    fn case(user: &str, secret: &str) -> Case {
+        let mut c = Case::new(URL, Some(user), secret);
+        let configured = HostConfig {
+            provider: Provider::BitbucketServer,
+            api: None,
+        };
+        (c.provider, c.api) = for_host(&c.url, Some(&configured));
+        c
+    }
+
+    #[test]
+    fn the_default_api_keeps_the_context_path_and_the_secret_stays_on_the_server() {
+        let c = case("alice", TOKEN);
+        assert_eq!(
+            c.api.as_deref(),
+            Some("https://git.acme.example/bitbucket/rest/api/1.0")
+        );
+        let plan = c.plan();
+        assert_eq!(destinations(&plan), vec!["git.acme.example"]);
+        let rest = planned(&plan, Purpose::Rest);
+        assert_eq!(
+            rest.url,
+            "https://git.acme.example/bitbucket/rest/api/1.0/projects?limit=1"
+        );
+        assert!(matches!(rest.auth, Auth::Bearer));
+        // A password goes as git sends it.
+        let pw = case("alice", "hunter2-hunter2");
+        assert!(matches!(planned(&pw.plan(), Purpose::Rest).auth, Auth::Basic { .. }));
+        let root = RemoteUrl::parse("https://bb.example/scm/ops/w.git").unwrap();
+        assert_eq!(default_api(&root), "https://bb.example/rest/api/1.0");
+    }
+
+    #[test]
+    fn a_writer_is_ok_and_named_by_x_ausername() {
+        let f = case("alice", TOKEN).judge(vec![
+            (Purpose::Rest, resp(200, &[("X-AUSERNAME", "alice")], PROJECTS)),
+            (Purpose::PushProbe, resp(200, &[], ADVERTISEMENT)),
+        ]);
+        assert_eq!(f.reason, Reason::Ok, "{}", f.message);
+        assert!(f.message.contains("of alice") && f.message.contains("ops/widgets"));
+        assert_eq!(f.token.unwrap().login.as_deref(), Some("alice"));
+    }
+
+    #[test]
+    fn a_read_only_user_is_refused_by_the_probe() {
+        let f = case("alice", TOKEN).judge(vec![
+            (Purpose::Rest, resp(200, &[("X-AUSERNAME", "alice")], PROJECTS)),
+            (Purpose::PushProbe, resp(403, &[], "")),
+        ]);
+        assert_eq!(f.reason, Reason::NoRepoAccess);
+        assert!(f.message.contains("REPO_WRITE"));
+    }
+
+    #[test]
+    fn rejections_and_usernames() {
+        let f = case("alice", TOKEN).judge(vec![(
+            Purpose::Rest,
+            resp(
+                401,
+                &[],
+                r#"{"errors":[{"context":null,"message":"Authentication failed. Please check your credentials and try again.","exceptionName":"com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException"}]}"#,
+            ),
+        )]);
+        assert_eq!(f.reason, Reason::TokenInvalid);
+        assert!(f.message.contains("Authentication failed"), "{}", f.message);
+        assert!(f.fix[1].contains("git credential reject"));
+
+        let f = case("bob", TOKEN).judge(vec![
+            (Purpose::Rest, resp(200, &[("X-AUSERNAME", "alice")], PROJECTS)),
+            (Purpose::PushProbe, resp(401, &[], "")),
+        ]);
+        assert_eq!(f.reason, Reason::WrongUsername);
+        assert!(f.fix[0].contains("alice"));
+        let f = case("alice", TOKEN).judge(vec![
+            (Purpose::Rest, resp(200, &[("X-AUSERNAME", "alice")], PROJECTS)),
+            (Purpose::PushProbe, resp(401, &[], "")),
+        ]);
+        assert_eq!(f.reason, Reason::TokenInvalid);
+        assert!(f.message.contains("Bearer"), "{}", f.message);
+        assert_eq!(
+            case("alice", TOKEN)
+                .judge(vec![(Purpose::Rest, Err(Failure::Timeout))])
+                .reason,
+            Reason::Timeout
+        );
+    }
+}
