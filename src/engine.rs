@@ -175,7 +175,7 @@ impl Engine {
             },
         };
         // The same text is a different kind of token on different hosts.
-        credential.kind = credential.kind.on(provider);
+        credential.kind = crate::tokens::classify_for(&credential.secret, provider);
         check.credential = Some(CredentialView {
             username: credential.username.clone(),
             secret: credential.secret.redacted(),

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use crate::providers::Provider;
+use crate::secret::Secret;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -28,6 +29,9 @@ pub enum TokenKind {
     HuggingfaceToken,
     /// 40 hex characters on a Gitea, Forgejo or Codeberg host.
     GiteaToken,
+    /// An Azure DevOps PAT: 52 base32 characters, or (since 2024) 84 with
+    /// the signature `AZDO` at 76..80 (Microsoft DevOps blog, new PAT format).
+    AzureDevopsPat,
     /// Nothing recognisable: an account password, or a token of a host whose
     /// format has no prefix (Azure DevOps, Gitea, older app passwords).
     Unrecognised,
@@ -55,6 +59,27 @@ const PREFIXES: &[(&str, TokenKind)] = &[
 
 pub fn known_prefix(secret: &str) -> Option<&'static str> {
     PREFIXES.iter().find(|(p, _)| secret.starts_with(p)).map(|(p, _)| *p)
+}
+
+/// What the secret is on the host it is sent to. Some shapes mean a kind
+/// only there: 40 hex characters are a legacy token on GitHub (and maybe on
+/// an unknown host), every access token on Gitea and Forgejo, and no known
+/// shape elsewhere; Azure DevOps PATs have no prefix at all.
+pub fn classify_for(secret: &Secret, provider: Provider) -> TokenKind {
+    let text = secret.expose();
+    match (classify(text), provider) {
+        (TokenKind::GithubLegacyHex, Provider::Github | Provider::Generic) => TokenKind::GithubLegacyHex,
+        (TokenKind::GithubLegacyHex, Provider::Gitea) => TokenKind::GiteaToken,
+        (TokenKind::GithubLegacyHex, _) => TokenKind::Unrecognised,
+        (TokenKind::Unrecognised, Provider::AzureDevops) if is_azure_pat(text) => TokenKind::AzureDevopsPat,
+        (kind, _) => kind,
+    }
+}
+
+fn is_azure_pat(text: &str) -> bool {
+    let legacy = text.len() == 52 && text.bytes().all(|b| matches!(b, b'a'..=b'z' | b'2'..=b'7'));
+    let current = text.len() == 84 && text.bytes().all(|b| b.is_ascii_alphanumeric()) && &text[76..80] == "AZDO";
+    legacy || current
 }
 
 pub fn classify(secret: &str) -> TokenKind {
@@ -87,19 +112,6 @@ impl TokenKind {
         matches!(self, Self::GithubClassicPat | Self::GithubOauth | Self::GithubLegacyHex)
     }
 
-    /// What the same text is on the host it is sent to: 40 hex characters
-    /// are a legacy token on GitHub (and maybe on an unknown host), every
-    /// access token on Gitea and Forgejo, and no known shape elsewhere.
-    #[must_use]
-    pub fn on(self, provider: Provider) -> Self {
-        match (self, provider) {
-            (Self::GithubLegacyHex, Provider::Github | Provider::Generic) => self,
-            (Self::GithubLegacyHex, Provider::Gitea) => Self::GiteaToken,
-            (Self::GithubLegacyHex, _) => Self::Unrecognised,
-            _ => self,
-        }
-    }
-
     pub fn describe(self) -> &'static str {
         match self {
             Self::GithubClassicPat => "classic personal access token",
@@ -110,6 +122,7 @@ impl TokenKind {
             Self::GithubFineGrainedPat => "fine-grained personal access token",
             Self::GithubLegacyHex => "legacy 40-hex token",
             Self::GitlabPat | Self::BitbucketAccessToken | Self::HuggingfaceToken | Self::GiteaToken => "access token",
+            Self::AzureDevopsPat => "personal access token",
             Self::GitlabDeployToken => "deploy token",
             Self::GitlabCiJobToken => "CI job token",
             Self::GitlabOauthAppSecret => "OAuth application secret",
@@ -284,11 +297,24 @@ mod tests {
 
     #[test]
     fn forty_hex_is_a_gitea_token_on_gitea_and_nothing_known_elsewhere() {
+        let on = |text: &str, p| classify_for(&Secret::new(text), p);
         let hex = "0123456789abcdef0123456789abcdef01234567";
-        assert_eq!(classify(hex).on(Provider::Github), TokenKind::GithubLegacyHex);
-        assert_eq!(classify(hex).on(Provider::Gitea), TokenKind::GiteaToken);
-        assert_eq!(classify(hex).on(Provider::Gitlab), TokenKind::Unrecognised);
-        assert_eq!(classify("glpat-x").on(Provider::Gitea), TokenKind::GitlabPat);
+        assert_eq!(on(hex, Provider::Github), TokenKind::GithubLegacyHex);
+        assert_eq!(on(hex, Provider::Gitea), TokenKind::GiteaToken);
+        assert_eq!(on(hex, Provider::Gitlab), TokenKind::Unrecognised);
+        assert_eq!(on("glpat-x", Provider::Gitea), TokenKind::GitlabPat);
+    }
+
+    #[test]
+    fn azure_devops_pats_are_known_by_shape_on_azure_devops_only() {
+        let on = |text: &str, p| classify_for(&Secret::new(text), p);
+        let legacy = "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst";
+        let current = format!("{}AZDO{}", "A1b2".repeat(19), "x9Y8");
+        assert_eq!(current.len(), 84);
+        assert_eq!(on(legacy, Provider::AzureDevops), TokenKind::AzureDevopsPat);
+        assert_eq!(on(&current, Provider::AzureDevops), TokenKind::AzureDevopsPat);
+        assert_eq!(on(legacy, Provider::Generic), TokenKind::Unrecognised);
+        assert_eq!(on("hunter2-hunter2", Provider::AzureDevops), TokenKind::Unrecognised);
     }
 
     #[test]

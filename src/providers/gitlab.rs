@@ -308,13 +308,13 @@ fn judge_probe(ctx: &Context, answers: &Answers, info: Option<&TokenInfo>, role:
         }
         403 => {
             let why = if text.contains(PROBE_NO_ROLE) {
-                " (pushing needs the Developer role or higher)"
+                ": pushing needs the Developer role or higher"
             } else {
                 ""
             };
             Finding::new(
                 Reason::NoRepoAccess,
-                format!("GitLab refuses a push to {repo}{words}{why}"),
+                format!("GitLab refuses a push to {repo}{why}{words}"),
             )
             .fix(format!(
                 "ask a Maintainer of {repo} for the Developer role, or push to a fork"

@@ -48,15 +48,18 @@ impl Case {
     pub fn new(url: &str, username: Option<&str>, secret: &str) -> Self {
         let url = RemoteUrl::parse(url).unwrap();
         let (provider, api) = for_host(&url, None);
+        let mut cred = Credential::new(
+            username.map(str::to_owned),
+            Secret::new(secret),
+            Source::Helper("git credential-store".into()),
+        );
+        // As the engine does once the provider is known.
+        cred.kind = crate::tokens::classify_for(&cred.secret, provider);
         Self {
             url,
             provider,
             api,
-            cred: Credential::new(
-                username.map(str::to_owned),
-                Secret::new(secret),
-                Source::Helper("git credential-store".into()),
-            ),
+            cred,
             remembered: None,
             now: today(),
         }
