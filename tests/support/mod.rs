@@ -584,3 +584,42 @@ impl Silent {
         Self { port, accepted }
     }
 }
+
+// ---------------------------------------------------------------- where the secret went
+
+/// The secret a request presented: a Bearer token or a Basic password.
+pub fn presented(rec: &Recorded) -> Option<String> {
+    let bearer = rec
+        .header("authorization")
+        .and_then(|a| a.strip_prefix("Bearer "))
+        .map(str::to_owned);
+    bearer.or_else(|| basic_credentials(rec).map(|(_, p)| p))
+}
+
+/// SPEC §7 rule 2 on the wire: the check sent `requests` requests, the
+/// emulated host saw exactly those, each carried the secret in its
+/// `Authorization` header and nowhere else (the trap proxy, checked when the
+/// sandbox drops, sees everything that tried to go elsewhere).
+pub fn assert_secret_only_in_authorization(host: &FakeHost, secret: &str, requests: &serde_json::Value) {
+    let seen = host.requests();
+    assert_eq!(
+        requests.as_u64(),
+        Some(seen.len() as u64),
+        "requests counted vs seen: {seen:?}"
+    );
+    for r in &seen {
+        assert_eq!(presented(r).as_deref(), Some(secret), "{} {}", r.method, r.path);
+        assert!(!r.path.contains(secret), "the secret is in a URL: {}", r.path);
+        for (k, v) in &r.headers {
+            if k != "authorization" {
+                assert!(!v.contains(secret), "the secret is in header {k}");
+            }
+        }
+    }
+}
+
+/// `git-receive-pack` ref advertisement, as a host answers the push probe.
+pub fn advertisement() -> Reply {
+    Reply::new(200, "001f# service=git-receive-pack\n0000")
+        .header("Content-Type", "application/x-git-receive-pack-advertisement")
+}

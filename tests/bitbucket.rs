@@ -1,0 +1,323 @@
+#![allow(clippy::pedantic)]
+//! `prepush-auth check` against a loopback Bitbucket Cloud: git's endpoint
+//! answers the push probe with Bitbucket's 401/403/410 texts, the REST API
+//! (`/2.0`) takes access tokens as Bearer only (PROVIDERS.md). Offline rules
+//! run against the real bitbucket.org URL: they send nothing, and the
+//! sandbox's trap proxy would catch anything that tried.
+
+mod support;
+
+use support::*;
+
+const REPO_PATH: &str = "/acme/widgets.git";
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// `ATATT…`: git needs the Bitbucket username or x-bitbucket-api-token-auth.
+    ApiToken { both_scopes: bool },
+    /// `ATCTT…`: git needs x-token-auth.
+    AccessToken,
+    /// Removed on 2026-07-28: git answers 410.
+    AppPassword,
+}
+
+#[derive(Clone)]
+struct Cred {
+    secret: String,
+    kind: Kind,
+}
+
+#[derive(Clone, Copy)]
+enum Workspace {
+    Writer,
+    NoAccess,
+    TwoFactorRequired,
+    IpAllowlist,
+}
+
+fn api_token(seed: &str) -> String {
+    format!("ATATT3xFfGF0{}=1A2B3C4D", seed.repeat(170 / seed.len()))
+}
+
+fn access_token(seed: &str) -> String {
+    format!("ATCTT3xFfGN0{}=9F8E7D6C", seed.repeat(170 / seed.len()))
+}
+
+fn bitbucket(creds: Vec<Cred>, workspace: Workspace) -> FakeHost {
+    FakeHost::builder()
+        .route_fn(move |r| {
+            if r.path
+                .starts_with(&format!("{REPO_PATH}/info/refs?service=git-receive-pack"))
+            {
+                return Some(probe(&creds, workspace, r));
+            }
+            // REST: access tokens as Bearer. Basic with a git username always
+            // fails here (the REST API wants the email address).
+            let bearer = r.header("authorization").and_then(|a| a.strip_prefix("Bearer "));
+            let known = creds
+                .iter()
+                .find(|c| Some(c.secret.as_str()) == bearer && c.kind == Kind::AccessToken);
+            Some(match (known, r.path.as_str()) {
+                (Some(_), "/2.0/repositories/acme/widgets") => Reply::json(
+                    200,
+                    r#"{"type":"repository","full_name":"acme/widgets","is_private":true}"#,
+                )
+                .header("X-OAuth-Scopes", "repository:write, pullrequest")
+                .header("X-Credential-Type", "repo_access_token"),
+                _ => Reply::json(401, r#"{"type":"error","error":{"message":"Unauthorized"}}"#),
+            })
+        })
+        .start()
+}
+
+fn probe(creds: &[Cred], workspace: Workspace, r: &Recorded) -> Reply {
+    let refused = || Reply::new(401, "").header("WWW-Authenticate", "Basic realm=\"Bitbucket.org HTTP\"");
+    let Some((user, pass)) = basic_credentials(r) else {
+        return refused();
+    };
+    let Some(c) = creds.iter().find(|c| c.secret == pass) else {
+        return refused();
+    };
+    match c.kind {
+        Kind::AppPassword => {
+            return Reply::new(
+                410,
+                "App passwords are deprecated and must be replaced with API tokens.\n",
+            );
+        }
+        Kind::ApiToken { .. } if user != "x-bitbucket-api-token-auth" && user != "alice" => return refused(),
+        Kind::AccessToken if user != "x-token-auth" => return refused(),
+        Kind::ApiToken { both_scopes: false } => {
+            return Reply::new(403, "Your credentials lack one or more required privilege scopes.\n");
+        }
+        _ => {}
+    }
+    match workspace {
+        Workspace::Writer => advertisement(),
+        Workspace::NoAccess => Reply::new(
+            403,
+            "The requested repository either does not exist or you do not have access.\n",
+        ),
+        Workspace::TwoFactorRequired => Reply::new(403, "To access this repository, enable two-step authentication.\n"),
+        Workspace::IpAllowlist => Reply::new(403, "To access this repository, an admin must whitelist your IP.\n"),
+    }
+}
+
+fn setup(host: &FakeHost, username: &str, secret: &str) -> Sandbox {
+    let sb = Sandbox::new();
+    sb.use_host(host, "bitbucket", "/2.0");
+    let url = host.url(REPO_PATH);
+    sb.init_repo(&url);
+    sb.store_credential(&url, username, secret);
+    sb
+}
+
+fn check(host: &FakeHost, username: &str, secret: &str) -> (Sandbox, Run) {
+    let sb = setup(host, username, secret);
+    let run = sb.run(&["check", "--format", "json"]);
+    (sb, run)
+}
+
+#[test]
+fn an_email_address_as_username_on_bitbucket_org_blocks_without_any_request() {
+    let sb = Sandbox::new();
+    let url = "https://bitbucket.org/acme/widgets.git";
+    sb.init_repo(url);
+    sb.store_credential(url, "alice@example.com", &api_token("qW3e"));
+    let run = sb.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1);
+    let c = run.check();
+    assert_eq!(c["provider"], "bitbucket");
+    assert_eq!(c["reason"], "wrong_username");
+    assert_eq!(c["requests"], 0);
+    assert_eq!(c["credential"]["kind"], "bitbucket_api_token");
+    let fix = c["fix"].to_string();
+    assert!(fix.contains("x-bitbucket-api-token-auth"), "{fix}");
+    assert!(fix.contains("https://bitbucket.org/account/settings/"), "{fix}");
+    assert!(
+        fix.contains("printf 'protocol=https\\\\nhost=bitbucket.org\\\\n\\\\n' | git credential reject"),
+        "{fix}"
+    );
+
+    let human = sb.run(&["check", "--no-cache"]);
+    let expected = "\
+prepush-auth: push to origin (bitbucket.org/acme/widgets) will fail
+  reason: git sends the email address alice@example.com as the username with the Atlassian API token from credential helper 'store'; git on Bitbucket needs your Bitbucket username or x-bitbucket-api-token-auth: the email address works only for the REST API (ATATT…3C4D)
+  fix:    store the credential under the username x-bitbucket-api-token-auth, or your Bitbucket username (shown at https://bitbucket.org/account/settings/)
+          then forget the one stored under the email address: printf 'protocol=https\\nhost=bitbucket.org\\n\\n' | git credential reject
+";
+    let shown: String = human
+        .stdout
+        .lines()
+        .filter(|l| !l.contains("the stale credential is stored by helper"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(shown, expected);
+}
+
+#[test]
+fn an_app_password_on_bitbucket_org_is_retired_without_any_request() {
+    // Bitbucket removed app passwords on 2026-07-28; this suite runs after.
+    let sb = Sandbox::new();
+    let url = "https://bitbucket.org/acme/widgets.git";
+    sb.store_credential(url, "alice", "ATBBaBcDeFgHiJkLmNoPqRsTuVwXyZ012345");
+    let run = sb.run(&["check", url, "--format", "json"]);
+    assert_eq!(run.code, 1);
+    let c = run.check();
+    assert_eq!(c["reason"], "credential_retired");
+    assert_eq!(c["requests"], 0);
+    assert!(c["message"].as_str().unwrap().contains("removed them on 2026-07-28"));
+    assert!(
+        c["fix"][0]
+            .as_str()
+            .unwrap()
+            .contains("read:repository:bitbucket and write:repository:bitbucket")
+    );
+}
+
+#[test]
+fn an_api_token_is_checked_by_the_probe_on_the_git_host_never_on_rest() {
+    let secret = api_token("aB3d");
+    let host = bitbucket(
+        vec![Cred {
+            secret: secret.clone(),
+            kind: Kind::ApiToken { both_scopes: true },
+        }],
+        Workspace::Writer,
+    );
+    for user in ["x-bitbucket-api-token-auth", "alice"] {
+        let (_sb, run) = check(&host, user, &secret);
+        assert_eq!(run.code, 0, "{}", run.stdout);
+        let c = run.check();
+        assert_eq!(c["reason"], "ok", "{}", c["message"]);
+        assert_eq!(c["requests"], 1);
+    }
+    assert_eq!(
+        host.count_path("/2.0/"),
+        0,
+        "the REST API never sees the git username pair"
+    );
+    assert_eq!(host.count(), 2);
+    for r in host.requests() {
+        assert_eq!(presented(&r).as_deref(), Some(secret.as_str()));
+    }
+
+    // A username that is neither: the probe refuses, the message says why.
+    let (_sb, run) = check(&host, "alice-smith", &secret);
+    assert_eq!(run.code, 1);
+    let c = run.check();
+    assert_eq!(c["reason"], "token_invalid");
+    assert!(
+        c["message"]
+            .as_str()
+            .unwrap()
+            .contains("alice-smith is not your Bitbucket username"),
+        "{}",
+        c["message"]
+    );
+}
+
+#[test]
+fn an_api_token_without_both_repository_scopes_is_missing_write_scope() {
+    let secret = api_token("sC0p");
+    let host = bitbucket(
+        vec![Cred {
+            secret: secret.clone(),
+            kind: Kind::ApiToken { both_scopes: false },
+        }],
+        Workspace::Writer,
+    );
+    let (_sb, run) = check(&host, "x-bitbucket-api-token-auth", &secret);
+    assert_eq!(run.code, 1);
+    let c = run.check();
+    assert_eq!(c["reason"], "missing_write_scope");
+    assert!(
+        c["message"].as_str().unwrap().contains("write does not include read"),
+        "{}",
+        c["message"]
+    );
+    assert_secret_only_in_authorization(&host, &secret, &c["requests"]);
+}
+
+#[test]
+fn workspace_policies_and_missing_access_are_no_repo_access_with_the_cause() {
+    let secret = api_token("wSpc");
+    for (workspace, words) in [
+        (Workspace::NoAccess, "refuses a push"),
+        (Workspace::TwoFactorRequired, "two-step verification"),
+        (Workspace::IpAllowlist, "allowlisted IP"),
+    ] {
+        let host = bitbucket(
+            vec![Cred {
+                secret: secret.clone(),
+                kind: Kind::ApiToken { both_scopes: true },
+            }],
+            workspace,
+        );
+        let (_sb, run) = check(&host, "alice", &secret);
+        assert_eq!(run.code, 1);
+        let c = run.check();
+        assert_eq!(c["reason"], "no_repo_access");
+        assert!(c["message"].as_str().unwrap().contains(words), "{}", c["message"]);
+    }
+}
+
+#[test]
+fn a_password_is_refused_with_the_day_passwords_ended_and_an_old_app_password_is_retired() {
+    let host = bitbucket(
+        vec![Cred {
+            secret: "Xy7Kp2Qr9Lm4Zt8Vw3Nb".to_owned(),
+            kind: Kind::AppPassword,
+        }],
+        Workspace::Writer,
+    );
+    let (_sb, run) = check(&host, "alice", "hunter2-hunter2");
+    assert_eq!(run.code, 1);
+    let c = run.check();
+    assert_eq!(c["reason"], "password_not_token");
+    assert!(
+        c["message"].as_str().unwrap().contains("since 2022-03-01"),
+        "{}",
+        c["message"]
+    );
+
+    // An app password from before the ATBB prefix: git's 410 says it.
+    let (_sb, run) = check(&host, "alice", "Xy7Kp2Qr9Lm4Zt8Vw3Nb");
+    assert_eq!(run.code, 1);
+    let c = run.check();
+    assert_eq!(c["reason"], "credential_retired");
+    assert_eq!(c["requests"], 1);
+}
+
+#[test]
+fn an_access_token_goes_to_rest_as_bearer_for_its_scopes_and_needs_x_token_auth() {
+    let secret = access_token("rT5y");
+    let host = bitbucket(
+        vec![Cred {
+            secret: secret.clone(),
+            kind: Kind::AccessToken,
+        }],
+        Workspace::Writer,
+    );
+    let (_sb, run) = check(&host, "x-token-auth", &secret);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let c = run.check();
+    assert_eq!(c["reason"], "ok");
+    assert_eq!(c["credential"]["kind"], "bitbucket_access_token");
+    assert_eq!(
+        c["token"]["scopes"],
+        serde_json::json!(["repository:write", "pullrequest"])
+    );
+    assert_eq!(c["requests"], 2);
+    assert_secret_only_in_authorization(&host, &secret, &c["requests"]);
+    let rest = host
+        .requests()
+        .into_iter()
+        .find(|r| r.path.starts_with("/2.0/"))
+        .unwrap();
+    assert_eq!(rest.header("authorization"), Some(format!("Bearer {secret}").as_str()));
+
+    let (_sb, run) = check(&host, "alice", &secret);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.check()["reason"], "wrong_username");
+}

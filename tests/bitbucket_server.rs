@@ -1,0 +1,159 @@
+#![allow(clippy::pedantic)]
+//! `prepush-auth check` against a loopback Bitbucket Data Center served under
+//! a context path (`/bitbucket`): `GET /rest/api/1.0/projects?limit=1` names
+//! the user in `X-AUSERNAME`, the push probe answers 403 without REPO_WRITE.
+
+mod support;
+
+use support::*;
+
+const REPO_PATH: &str = "/bitbucket/scm/ops/widgets.git";
+
+#[derive(Clone)]
+struct Account {
+    login: &'static str,
+    secret: String,
+    writer: bool,
+}
+
+fn http_token(seed: &str) -> String {
+    format!("BBDC-{}", seed.repeat(40 / seed.len()))
+}
+
+fn server(accounts: Vec<Account>) -> FakeHost {
+    FakeHost::builder()
+        .route_fn(move |r| {
+            let failed = || {
+                Reply::json(
+                    401,
+                    r#"{"errors":[{"context":null,"message":"Authentication failed. Please check your credentials and try again.","exceptionName":"com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException"}]}"#,
+                )
+            };
+            if r.path.starts_with(&format!("{REPO_PATH}/info/refs?service=git-receive-pack")) {
+                // Git's Basic login: the username must be the token's owner.
+                let Some(a) = basic_credentials(r)
+                    .and_then(|(u, p)| accounts.iter().find(|a| a.secret == p && a.login.eq_ignore_ascii_case(&u)))
+                else {
+                    return Some(Reply::new(401, "").header("WWW-Authenticate", "Basic realm=\"Atlassian Bitbucket\""));
+                };
+                return Some(if a.writer { advertisement() } else { Reply::new(403, "") });
+            }
+            if r.path == "/bitbucket/rest/api/1.0/projects?limit=1" {
+                let bearer = r.header("authorization").and_then(|h| h.strip_prefix("Bearer ")).map(str::to_owned);
+                let account = match bearer {
+                    Some(b) => accounts.iter().find(|a| a.secret == b),
+                    None => basic_credentials(r).and_then(|(u, p)| accounts.iter().find(|a| a.secret == p && a.login == u)),
+                };
+                return Some(match account {
+                    None => failed(),
+                    Some(a) => Reply::json(
+                        200,
+                        r#"{"size":1,"limit":1,"isLastPage":false,"values":[{"key":"OPS","id":1,"name":"Ops","public":false,"type":"NORMAL"}],"start":0,"nextPageStart":1}"#,
+                    )
+                    .header("X-AUSERNAME", a.login)
+                    .header("X-AUSERID", "11"),
+                });
+            }
+            None
+        })
+        .start()
+}
+
+fn check(host: &FakeHost, username: &str, secret: &str) -> (Sandbox, Run) {
+    let sb = Sandbox::new();
+    // No `api`: the default follows the context path of the git URL.
+    sb.user_config(&format!(
+        "[hosts.\"127.0.0.1:{}\"]\nprovider = \"bitbucket-server\"\n",
+        host.port
+    ));
+    let url = host.url(REPO_PATH);
+    sb.init_repo(&url);
+    sb.store_credential(&url, username, secret);
+    let run = sb.run(&["check", "--format", "json"]);
+    (sb, run)
+}
+
+#[test]
+fn a_writer_token_is_ok_named_by_x_ausername_and_goes_only_to_the_server() {
+    let secret = http_token("Mzk4");
+    let host = server(vec![Account {
+        login: "alice",
+        secret: secret.clone(),
+        writer: true,
+    }]);
+    let (_sb, run) = check(&host, "alice", &secret);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let c = run.check();
+    assert_eq!(c["provider"], "bitbucket-server");
+    assert_eq!(c["reason"], "ok", "{}", c["message"]);
+    assert_eq!(c["token"]["login"], "alice");
+    assert_eq!(c["repository"], "bitbucket/scm/ops/widgets");
+    assert!(c["message"].as_str().unwrap().contains("ops/widgets"));
+    assert_eq!(c["requests"], 2);
+    assert_secret_only_in_authorization(&host, &secret, &c["requests"]);
+    let rest = host.requests().into_iter().find(|r| r.path.contains("/rest/")).unwrap();
+    assert_eq!(rest.header("authorization"), Some(format!("Bearer {secret}").as_str()));
+}
+
+#[test]
+fn a_read_only_user_is_refused_by_the_probe() {
+    let secret = http_token("UmVh");
+    let host = server(vec![Account {
+        login: "alice",
+        secret: secret.clone(),
+        writer: false,
+    }]);
+    let (_sb, run) = check(&host, "alice", &secret);
+    assert_eq!(run.code, 1);
+    let c = run.check();
+    assert_eq!(c["reason"], "no_repo_access");
+    assert!(c["message"].as_str().unwrap().contains("REPO_WRITE"));
+}
+
+#[test]
+fn an_unknown_token_is_invalid_and_a_token_under_another_name_is_the_wrong_username() {
+    let secret = http_token("S25v");
+    let host = server(vec![Account {
+        login: "alice",
+        secret: secret.clone(),
+        writer: true,
+    }]);
+    let (_sb, run) = check(&host, "alice", &http_token("TmV3"));
+    assert_eq!(run.code, 1);
+    let c = run.check();
+    assert_eq!(c["reason"], "token_invalid");
+    assert!(
+        c["message"].as_str().unwrap().contains("Authentication failed"),
+        "{}",
+        c["message"]
+    );
+    assert!(
+        c["fix"][0]
+            .as_str()
+            .unwrap()
+            .contains("/bitbucket/plugins/servlet/access-tokens/manage")
+    );
+
+    let (_sb, run) = check(&host, "bob", &secret);
+    assert_eq!(run.code, 1);
+    let c = run.check();
+    assert_eq!(c["reason"], "wrong_username");
+    assert_eq!(c["fix"][0], "store the token under the username alice");
+}
+
+#[test]
+fn a_password_is_checked_as_git_sends_it() {
+    let host = server(vec![Account {
+        login: "alice",
+        secret: "hunter2-hunter2".to_owned(),
+        writer: true,
+    }]);
+    let (_sb, run) = check(&host, "alice", "hunter2-hunter2");
+    assert_eq!(run.code, 0);
+    assert_eq!(run.check()["reason"], "ok");
+    let rest = host.requests().into_iter().find(|r| r.path.contains("/rest/")).unwrap();
+    assert_eq!(
+        basic_credentials(&rest),
+        Some(("alice".to_owned(), "hunter2-hunter2".to_owned()))
+    );
+}
