@@ -249,7 +249,8 @@ impl Engine {
         let (outcomes, sent) = http::send_all(&requests, &credential.secret, &allowed, &self.net, deadline);
         check.requests = sent;
         let answers = Answers(plan.iter().map(|(p, _)| *p).zip(outcomes).collect());
-        let finding = providers::judge(provider, &ctx, &answers);
+        // Host words may quote the secret back: scrub before it is cached.
+        let finding = scrubbed(providers::judge(provider, &ctx, &answers), &credential.secret);
         let finding = self.expiry_warning(finding, &credential, now);
 
         // Remember what the host told us while the token worked, so a later
@@ -318,13 +319,26 @@ impl Engine {
         {
             check.finding.fix.push(line);
         }
-        // Host words, helper names: anything might quote the secret back.
-        check.finding.message = crate::secret::scrub(&check.finding.message, &credential.secret);
-        for line in &mut check.finding.fix {
-            *line = crate::secret::scrub(line, &credential.secret);
-        }
+        check.finding = scrubbed(check.finding, &credential.secret);
         finish(check, start)
     }
+}
+
+/// Host words, helper names: any text in a finding might quote the secret
+/// back. SPEC §7 rule 1 holds for output and for the state file alike.
+fn scrubbed(mut finding: Finding, secret: &crate::secret::Secret) -> Finding {
+    use crate::secret::scrub;
+    finding.message = scrub(&finding.message, secret);
+    for line in &mut finding.fix {
+        *line = scrub(line, secret);
+    }
+    if let Some(t) = finding.token.as_mut() {
+        t.login = t.login.as_deref().map(|l| scrub(l, secret));
+        for s in t.scopes.iter_mut().flatten() {
+            *s = scrub(s, secret);
+        }
+    }
+    finding
 }
 
 fn finish(mut check: Check, start: Instant) -> Check {
