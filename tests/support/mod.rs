@@ -14,6 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub mod github_host;
+// Each test binary uses a subset of the support, GitHub's emulator included.
+#[allow(unused_imports)]
 pub use github_host::*;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_prepush-auth");
