@@ -19,14 +19,16 @@ impl Secret {
     }
 
     /// What output may show: a known prefix and the last four characters of a
-    /// token (`ghp_…a1B2`), so the user can tell which token it was. Short
-    /// secrets are likely passwords: four characters of a password are too
-    /// much, so they show nothing of it.
+    /// token (`ghp_…a1B2`), so the user can tell which token it was. Anything
+    /// without a token's shape may be a password, of any length: nothing of
+    /// it is shown.
     pub fn redacted(&self) -> String {
         let s = &self.0;
         let chars: Vec<char> = s.chars().collect();
-        if chars.len() < 20 {
-            return format!("(hidden, {} characters)", chars.len());
+        let token_shaped =
+            crate::tokens::classify(s) != crate::tokens::TokenKind::Unrecognised || crate::tokens::is_azure_pat(s);
+        if chars.len() < 20 || !token_shaped {
+            return "(hidden)".to_owned();
         }
         let prefix = crate::tokens::known_prefix(s).unwrap_or("");
         let tail: String = chars[chars.len() - 4..].iter().collect();
@@ -69,9 +71,12 @@ mod tests {
     }
 
     #[test]
-    fn short_secrets_show_no_characters() {
-        let s = Secret::new("hunter22");
-        assert_eq!(s.redacted(), "(hidden, 8 characters)");
+    fn passwords_show_no_characters_however_long() {
+        assert_eq!(Secret::new("hunter22").redacted(), "(hidden)");
+        assert_eq!(
+            Secret::new("correct horse battery staple, quite long").redacted(),
+            "(hidden)"
+        );
     }
 
     #[test]

@@ -76,7 +76,7 @@ pub fn classify_for(secret: &Secret, provider: Provider) -> TokenKind {
     }
 }
 
-fn is_azure_pat(text: &str) -> bool {
+pub fn is_azure_pat(text: &str) -> bool {
     let legacy = text.len() == 52 && text.bytes().all(|b| matches!(b, b'a'..=b'z' | b'2'..=b'7'));
     let current = text.len() == 84 && text.bytes().all(|b| b.is_ascii_alphanumeric()) && &text[76..80] == "AZDO";
     legacy || current
