@@ -14,7 +14,9 @@
 
 use chrono::NaiveDate;
 
-use super::{Answers, Context, Purpose, common_status, cutoff, host_words, transport_finding};
+use super::{
+    Answers, Context, Purpose, common_status, cutoff, host_words, probe_not_found, probe_other, transport_finding,
+};
 use crate::http::{Auth, Request, Response};
 use crate::target::RemoteUrl;
 use crate::verdict::{Finding, Reason, TokenInfo};
@@ -188,17 +190,8 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
                 ),
             ),
         ),
-        404 => Finding::new(
-            Reason::NoRepoAccess,
-            format!("{repo} does not exist, or {login} cannot see it{words}"),
-        )
-        .fix(format!("check the remote URL ({})", ctx.url.display)),
-        status => common_status(host, probe).unwrap_or_else(|| {
-            Finding::new(
-                Reason::UnexpectedResponse,
-                format!("{host} answered the push probe with HTTP {status}{words}"),
-            )
-        }),
+        404 => probe_not_found(ctx, &repo, &login, &words),
+        _ => probe_other(host, probe, &words),
     };
     f.with_token(info)
 }

@@ -11,7 +11,7 @@
 
 use chrono::NaiveDate;
 
-use super::{Answers, Context, Purpose, common_status, cutoff, host_words, transport_finding};
+use super::{Answers, Context, Purpose, cutoff, host_words, probe_not_found, probe_other, transport_finding};
 use crate::http::{Auth, Request, Response};
 use crate::tokens::TokenKind;
 use crate::verdict::{Finding, Reason, TokenInfo};
@@ -183,17 +183,8 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
             format!("Bitbucket accepts {} but refuses a push to {repo}{words}", ctx.subject()),
         )
         .fix(format!("ask a workspace admin of {repo} for write access, or push to a fork")),
-        404 => Finding::new(
-            Reason::NoRepoAccess,
-            format!("{repo} does not exist on {host}, or {} cannot see it{words}", ctx.subject()),
-        )
-        .fix(format!("check the remote URL ({})", ctx.url.display)),
-        status => common_status(host, probe).unwrap_or_else(|| {
-            Finding::new(
-                Reason::UnexpectedResponse,
-                format!("{host} answered the push probe with HTTP {status}{words}"),
-            )
-        }),
+        404 => probe_not_found(ctx, repo, &ctx.subject(), &words),
+        _ => probe_other(host, probe, &words),
     };
     match info {
         Some(i) => f.with_token(i),

@@ -7,7 +7,7 @@
 //! every token kind takes there (project and repository tokens take no
 //! other); anything else goes as git sends it, Basic with git's username.
 
-use super::{Answers, Context, Purpose, common_status, host_words, transport_finding};
+use super::{Answers, Context, Purpose, common_status, host_words, probe_not_found, probe_other, transport_finding};
 use crate::http::{Auth, Request, Response};
 use crate::target::RemoteUrl;
 use crate::tokens::TokenKind;
@@ -121,17 +121,8 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         )
         .fix(format!("ask a project admin of {repo} for write access"))
         .fix("a token also needs the permission Repository write (Manage account > HTTP access tokens)"),
-        404 => Finding::new(
-            Reason::NoRepoAccess,
-            format!("{repo} does not exist on {host}, or {who} cannot see it{words}"),
-        )
-        .fix(format!("check the remote URL ({})", ctx.url.display)),
-        status => common_status(host, probe).unwrap_or_else(|| {
-            Finding::new(
-                Reason::UnexpectedResponse,
-                format!("{host} answered the push probe with HTTP {status}{words}"),
-            )
-        }),
+        404 => probe_not_found(ctx, repo, &who, &words),
+        _ => probe_other(host, probe, &words),
     };
     f.with_token(info)
 }

@@ -6,7 +6,7 @@
 //! and for a password refused under two-factor authentication are specific
 //! enough to name the reason, and the fix says how to get the precise one.
 
-use super::{Answers, Context, Purpose, common_status, host_words, transport_finding};
+use super::{Answers, Context, Purpose, host_words, probe_other, transport_finding};
 use crate::http::Request;
 use crate::verdict::{Finding, Reason};
 
@@ -77,12 +77,7 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
             format!("{} was not found on {host}{words}", ctx.url.repository),
         )
         .fix(format!("check the remote URL ({})", ctx.url.display)),
-        _ => common_status(host, probe).unwrap_or_else(|| {
-            Finding::new(
-                Reason::UnexpectedResponse,
-                format!("{host} answered the push probe with HTTP {}{words}", probe.status),
-            )
-        }),
+        _ => probe_other(host, probe, &words),
     }
 }
 

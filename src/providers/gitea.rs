@@ -11,7 +11,7 @@
 //! read access for the role (githttp.go lowers the mode for `AGit` refs), so
 //! the role comes from REST and the scope from the probe.
 
-use super::{Answers, Context, Purpose, common_status, host_words, transport_finding};
+use super::{Answers, Context, Purpose, common_status, host_words, probe_not_found, probe_other, transport_finding};
 use crate::http::{Auth, Request, Response};
 use crate::tokens::TokenKind;
 use crate::verdict::{Finding, Reason};
@@ -90,14 +90,7 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
             );
         }
         404 => {
-            return Finding::new(
-                Reason::NoRepoAccess,
-                format!(
-                    "{repo} does not exist on {host}, or {} cannot see it{words}",
-                    ctx.subject()
-                ),
-            )
-            .fix(format!("check the remote URL ({})", ctx.url.display));
+            return probe_not_found(ctx, &repo, &ctx.subject(), &words);
         }
         status => {
             return Finding::new(
@@ -161,12 +154,7 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
             format!("{host} refuses a push to {repo}{probe_words}"),
         )
         .fix(format!("ask an owner of {repo} for write access, or push to a fork")),
-        status => common_status(host, probe).unwrap_or_else(|| {
-            Finding::new(
-                Reason::UnexpectedResponse,
-                format!("{host} answered the push probe with HTTP {status}{probe_words}"),
-            )
-        }),
+        _ => probe_other(host, probe, &probe_words),
     }
 }
 

@@ -56,18 +56,7 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
     let kind = ctx.credential.kind;
     if kind.is_github() {
         if let Some(bad) = tokens::malformed(secret) {
-            return Some(renew(
-                ctx,
-                Finding::new(
-                    Reason::TokenMalformed,
-                    format!(
-                        "{} cannot be a whole token: {} (a truncated or mistyped paste) {}",
-                        ctx.subject(),
-                        bad.explain(),
-                        ctx.shown()
-                    ),
-                ),
-            ));
+            return Some(renew(ctx, super::malformed_finding(ctx, &bad)));
         }
         if kind == TokenKind::GithubRefresh {
             return Some(renew(
@@ -465,8 +454,8 @@ pub fn parse_expiration(text: &str) -> Option<DateTime<Utc>> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unnecessary_wraps)]
 mod tests {
+    use super::super::testkit::resp;
     use super::*;
     use crate::credential::{Credential, Source};
     use crate::http::{Failure, Outcome};
@@ -477,17 +466,6 @@ mod tests {
 
     fn classic() -> String {
         tokens::github_token_with_checksum("ghp_", "0123456789abcdefghijABCDEFGHIJ")
-    }
-
-    fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> Outcome {
-        Ok(Response {
-            status,
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), (*v).to_owned()))
-                .collect(),
-            body: body.as_bytes().to_vec(),
-        })
     }
 
     struct Case {

@@ -14,7 +14,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Answers, Context, Purpose, common_status, host_words, transport_finding};
+use super::{Answers, Context, Purpose, common_status, host_words, probe_not_found, probe_other, transport_finding};
 use crate::http::{Auth, Request, Response};
 use crate::tokens::TokenKind;
 use crate::verdict::{Finding, Reason, TokenInfo};
@@ -320,20 +320,8 @@ fn judge_probe(ctx: &Context, answers: &Answers, info: Option<&TokenInfo>, role:
                 "ask a Maintainer of {repo} for the Developer role, or push to a fork"
             ))
         }
-        404 => Finding::new(
-            Reason::NoRepoAccess,
-            format!(
-                "{repo} does not exist on {host}, or {} cannot see it{words}",
-                ctx.subject()
-            ),
-        )
-        .fix(format!("check the remote URL ({})", ctx.url.display)),
-        status => common_status(host, probe).unwrap_or_else(|| {
-            Finding::new(
-                Reason::UnexpectedResponse,
-                format!("{host} answered the push probe with HTTP {status}{words}"),
-            )
-        }),
+        404 => probe_not_found(ctx, repo, &ctx.subject(), &words),
+        _ => probe_other(host, probe, &words),
     };
     with_info(f)
 }

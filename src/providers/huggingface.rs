@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Answers, Context, Purpose, common_status, cutoff, host_words, transport_finding};
+use super::{Answers, Context, Purpose, common_status, cutoff, host_words, probe_other, transport_finding};
 use crate::http::{Auth, Request};
 use crate::tokens::{self, TokenKind};
 use crate::verdict::{Finding, Reason, TokenInfo};
@@ -64,18 +64,7 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
     match ctx.credential.kind {
         TokenKind::HuggingfaceToken => {
             let bad = tokens::malformed(ctx.credential.secret.expose())?;
-            Some(renew(
-                ctx,
-                Finding::new(
-                    Reason::TokenMalformed,
-                    format!(
-                        "{} cannot be a whole token: {} (a truncated or mistyped paste) {}",
-                        ctx.subject(),
-                        bad.explain(),
-                        ctx.shown()
-                    ),
-                ),
-            ))
+            Some(renew(ctx, super::malformed_finding(ctx, &bad)))
         }
         TokenKind::Unrecognised => Some(renew(
             ctx,
@@ -249,12 +238,7 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
             "check the remote URL ({}); datasets and Spaces live under /datasets/ and /spaces/",
             ctx.url.display
         )),
-        status => common_status(host, probe).unwrap_or_else(|| {
-            Finding::new(
-                Reason::UnexpectedResponse,
-                format!("{host} answered the push probe with HTTP {status}{words}"),
-            )
-        }),
+        _ => probe_other(host, probe, &words),
     };
     f.with_token(info)
 }

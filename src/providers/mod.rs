@@ -277,6 +277,42 @@ pub fn common_status(host: &str, resp: &Response) -> Option<Finding> {
     None
 }
 
+/// The push probe's 404: the repository is missing, or `who` cannot see it.
+pub fn probe_not_found(ctx: &Context, repo: &str, who: &str, words: &str) -> Finding {
+    Finding::new(
+        Reason::NoRepoAccess,
+        format!(
+            "{repo} does not exist on {}, or {who} cannot see it{words}",
+            ctx.url.host
+        ),
+    )
+    .fix(format!("check the remote URL ({})", ctx.url.display))
+}
+
+/// Any other push-probe answer: the rate limits and server errors every
+/// host shares, else an answer we do not know how to read.
+pub fn probe_other(host: &str, probe: &Response, words: &str) -> Finding {
+    common_status(host, probe).unwrap_or_else(|| {
+        Finding::new(
+            Reason::UnexpectedResponse,
+            format!("{host} answered the push probe with HTTP {}{words}", probe.status),
+        )
+    })
+}
+
+/// A token of a known shape that cannot be whole: known without a request.
+pub fn malformed_finding(ctx: &Context, bad: &crate::tokens::Malformed) -> Finding {
+    Finding::new(
+        Reason::TokenMalformed,
+        format!(
+            "{} cannot be a whole token: {} (a truncated or mistyped paste) {}",
+            ctx.subject(),
+            bad.explain(),
+            ctx.shown()
+        ),
+    )
+}
+
 /// The host's own words, trimmed to one short line, for messages.
 pub fn host_words(resp: &Response) -> Option<String> {
     let text = if let Some(json) = resp.json() {
