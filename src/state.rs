@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -70,11 +70,19 @@ impl State {
     /// Opens (creating if needed) the state directory. A corrupt state file
     /// reads as empty.
     pub fn open() -> Result<Self> {
-        let dir = state_dir().context("no HOME or cache directory for the state")?;
-        create_private_dir(&dir)?;
-        let key = load_or_create_key(&dir)?;
+        Self::open_at(&state_dir().context("no HOME or cache directory for the state")?)
+    }
+
+    /// [`State::open`] on a given directory.
+    pub fn open_at(dir: &Path) -> Result<Self> {
+        create_private_dir(dir)?;
+        let key = load_or_create_key(dir)?;
         let data = read_file(&dir.join("state.json"));
-        Ok(Self { dir, key, data })
+        Ok(Self {
+            dir: dir.to_owned(),
+            key,
+            data,
+        })
     }
 
     /// The keyed hash that names a secret (and whatever else is bound to it).
@@ -103,7 +111,12 @@ impl State {
         } else {
             positive_ttl
         };
-        (now - v.at < Duration::seconds(ttl) && v.at <= now).then_some(v)
+        // `cache_ttl_seconds` comes from config files, a cloned repository's
+        // included: `Duration::seconds` panics past ~292 million years, so
+        // an absurd value means "as long as kept" (pruned after a day), never
+        // a crash.
+        let ttl = Duration::try_seconds(ttl).unwrap_or(if ttl < 0 { Duration::MIN } else { Duration::MAX });
+        (now - v.at < ttl && v.at <= now).then_some(v)
     }
 
     /// Records what a check learned and writes it under the lock.
@@ -196,7 +209,13 @@ fn read_file(path: &Path) -> File1 {
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    // 0700 for every directory created on the way, as the XDG base
+    // directory spec asks: a missing ~/.cache made under umask 000 was 0777.
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("creating {}", dir.display()))?;
     let perms = fs::metadata(dir)?.permissions();
     if perms.mode() & 0o077 != 0 {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).ok();
@@ -210,6 +229,12 @@ fn load_or_create_key(dir: &Path) -> Result<ring::hmac::Key> {
     if let Ok(bytes) = &existing
         && bytes.len() == 32
     {
+        // Whoever can read the key can test guesses against the keyed
+        // hashes offline: a key someone loosened (a copied HOME, a chmod
+        // -R) is made owner-only again.
+        if fs::metadata(&path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).ok();
+        }
         return Ok(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, bytes));
     }
     let mut fresh = [0u8; 32];
@@ -241,4 +266,101 @@ fn load_or_create_key(dir: &Path) -> Result<ring::hmac::Key> {
         fs::remove_file(&tmp).ok();
     }
     Ok(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &fresh))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(p: &Path) -> u32 {
+        fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    fn verdict(reason: Reason, at: DateTime<Utc>) -> CachedVerdict {
+        CachedVerdict {
+            reason,
+            message: "m".to_owned(),
+            fix: Vec::new(),
+            token: None,
+            at,
+        }
+    }
+
+    #[test]
+    fn two_homes_key_the_same_secret_differently_and_one_home_stays_stable() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let secret = Secret::new("ghp_sameSecretInBothHomes0123456789abcd");
+        let in_a = State::open_at(a.path()).unwrap().key_for(&["token", "h"], &secret);
+        let in_b = State::open_at(b.path()).unwrap().key_for(&["token", "h"], &secret);
+        assert_ne!(in_a, in_b, "the key is per user, not a plain hash");
+        assert!(!in_a.contains("Secret") && in_a.len() == 32);
+        let again = State::open_at(a.path()).unwrap().key_for(&["token", "h"], &secret);
+        assert_eq!(in_a, again);
+        // Bound parts change the key: no collision across hosts.
+        let other_host = State::open_at(a.path()).unwrap().key_for(&["token", "h2"], &secret);
+        assert_ne!(in_a, other_host);
+    }
+
+    #[test]
+    fn state_directory_and_files_are_owner_only() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("made/on/the/way");
+        let mut st = State::open_at(&dir).unwrap();
+        st.record(
+            "t",
+            Some(Remembered::default()),
+            "v",
+            Some(verdict(Reason::Ok, Utc::now())),
+        )
+        .unwrap();
+        for d in [root.path().join("made"), dir.clone()] {
+            assert_eq!(mode(&d), 0o700, "{}", d.display());
+        }
+        for f in ["key", "state.json", "state.lock"] {
+            assert_eq!(mode(&dir.join(f)), 0o600, "{f}");
+        }
+        fs::set_permissions(dir.join("key"), fs::Permissions::from_mode(0o644)).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        State::open_at(&dir).unwrap();
+        assert_eq!(mode(&dir.join("key")), 0o600);
+        assert_eq!(mode(&dir), 0o700);
+    }
+
+    /// Regression: `cache_ttl_seconds` is read from config files, a cloned
+    /// repository's included, and `Duration::seconds` panicked on values
+    /// past ~292 million years: the check crashed (exit 101) on a cache hit.
+    #[test]
+    fn bug_an_absurd_cache_ttl_panicked_on_a_cache_hit() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut st = State::open_at(dir.path()).unwrap();
+        let now = Utc::now();
+        st.record("t", None, "v", Some(verdict(Reason::Ok, now))).unwrap();
+        assert!(st.cached("v", now, i64::MAX).is_some());
+        assert!(st.cached("v", now, i64::MIN).is_none());
+    }
+
+    #[test]
+    fn corrupt_state_files_read_as_empty_and_are_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        for junk in [
+            &b"\xff\xfe garbage"[..],
+            b"{\"version\":1,\"tokens\":{\"a\":",
+            b"{\"version\":99,\"tokens\":{},\"verdicts\":{}}",
+            b"{\"version\":1,\"verdicts\":{\"v\":{\"reason\":\"no_such_reason\"}}}",
+            b"[]",
+            b"",
+        ] {
+            fs::write(dir.path().join("state.json"), junk).unwrap();
+            let mut st = State::open_at(dir.path()).unwrap();
+            assert!(st.cached("v", Utc::now(), 300).is_none());
+            st.record("t", None, "v", Some(verdict(Reason::Ok, Utc::now())))
+                .unwrap();
+            let back = State::open_at(dir.path()).unwrap();
+            assert!(back.cached("v", Utc::now(), 300).is_some());
+        }
+        // A damaged key is replaced, not fatal.
+        fs::write(dir.path().join("key"), b"short").unwrap();
+        State::open_at(dir.path()).unwrap();
+        assert_eq!(fs::read(dir.path().join("key")).unwrap().len(), 32);
+    }
 }
