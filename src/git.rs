@@ -52,6 +52,15 @@ pub fn credential_fill(url: &str, deadline: Instant) -> Result<FillOutcome> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
+    // The protocol is one `key=value` per line: a newline in the URL would
+    // let it name another host, and git would hand us that host's
+    // credential (CVE-2020-5260). gix refuses such URLs; this is the guard
+    // where it matters.
+    if url.contains(['\n', '\r', '\0']) {
+        return Ok(FillOutcome::Failed(
+            "the URL holds a line break, which git credential cannot carry".to_owned(),
+        ));
+    }
     let input = format!("url={url}\n\n");
     let Some(output) = run_with_deadline(cmd, input.as_bytes(), deadline)? else {
         return Ok(FillOutcome::TimedOut);
@@ -59,48 +68,97 @@ pub fn credential_fill(url: &str, deadline: Instant) -> Result<FillOutcome> {
     let stderr = String::from_utf8_lossy(&output.stderr);
     let helpers_run = helpers_from_trace(&stderr);
     if output.status.success() {
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let lines = stdout
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
+        let lines = parse_fill_output(&String::from_utf8_lossy(&output.stdout));
         return Ok(FillOutcome::Answered { lines, helpers_run });
     }
-    if output.status.code() == Some(128) {
+    // Never echo helper output: a broken helper may print anything. git's
+    // own last word is its `fatal:` line.
+    // It may quote the URL, user info included: cut that out.
+    let fatal = stderr.lines().rfind(|l| l.starts_with("fatal:")).map(|l| {
+        let line: String = l
+            .chars()
+            .take(160)
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
+        crate::target::without_userinfo(&line)
+    });
+    // git exits 128 both when nobody had a credential (prompts are off) and
+    // when it could not even start (a broken config, a URL it refuses):
+    // only the first is "no credential" (it was read as such, so a junk
+    // ~/.gitconfig said "no stored credential"). The phrases are git's
+    // (2.47: `unable to get password from user`, untranslated; older git:
+    // `could not read Username for '…': terminal prompts disabled`). Where
+    // `fatal:` itself is translated no line matches, and 128 keeps meaning
+    // no credential, as before.
+    if output.status.code() == Some(128)
+        && fatal
+            .as_deref()
+            .is_none_or(|f| NOTHING_STORED.iter().any(|p| f.contains(p)))
+    {
         return Ok(FillOutcome::NothingStored { helpers_run });
     }
-    // Never echo helper output: a broken helper may print anything.
-    let fatal = stderr
-        .lines()
-        .rfind(|l| l.starts_with("fatal:"))
-        .map(|l| {
-            format!(
-                ": {}",
-                crate::target::without_userinfo(&l.chars().take(160).collect::<String>())
-            )
-        })
-        .unwrap_or_default();
     Ok(FillOutcome::Failed(format!(
-        "git credential fill exited with {}{fatal}",
+        "git credential fill exited with {}{}",
         output
             .status
             .code()
-            .map_or_else(|| "a signal".to_owned(), |c| c.to_string())
+            .map_or_else(|| "a signal".to_owned(), |c| c.to_string()),
+        fatal.map(|f| format!(": {f}")).unwrap_or_default()
     )))
+}
+
+/// What git says when no helper had a credential and it may not prompt.
+const NOTHING_STORED: &[&str] = &[
+    "unable to get password from user",
+    "could not read Username",
+    "could not read Password",
+    "terminal prompts disabled",
+];
+
+/// The `key=value` lines `git credential fill` prints.
+pub fn parse_fill_output(stdout: &str) -> Vec<(String, String)> {
+    stdout
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+/// Where git's configuration is broken, in git's words (`bad config line 3
+/// in file .git/config`), which name the place without quoting its text.
+/// Asked only after gix failed to read the configuration.
+pub fn config_complaint() -> Option<String> {
+    let mut cmd = git();
+    cmd.args(["config", "--list"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let out = run_with_deadline(cmd, b"", Instant::now() + Duration::from_secs(1)).ok()??;
+    if out.status.success() {
+        return None;
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr.lines().rfind(|l| l.starts_with("fatal:"))?;
+    Some(line.trim_start_matches("fatal:").trim().chars().take(160).collect())
 }
 
 /// Spawns `cmd` in its own process group, feeds `input`, and collects its
 /// output unless `deadline` passes first; then the whole group is killed.
 pub fn run_with_deadline(mut cmd: Command, input: &[u8], deadline: Instant) -> Result<Option<Output>> {
+    // Here, not left to each caller: killing the group of a process that is
+    // not a group leader kills nothing (it used to be set only for the fill).
+    cmd.process_group(0);
     let mut child = cmd.spawn().context("running git (is git installed and on PATH?)")?;
     let pid = child.id();
-    if let Some(mut stdin) = child.stdin.take() {
-        // A helper that exits without reading closes the pipe: not our error.
-        let _ = stdin.write_all(input);
-    }
+    let stdin = child.stdin.take();
+    let input = input.to_vec();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
+        // Written here, under the deadline: a process that does not read
+        // would block a write larger than the pipe (64 KiB) for ever.
+        if let Some(mut stdin) = stdin {
+            // A helper that exits without reading closes the pipe: not our error.
+            let _ = stdin.write_all(&input);
+        }
         let _ = tx.send(child.wait_with_output());
     });
     let remaining = deadline.saturating_duration_since(Instant::now());
@@ -121,7 +179,7 @@ fn kill_group(pid: u32) {
 /// `GIT_TRACE` prints `trace: run_command: '<helper> get'` for each helper git
 /// asks, in order; git stops at the first that gives a username and password,
 /// so the last one is where the credential came from.
-fn helpers_from_trace(stderr: &str) -> Vec<String> {
+pub fn helpers_from_trace(stderr: &str) -> Vec<String> {
     stderr
         .lines()
         .filter_map(|l| l.split_once("trace: run_command: ").map(|(_, cmd)| cmd))
@@ -153,7 +211,12 @@ pub fn helper_origins() -> Vec<(String, String, String)> {
     let Ok(Some(out)) = run_with_deadline(cmd, b"", Instant::now() + Duration::from_millis(500)) else {
         return Vec::new();
     };
-    let text = String::from_utf8_lossy(&out.stdout);
+    parse_helper_origins(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// `git config --show-origin --null --get-regexp` output: `origin NUL
+/// key LF value NUL`, repeated.
+pub fn parse_helper_origins(text: &str) -> Vec<(String, String, String)> {
     let fields: Vec<&str> = text.split('\0').collect();
     fields
         .chunks(2)
@@ -248,6 +311,94 @@ mod tests {
         assert_eq!(
             helpers_from_trace(trace),
             vec!["git credential-store".to_owned(), "f() { echo 'x'; }; f".to_owned()]
+        );
+    }
+
+    /// Is `pid` alive (a zombie counts as dead: only reaping is left)?
+    fn alive(pid: u32) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| s.rsplit_once(") ").map(|(_, rest)| !rest.starts_with('Z')))
+            .unwrap_or(false)
+    }
+
+    /// Regression: the input was written before the deadline was armed, so
+    /// a process that never reads its stdin held the caller for ever once
+    /// the input was larger than a pipe.
+    #[test]
+    fn bug_input_larger_than_a_pipe_to_a_process_that_never_reads_outlived_the_deadline() {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "sleep 30"]).stdin(Stdio::piped()).stdout(Stdio::null());
+        let started = Instant::now();
+        let out = run_with_deadline(cmd, &vec![b'x'; 1 << 20], started + Duration::from_millis(300)).unwrap();
+        assert!(out.is_none());
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    }
+
+    /// Regression: only the credential fill asked for its own process
+    /// group, so at the deadline `kill_group` of any other command killed
+    /// nothing and left it (and its children) running.
+    #[test]
+    fn bug_a_command_without_its_own_group_survived_the_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let pids = dir.path().join("pids");
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", &format!("sleep 300 & echo \"$$ $!\" > {}; wait", pids.display())])
+            .stdout(Stdio::piped());
+        let started = Instant::now();
+        let out = run_with_deadline(cmd, b"", started + Duration::from_millis(300)).unwrap();
+        assert!(out.is_none());
+        let text = std::fs::read_to_string(&pids).unwrap();
+        let ids: Vec<u32> = text.split_whitespace().map(|p| p.parse().unwrap()).collect();
+        let gone_by = Instant::now() + Duration::from_secs(2);
+        while ids.iter().any(|p| alive(*p)) && Instant::now() < gone_by {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        for pid in ids {
+            assert!(!alive(pid), "{pid} outlived the deadline");
+        }
+    }
+
+    #[test]
+    fn a_url_with_a_line_break_never_reaches_git_credential() {
+        let deadline = Instant::now() + Duration::from_secs(1);
+        for url in ["https://h/x\nhost=evil.example", "https://h/x\rhost=e", "https://h/\0"] {
+            assert!(matches!(
+                credential_fill(url, deadline).unwrap(),
+                FillOutcome::Failed(_)
+            ));
+        }
+    }
+
+    #[test]
+    fn fill_output_lines() {
+        assert_eq!(
+            parse_fill_output("protocol=https\nhost=h\npassword=a=b\r\njunk\n"),
+            vec![
+                ("protocol".to_owned(), "https".to_owned()),
+                ("host".to_owned(), "h".to_owned()),
+                ("password".to_owned(), "a=b".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn helper_origins_output() {
+        let text = "file:/home/a/.gitconfig\0credential.helper\nstore\0command line:\0credential.https://h.helper\n\0";
+        assert_eq!(
+            parse_helper_origins(text),
+            vec![
+                (
+                    "/home/a/.gitconfig".to_owned(),
+                    "credential.helper".to_owned(),
+                    "store".to_owned()
+                ),
+                (
+                    "command line:".to_owned(),
+                    "credential.https://h.helper".to_owned(),
+                    String::new()
+                ),
+            ]
         );
     }
 

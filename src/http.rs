@@ -102,7 +102,16 @@ impl Destinations {
             Some(p) => format!("{host}:{p}"),
             None => host.clone(),
         };
-        if !self.hosts.contains(&key) {
+        // The URL parser drops a port that is the scheme's default
+        // (`https://h:443/` is `https://h/`), while a remote written with it
+        // is allowed as `h:443`: both spellings name the same place.
+        let default_spelled = url
+            .port()
+            .is_none()
+            .then(|| url.port_or_known_default().map(|p| format!("{host}:{p}")))
+            .flatten();
+        let allowed = self.hosts.contains(&key) || default_spelled.is_some_and(|k| self.hosts.contains(&k));
+        if !allowed {
             return Err(format!("{key} is not the remote's host or its API host"));
         }
         match url.scheme() {
@@ -181,7 +190,7 @@ fn run(
         return vec![Err(Failure::Network("cannot start the HTTP runtime".to_owned())); to_send.len()];
     };
     let deadline = tokio::time::Instant::from_std(deadline);
-    runtime.block_on(async {
+    let outcomes = runtime.block_on(async {
         let mut handles = Vec::new();
         for (i, url) in to_send {
             let req = &requests[*i];
@@ -213,7 +222,13 @@ fn run(
             );
         }
         out
-    })
+    });
+    // Dropping a runtime waits for its blocking tasks, and a DNS lookup
+    // (getaddrinfo on a blocking thread) cannot be cancelled: with a stuck
+    // resolver the drop held the check long past its deadline. Leave them
+    // behind instead; the process is about to answer and exit.
+    runtime.shutdown_background();
+    outcomes
 }
 
 fn headers_for(req: &Request, secret: &Secret) -> std::result::Result<HeaderMap, String> {
@@ -291,10 +306,33 @@ fn describe(e: reqwest::Error) -> Failure {
     // The innermost cause says what happened (connection refused, a
     // certificate that does not verify); reqwest's outer text does not.
     let mut cause: &dyn std::error::Error = &e;
-    while let Some(next) = cause.source() {
-        cause = next;
+    let mut tls = None;
+    loop {
+        tls = tls.or_else(|| tls_error(cause));
+        match cause.source() {
+            Some(next) => cause = next,
+            None => break,
+        }
     }
-    Failure::Network(cause.to_string())
+    Failure::Network(match tls {
+        // rustls's own words (`invalid peer certificate: UnknownIssuer`)
+        // do not say what to do about it.
+        Some(rustls::Error::InvalidCertificate(why)) => format!(
+            "its TLS certificate does not verify ({why:?}); git refuses it too, unless http.sslCAInfo names the CA that signed it"
+        ),
+        Some(other) => format!("the TLS handshake failed ({other}); is it an HTTPS server?"),
+        None => cause.to_string(),
+    })
+}
+
+/// rustls errors travel inside an `io::Error`, whose `source()` skips them.
+fn tls_error<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    cause.downcast_ref::<rustls::Error>().or_else(|| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    })
 }
 
 fn client(net: &NetConfig, needs_tls: bool, deadline: Instant) -> Result<reqwest::Client> {
@@ -379,6 +417,81 @@ mod tests {
         assert!(d.check(&reqwest::Url::parse("https://example.com/x").unwrap()).is_ok());
         assert!(
             d.check(&reqwest::Url::parse("https://evil.example/x").unwrap())
+                .is_err()
+        );
+    }
+
+    /// A resolver as slow as a `getaddrinfo` waiting on an unreachable DNS
+    /// server: like hyper's, it blocks a `spawn_blocking` thread.
+    struct StuckDns;
+
+    impl reqwest::dns::Resolve for StuckDns {
+        fn resolve(&self, _: reqwest::dns::Name) -> reqwest::dns::Resolving {
+            Box::pin(async {
+                let _ = tokio::task::spawn_blocking(|| std::thread::sleep(std::time::Duration::from_secs(5))).await;
+                Err("no answer".into())
+            })
+        }
+    }
+
+    /// Regression: dropping the runtime waits for every blocking task, and
+    /// a DNS lookup cannot be cancelled, so a slow resolver held the check
+    /// past its deadline (the timeout fired, then the drop waited).
+    #[test]
+    fn bug_a_stuck_dns_lookup_outlived_the_deadline() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .dns_resolver(std::sync::Arc::new(StuckDns))
+            .build()
+            .unwrap();
+        let requests = [Request::get("http://stuck.example/x", Auth::Bearer)];
+        let to_send = [(0, reqwest::Url::parse("http://stuck.example/x").unwrap())];
+        let started = Instant::now();
+        let out = run(
+            &client,
+            &requests,
+            &to_send,
+            &Secret::new("t"),
+            started + std::time::Duration::from_millis(300),
+        );
+        assert!(matches!(out.as_slice(), [Err(Failure::Timeout)]));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    /// Regression: `https://host:443/…` is allowed as `host:443`, but the
+    /// request URL drops a default port, so the check refused the remote's
+    /// own host as "not the remote's host".
+    #[test]
+    fn bug_an_explicit_default_port_was_not_the_remote_host() {
+        let mut d = Destinations::default();
+        d.allow("example.com:443");
+        d.allow("[::1]:80");
+        assert!(
+            d.check(&reqwest::Url::parse("https://example.com:443/x").unwrap())
+                .is_ok()
+        );
+        assert!(d.check(&reqwest::Url::parse("https://example.com/x").unwrap()).is_ok());
+        assert!(d.check(&reqwest::Url::parse("http://[::1]:80/x").unwrap()).is_ok());
+        assert!(
+            d.check(&reqwest::Url::parse("https://example.com:8443/x").unwrap())
+                .is_err()
+        );
+        assert!(
+            d.check(&reqwest::Url::parse("http://example.com:443/x").unwrap())
+                .is_err()
+        );
+        let mut d = Destinations::default();
+        d.allow("example.com");
+        assert!(
+            d.check(&reqwest::Url::parse("https://example.com:443/x").unwrap())
+                .is_ok()
+        );
+        assert!(
+            d.check(&reqwest::Url::parse("https://example.com:444/x").unwrap())
                 .is_err()
         );
     }
