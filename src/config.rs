@@ -89,20 +89,38 @@ impl Config {
         if let Some(path) = user_config_path()
             && let Some(text) = read_optional(&path)?
         {
-            let file: UserFile = toml::from_str(&text)
-                .map_err(|e| anyhow::anyhow!("{}", one_line(&e.to_string())))
+            config
+                .apply_user_text(&text)
                 .with_context(|| format!("reading {}", path.display()))?;
-            config.apply(&file.behaviour);
-            config.hosts = file
-                .hosts
-                .into_iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), v))
-                .collect();
         }
         if let Some(root) = work_tree {
             config.apply_repository_file(&root.join(".prepush-auth.toml"))?;
         }
         Ok(config)
+    }
+
+    /// The configuration the two files' texts give, without touching the
+    /// file system (the fuzz target's entry).
+    pub fn from_texts(user: Option<&str>, repository: Option<&str>) -> Result<Self> {
+        let mut config = Self::default();
+        if let Some(text) = user {
+            config.apply_user_text(text)?;
+        }
+        if let Some(text) = repository {
+            config.apply_repository_text(text, Path::new(".prepush-auth.toml"))?;
+        }
+        Ok(config)
+    }
+
+    fn apply_user_text(&mut self, text: &str) -> Result<()> {
+        let file: UserFile = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", one_line(&e.to_string())))?;
+        self.apply(&file.behaviour);
+        self.hosts = file
+            .hosts
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect();
+        Ok(())
     }
 
     fn apply(&mut self, b: &Behaviour) {
@@ -127,7 +145,11 @@ impl Config {
         let Some(text) = read_optional(path)? else {
             return Ok(());
         };
-        let mut table: toml::Table = toml::from_str(&text)
+        self.apply_repository_text(&text, path)
+    }
+
+    fn apply_repository_text(&mut self, text: &str, path: &Path) -> Result<()> {
+        let mut table: toml::Table = toml::from_str(text)
             .map_err(|e| anyhow::anyhow!("{}", one_line(&e.to_string())))
             .with_context(|| format!("reading {}", path.display()))?;
         // Anything that could redirect the token is refused, loudly.
@@ -164,17 +186,58 @@ fn read_optional(path: &Path) -> Result<Option<String>> {
 }
 
 /// toml's errors span several lines with a caret diagram; we promise one line.
+/// The diagram quotes the offending source line and type errors quote the
+/// value (`invalid type: string "ghp_…", expected u64`): a config line may
+/// hold a secret, so neither is shown; the line and column say where.
 fn one_line(text: &str) -> String {
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("invalid TOML").to_owned();
     let last = text
         .lines()
         .map(str::trim)
-        .rfind(|l| !l.is_empty() && !l.starts_with('|') && !l.starts_with('^'));
-    match last {
+        .rfind(|l| !l.is_empty() && !l.starts_with('|') && !l.starts_with('^') && !is_diagram_line(l));
+    let line = match last {
         Some(l) if l != first => format!("{first} {l}"),
         _ => first,
+    };
+    mask_quoted(&line)
+}
+
+/// `12 | text of the line` in toml's caret diagram.
+fn is_diagram_line(l: &str) -> bool {
+    l.split_once('|')
+        .is_some_and(|(n, _)| !n.trim().is_empty() && n.trim().bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Values quoted back are masked: `"anything"` becomes `"…"`, and so does
+/// a backquoted rejected value (after ``unknown variant ``) or a name
+/// shaped like a token; field names and the expected choices stay readable.
+fn mask_quoted(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut quoted: Option<(char, String)> = None;
+    for c in line.chars() {
+        match &mut quoted {
+            Some((open, inner)) if c == *open => {
+                let hide = c == '"'
+                    || out.ends_with("variant `")
+                    || crate::tokens::classify(inner) != crate::tokens::TokenKind::Unrecognised;
+                out.push_str(if hide { "…" } else { inner });
+                out.push(c);
+                quoted = None;
+            }
+            Some((_, inner)) => inner.push(c),
+            None if c == '"' || c == '`' => {
+                out.push(c);
+                quoted = Some((c, String::new()));
+            }
+            None => out.push(c),
+        }
     }
+    // An unclosed quote: what follows it is hidden too.
+    if quoted.is_some() {
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -204,6 +267,40 @@ mod tests {
     fn a_repository_cannot_stretch_the_deadline_past_the_cap() {
         let c = repo_config("timeout_ms = 600000\n").unwrap();
         assert_eq!(c.timeout_ms, REPO_TIMEOUT_CAP_MS);
+    }
+
+    /// Regression: toml's type errors quote the value, so a config line
+    /// holding a token (`timeout_ms = "ghp_…"`) printed it.
+    #[test]
+    fn bug_config_errors_quoted_the_value() {
+        for text in [
+            "timeout_ms = \"ghp_SECRETSECRETSECRET\"\n",
+            "strict = \"ghp_SECRETSECRETSECRET\"\n",
+            "timeout_ms = 1\nghp_SECRETSECRETSECRET\n",
+            "[hosts.\"h\"]\nprovider = \"ghp_SECRETSECRETSECRET\"\n",
+            "x = \"\"\"ghp_SECRETSECRETSECRET\n",
+            "ghp_SECRETSECRETSECRET = 1\n",
+        ] {
+            let e = format!("{:#}", Config::from_texts(Some(text), None).unwrap_err());
+            assert!(!e.contains("SECRET"), "{e}");
+            assert!(!e.contains('\n'), "{e}");
+            assert!(e.contains("line "), "{e}");
+            if let Err(e) = Config::from_texts(None, Some(text)) {
+                let e = format!("{e:#}");
+                assert!(!e.contains("SECRET"), "{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn field_names_and_choices_stay_readable() {
+        let e = format!("{:#}", Config::from_texts(Some("tiemout_ms = 1\n"), None).unwrap_err());
+        assert!(e.contains("unknown field `tiemout_ms`"), "{e}");
+        let e = format!(
+            "{:#}",
+            Config::from_texts(Some("[hosts.\"h\"]\nprovider = \"githb\"\n"), None).unwrap_err()
+        );
+        assert!(e.contains("unknown variant `…`, expected one of `github`"), "{e}");
     }
 
     #[test]

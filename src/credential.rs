@@ -19,7 +19,7 @@ pub struct Credential {
     pub kind: TokenKind,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Source {
     /// A helper command, as git runs it (`git credential-store`).
     Helper(String),
@@ -30,6 +30,33 @@ pub enum Source {
     /// Handed to us by git (the helper protocol's `erase` or `get` input).
     Git,
     Unknown,
+}
+
+/// Redacted like everything that holds a secret: a shell helper's command
+/// line (`!f() { echo password=TOKEN; }; f`) may be one, so `Debug` shows
+/// the label, never the command.
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Helper(_) => write!(f, "Helper({})", self.label()),
+            Self::Url => f.write_str("Url"),
+            Self::Git => f.write_str("Git"),
+            Self::Unknown => f.write_str("Unknown"),
+        }
+    }
+}
+
+/// Redacted: the secret and a token-shaped username show as output shows them.
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("username", &self.username_shown())
+            .field("secret", &self.secret)
+            .field("source", &self.source)
+            .field("expiry", &self.expiry)
+            .field("kind", &self.kind)
+            .finish()
+    }
 }
 
 impl Source {
@@ -64,6 +91,18 @@ impl Credential {
             expiry: None,
             kind,
         }
+    }
+
+    /// The username as output may show it. GitHub's old convention puts the
+    /// token in the username (`https://TOKEN:x-oauth-basic@github.com/…`), so
+    /// a username shaped like a token is a secret and shown redacted.
+    pub fn username_shown(&self) -> Option<String> {
+        let user = self.username.as_deref()?;
+        Some(if tokens::classify(user) == TokenKind::Unrecognised {
+            user.to_owned()
+        } else {
+            Secret::new(user).redacted()
+        })
     }
 
     /// Parses the `key=value` lines of git's credential protocol.
@@ -138,6 +177,53 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.secret.expose(), "tok");
+    }
+
+    /// Every type that holds a secret formats it redacted with `{:?}` and
+    /// `{:#?}`: the credential, its source, the URL it came from, the push
+    /// target (SPEC §7 rule 1).
+    #[test]
+    fn debug_of_everything_that_holds_a_secret_is_redacted() {
+        let token = "ghp_DEBUGdebugDEBUGdebugDEBUGdebug012345";
+        let user_token = "ghp_USERuserUSERuserUSERuserUSER0123456";
+        let helper = format!("f() {{ echo password={token}; }}; f");
+        let cred = Credential::from_protocol(
+            &lines(&[("username", user_token), ("password", token)]),
+            Source::Helper(helper.clone()),
+        )
+        .unwrap();
+        let url = RemoteUrl::parse(&format!("https://{user_token}:{token}@github.com/a/b.git")).unwrap();
+        let target = crate::target::PushTarget {
+            remote: Some("origin".to_owned()),
+            url: RemoteUrl::parse(&format!("https://alice:{token}@github.com/a/b.git")).unwrap(),
+        };
+        let shown = [
+            format!("{cred:?}"),
+            format!("{cred:#?}"),
+            format!("{:?}", Source::Helper(helper)),
+            format!("{url:?}"),
+            format!("{url:#?}"),
+            format!("{target:?}"),
+            format!("{:?}", cred.secret),
+        ];
+        for text in shown {
+            for secret in [token, user_token, "DEBUGdebug", "USERuser"] {
+                assert!(!text.contains(secret), "{secret} in {text}");
+            }
+        }
+        assert!(format!("{cred:?}").contains("ghp_…2345"));
+    }
+
+    #[test]
+    fn a_username_shaped_like_a_token_is_shown_redacted() {
+        let c = Credential::new(
+            Some("ghp_USERuserUSERuserUSERuserUSER0123456".to_owned()),
+            Secret::new("x-oauth-basic"),
+            Source::Url,
+        );
+        assert_eq!(c.username_shown().as_deref(), Some("ghp_…3456"));
+        let c = Credential::new(Some("alice".to_owned()), Secret::new("x"), Source::Url);
+        assert_eq!(c.username_shown().as_deref(), Some("alice"));
     }
 
     #[test]

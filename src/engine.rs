@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::credential::{self, Credential, Lookup, Source};
 use crate::http::{self, Destinations, NetConfig};
 use crate::providers::{self, Answers, Context, Provider};
+use crate::secret::Secret;
 use crate::state::{CachedVerdict, Remembered, State};
 use crate::target::{PushTarget, Transport};
 use crate::tokens::TokenKind;
@@ -177,7 +178,7 @@ impl Engine {
         // The same text is a different kind of token on different hosts.
         credential.kind = crate::tokens::classify_for(&credential.secret, provider);
         check.credential = Some(CredentialView {
-            username: credential.username.clone(),
+            username: credential.username_shown(),
             secret: credential.secret.redacted(),
             kind: credential.kind,
             helper: credential.source.label(),
@@ -220,12 +221,17 @@ impl Engine {
                 .filter(|v| usable_from_cache(v.reason, opts.mode));
             if let Some(v) = cached {
                 check.cached = true;
-                check.finding = Finding {
-                    reason: v.reason,
-                    message: v.message,
-                    fix: v.fix,
-                    token: v.token,
-                };
+                // Scrubbed before it was stored; again here for state files
+                // written before that was so.
+                check.finding = scrubbed(
+                    Finding {
+                        reason: v.reason,
+                        message: v.message,
+                        fix: v.fix,
+                        token: v.token,
+                    },
+                    &credential,
+                );
                 check.finding = self.expiry_warning(check.finding, &credential, now);
                 return finish(check, start);
             }
@@ -249,8 +255,11 @@ impl Engine {
         let (outcomes, sent) = http::send_all(&requests, &credential.secret, &allowed, &self.net, deadline);
         check.requests = sent;
         let answers = Answers(plan.iter().map(|(p, _)| *p).zip(outcomes).collect());
-        // Host words may quote the secret back: scrub before it is cached.
-        let finding = scrubbed(providers::judge(provider, &ctx, &answers), &credential.secret);
+        // Scrubbed here, before anything is remembered or cached: a host
+        // may quote the token back (in its message, even in a header), and
+        // the state file must never hold it (SPEC §7 rule 1). It did: the
+        // scrub happened only on output, after the verdict was cached.
+        let finding = scrubbed(providers::judge(provider, &ctx, &answers), &credential);
         let finding = self.expiry_warning(finding, &credential, now);
 
         // Remember what the host told us while the token worked, so a later
@@ -319,23 +328,39 @@ impl Engine {
         {
             check.finding.fix.push(line);
         }
-        check.finding = scrubbed(check.finding, &credential.secret);
+        // Host words, helper names: anything might quote the secret back.
+        check.finding = scrubbed(check.finding, credential);
         finish(check, start)
     }
 }
 
-/// Host words, helper names: any text in a finding might quote the secret
-/// back. SPEC §7 rule 1 holds for output and for the state file alike.
-fn scrubbed(mut finding: Finding, secret: &crate::secret::Secret) -> Finding {
-    use crate::secret::scrub;
-    finding.message = scrub(&finding.message, secret);
+/// `finding` with the secret, and a username that is itself a token,
+/// replaced by their redacted forms wherever text from elsewhere (a host's
+/// words, its headers) could have carried them: message, fix and the token
+/// facts that are shown, remembered and cached.
+fn scrubbed(mut finding: Finding, credential: &Credential) -> Finding {
+    let token_username = credential
+        .username
+        .as_deref()
+        .filter(|u| crate::tokens::classify(u) != TokenKind::Unrecognised)
+        .map(Secret::new);
+    let clean = |text: &str| {
+        let text = crate::secret::scrub(text, &credential.secret);
+        match &token_username {
+            Some(u) => crate::secret::scrub(&text, u),
+            None => text,
+        }
+    };
+    finding.message = clean(&finding.message);
     for line in &mut finding.fix {
-        *line = scrub(line, secret);
+        *line = clean(line);
     }
-    if let Some(t) = finding.token.as_mut() {
-        t.login = t.login.as_deref().map(|l| scrub(l, secret));
-        for s in t.scopes.iter_mut().flatten() {
-            *s = scrub(s, secret);
+    if let Some(t) = &mut finding.token {
+        t.login = t.login.as_deref().map(clean);
+        if let Some(scopes) = &mut t.scopes {
+            for scope in scopes {
+                *scope = clean(scope);
+            }
         }
     }
     finding

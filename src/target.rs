@@ -26,7 +26,6 @@ pub enum Transport {
     Other,
 }
 
-#[derive(Debug)]
 pub struct RemoteUrl {
     pub transport: Transport,
     /// What output shows: never with user info.
@@ -48,13 +47,40 @@ pub struct RemoteUrl {
     pub password: Option<Secret>,
 }
 
+/// Redacted: the password is a [`Secret`], and a username shaped like a
+/// token (`https://TOKEN:x-oauth-basic@…`) is one too.
+impl std::fmt::Debug for RemoteUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let token_user = self
+            .username
+            .as_deref()
+            .filter(|u| crate::tokens::classify(u) != crate::tokens::TokenKind::Unrecognised)
+            .map(Secret::new);
+        let shown = |text: &str| match &token_user {
+            Some(u) => crate::secret::scrub(text, u),
+            None => text.to_owned(),
+        };
+        f.debug_struct("RemoteUrl")
+            .field("transport", &self.transport)
+            .field("display", &self.display)
+            .field("for_credential", &shown(&self.for_credential))
+            .field("host", &self.host)
+            .field("path", &self.path)
+            .field("hostname", &self.hostname)
+            .field("repository", &self.repository)
+            .field("username", &self.username.as_deref().map(shown))
+            .field("password", &self.password)
+            .finish()
+    }
+}
+
 impl RemoteUrl {
     pub fn parse(text: &str) -> Result<Self> {
         let text = text.trim();
         if text.is_empty() {
             bail!("empty remote URL");
         }
-        let url = gix::url::parse(text.as_bytes()).map_err(|e| parse_error(&e))?;
+        let url = gix::url::parse(text.as_bytes()).map_err(|_| not_a_url(text))?;
         Ok(Self::from_gix(&url))
     }
 
@@ -139,9 +165,16 @@ impl Repo {
         if std::env::var_os("GIT_DIR").is_none() && gix::discover::upwards(std::path::Path::new(".")).is_err() {
             return Ok(None);
         }
-        let repo = gix::discover_with_environment_overrides(".")
-            .map_err(|e| anyhow!("{}", without_userinfo(&e.to_string())))
-            .context("opening the git repository")?;
+        // Only gix's top-level message: its error chain quotes the config
+        // text it choked on, which may be a secret. git names the place
+        // (file and line) without quoting it.
+        let repo = gix::discover_with_environment_overrides(".").map_err(|e| {
+            let place = crate::git::config_complaint()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default();
+            anyhow!("{}{place}", without_userinfo(&e.to_string()))
+        });
+        let repo = repo.context("opening the git repository")?;
         Ok(Some(Self { repo }))
     }
 
@@ -200,8 +233,11 @@ impl Repo {
     /// A URL given on the command line, rewritten by `url.*.pushInsteadOf`
     /// and `insteadOf` as `git push URL` would.
     pub fn url_target(&self, text: &str) -> Result<PushTarget> {
-        let parsed = gix::url::parse(text.trim().as_bytes()).map_err(|e| parse_error(&e))?;
-        let remote = self.repo.remote_at(parsed.clone()).map_err(|e| anyhow!("{e}"))?;
+        let parsed = gix::url::parse(text.trim().as_bytes()).map_err(|_| not_a_url(text))?;
+        let remote = self
+            .repo
+            .remote_at(parsed.clone())
+            .map_err(|e| anyhow!("{}", without_userinfo(&e.to_string())))?;
         let url = remote.url(gix::remote::Direction::Push).unwrap_or(&parsed);
         Ok(PushTarget {
             remote: None,
@@ -210,27 +246,48 @@ impl Repo {
     }
 }
 
-/// gix quotes the whole input in its errors, password included.
-fn parse_error(e: &dyn std::fmt::Display) -> anyhow::Error {
-    anyhow!("not a git URL: {}", without_userinfo(&e.to_string()))
+/// The error for text that is not a URL. gix's own error quotes the whole
+/// input, user info included (`input="https://alice:TOKEN@exa mple.com"`):
+/// never forward it (SPEC §7 rule 1). A text that failed to parse has no
+/// reliable structure, so everything up to its last `@` is hidden.
+fn not_a_url(text: &str) -> anyhow::Error {
+    let text = text.trim();
+    let shown = match text.rfind('@') {
+        Some(at) => {
+            let scheme = text.find("://").filter(|i| *i < at).map_or("", |i| &text[..i + 3]);
+            format!("{scheme}…{}", &text[at..])
+        }
+        None => text.to_owned(),
+    };
+    let shown: String = shown.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
+    let shown = match shown.char_indices().nth(120) {
+        Some((cut, _)) => format!("{}…", &shown[..cut]),
+        None => shown,
+    };
+    anyhow!("not a git URL: {shown:?}")
 }
 
-/// Removes `user:password@` from every URL in `text`, for messages about
-/// URLs we could not parse (so no parser can be trusted to find them).
+/// Cuts the user info out of every `scheme://user:password@host` in `text`:
+/// for messages of other libraries (gix, git) that may quote URLs. The user
+/// info is what lies between `://` and the last `@` before the next `/` (as
+/// git's `credential_from_url` reads it); without a `/`, up to the text's
+/// end. A space or a quote does not end it: a URL that failed to parse may
+/// hold either in its password.
 pub fn without_userinfo(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(i) = rest.find("://") {
-        let (head, tail) = rest.split_at(i + 3);
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
         out.push_str(head);
-        let authority_end = tail.find(['/', '"', ' ', '\'', '\n']).unwrap_or(tail.len());
-        match tail[..authority_end].rfind('@') {
-            Some(at) => {
-                out.push_str("…@");
-                rest = &tail[at + 1..];
+        let end = tail.find('/').unwrap_or(tail.len());
+        rest = match tail[..end].rfind('@') {
+            Some(cut) => {
+                out.push('…');
+                // Scanning resumes at the `@`: a later URL is still found.
+                &tail[cut..]
             }
-            None => rest = tail,
-        }
+            None => tail,
+        };
     }
     out.push_str(rest);
     out
@@ -246,6 +303,42 @@ pub fn url_target_without_repo(text: &str) -> Result<PushTarget> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_info_is_cut_from_every_url_in_a_text() {
+        assert_eq!(
+            without_userinfo(r#"input="https://alice:pa ss"word@exa mple.com/x""#),
+            r#"input="https://…@exa mple.com/x""#
+        );
+        assert_eq!(
+            without_userinfo(r#"bad url, input="https://alice:s3cret@exa mple.com/x", at https://b:p2@h/y"#),
+            r#"bad url, input="https://…@exa mple.com/x", at https://…@h/y"#
+        );
+        assert_eq!(
+            without_userinfo("https://a:p@h, then https://b:q@h2/"),
+            "https://…@h, then https://…@h2/"
+        );
+        assert_eq!(without_userinfo("no url here @ all"), "no url here @ all");
+        assert_eq!(without_userinfo("https://host/@scope/pkg"), "https://host/@scope/pkg");
+        assert_eq!(without_userinfo("ünï://ü:ö@ä/"), "ünï://…@ä/");
+    }
+
+    /// Regression: gix's parse error quotes its whole input, and
+    /// `RemoteUrl::parse` forwarded it, so `check 'https://u:TOKEN@bad host/'`
+    /// printed the token.
+    #[test]
+    fn bug_url_parse_errors_quoted_the_password() {
+        for text in [
+            "https://alice:s3cretS3CRET@exa mple.com/x",
+            "https://s3cretS3CRET@exa mple.com/x",
+            "https://alice:s3cretS3CRET@[::1/x",
+            "https://alice:s3cret/S3CRET@host:99999/x",
+        ] {
+            let e = format!("{:#}", RemoteUrl::parse(text).unwrap_err());
+            assert!(!e.contains("s3cret") && !e.contains("S3CRET"), "{e}");
+            assert!(e.starts_with("not a git URL: "), "{e}");
+        }
+    }
 
     #[test]
     fn https_url_parts() {
