@@ -625,3 +625,206 @@ pub fn advertisement() -> Reply {
     Reply::new(200, "001f# service=git-receive-pack\n0000")
         .header("Content-Type", "application/x-git-receive-pack-advertisement")
 }
+
+// ---------------------------------------------------------------- hostile servers
+
+/// A loopback server written on raw sockets, for answers tiny_http cannot
+/// give: trickles, lies about lengths, hangs up mid-answer, speaks garbage.
+/// Each connection's request head (up to the blank line) is recorded, then
+/// `behaviour` owns the socket.
+pub struct RawServer {
+    pub port: u16,
+    pub accepted: Arc<AtomicUsize>,
+    pub heads: Arc<Mutex<Vec<String>>>,
+}
+
+impl RawServer {
+    pub fn start(behaviour: impl Fn(&mut TcpStream) + Send + Sync + 'static) -> Self {
+        Self::start_with(true, behaviour)
+    }
+
+    /// `read_head: false` hands the socket over untouched (for TLS).
+    pub fn start_with(read_head: bool, behaviour: impl Fn(&mut TcpStream) + Send + Sync + 'static) -> Self {
+        Self::start_on("127.0.0.1:0", read_head, behaviour)
+    }
+
+    /// On another loopback address, e.g. `[::1]:0`.
+    pub fn start_on(addr: &str, read_head: bool, behaviour: impl Fn(&mut TcpStream) + Send + Sync + 'static) -> Self {
+        let listener = TcpListener::bind(addr).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let heads = Arc::new(Mutex::new(Vec::new()));
+        let behaviour = Arc::new(behaviour);
+        let (a, h) = (accepted.clone(), heads.clone());
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                a.fetch_add(1, Ordering::SeqCst);
+                let (h, behaviour) = (h.clone(), behaviour.clone());
+                std::thread::spawn(move || {
+                    if read_head {
+                        let head = read_head_of(&mut stream);
+                        h.lock().unwrap().push(head);
+                    }
+                    behaviour(&mut stream);
+                });
+            }
+        });
+        Self { port, accepted, heads }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+fn read_head_of(stream: &mut TcpStream) -> String {
+    use std::io::Read;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && head.len() < 64 * 1024 {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
+/// A TLS server on loopback whose certificate is self-signed for 127.0.0.1:
+/// it does not verify against any root the client trusts. Records whatever
+/// plaintext reaches it after a handshake (there should be none).
+pub struct SelfSignedTls {
+    pub server: RawServer,
+    pub plaintext: Arc<Mutex<Vec<u8>>>,
+    /// The certificate as PEM, for a test that trusts it (GIT_SSL_CAINFO).
+    pub ca_pem: String,
+}
+
+impl SelfSignedTls {
+    pub fn start() -> Self {
+        let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+        let cert = ck.cert.der().clone();
+        let ca_pem = pem("CERTIFICATE", &cert);
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(ck.key_pair.serialize_der().into());
+        let config = Arc::new(
+            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(vec![cert], key)
+                .unwrap(),
+        );
+        let plaintext = Arc::new(Mutex::new(Vec::new()));
+        let p = plaintext.clone();
+        let server = RawServer::start_with(false, move |stream| {
+            use std::io::Read;
+            stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+            let conn = rustls::ServerConnection::new(config.clone()).unwrap();
+            let mut tls = rustls::StreamOwned::new(conn, stream.try_clone().unwrap());
+            let mut buf = [0u8; 4096];
+            // Whatever arrives in the clear after a handshake is a request:
+            // record it and answer as a GitHub API would (a verified peer).
+            while let Ok(n) = tls.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let mut seen = p.lock().unwrap();
+                seen.extend_from_slice(&buf[..n]);
+                if seen.ends_with(b"\r\n\r\n") {
+                    drop(seen);
+                    let body =
+                        r#"{"full_name":"acme/widgets","private":true,"archived":false,"permissions":{"push":true}}"#;
+                    let reply = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-OAuth-Scopes: repo\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = tls.write_all(reply.as_bytes());
+                    let _ = tls.flush();
+                }
+            }
+        });
+        Self {
+            server,
+            plaintext,
+            ca_pem,
+        }
+    }
+}
+
+impl Sandbox {
+    /// `[hosts."<key>"]` pointing at `api`, with a deadline.
+    pub fn host_config(&self, key: &str, provider: &str, api: &str, timeout_ms: u64) {
+        self.user_config(&format!(
+            "timeout_ms = {timeout_ms}\n[hosts.\"{key}\"]\nprovider = \"{provider}\"\napi = \"{api}\"\n"
+        ));
+    }
+
+    /// No registered secret in any file under HOME but git's own
+    /// `.git-credentials` (where the test put it).
+    pub fn assert_no_secret_under_home(&self) {
+        for entry in walk(&self.home) {
+            if entry.file_name().is_some_and(|n| n == ".git-credentials") {
+                continue;
+            }
+            let bytes = std::fs::read(&entry).unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes);
+            self.assert_no_secret_in(&text, &entry.display().to_string());
+        }
+    }
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    let table = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut b64 = String::new();
+    for chunk in der.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                b64.push(table[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                b64.push('=');
+            }
+        }
+    }
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
+}
+
+/// A canned HTTP/1.1 answer with a body and a length.
+pub fn http_reply(status: &str, headers: &[(&str, &str)], body: &str) -> Vec<u8> {
+    let mut out = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.push_str(body);
+    out.into_bytes()
+}
+
+/// Is any live (not zombie) process in process group `pgid`?
+pub fn group_alive(pgid: i32) -> bool {
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    rd.flatten().any(|e| {
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            return false;
+        };
+        // pid (comm) state ppid pgrp ...; comm may hold spaces: split after ')'.
+        let Some((_, rest)) = stat.rsplit_once(") ") else {
+            return false;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        f.len() > 2 && f[0] != "Z" && f[2].parse::<i32>().ok() == Some(pgid)
+    })
+}
