@@ -13,6 +13,22 @@ use crate::output::{self, Stream};
 use crate::target::{self, Repo};
 use crate::verdict::Kind;
 
+/// Panics print where, never what. A panic's message may quote the value
+/// it choked on, and for a string slice that is the whole string ("byte
+/// index 5 is not a char boundary; it is inside 'é' … of \`ghp_…\`"):
+/// a token. One line on stderr, like every other error (SPEC §7 rule 1).
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        output::notice(&format!(
+            "internal error{place} (a bug in prepush-auth; please report it)"
+        ));
+    }));
+}
+
 pub fn run() -> Result<u8> {
     let cli = Cli::parse();
     if std::env::var("PREPUSH_AUTH").is_ok_and(|v| v == "0")

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use prepush_auth::{app, output};
 
 fn main() -> ExitCode {
+    app::install_panic_hook();
     match app::run() {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

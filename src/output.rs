@@ -48,11 +48,18 @@ fn target_label(c: &Check) -> String {
     }
 }
 
+/// Text from elsewhere (a URL's percent-decoded path, a helper's username,
+/// git's own complaint) reaches the terminal only without control
+/// characters: an escape sequence in it could rewrite what the user sees.
+fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
+}
+
 pub fn human(checks: &[Check], color: bool) -> String {
     let p = Paint(color);
     let mut out = String::new();
     for c in checks {
-        let label = target_label(c);
+        let label = printable(&target_label(c));
         let f = &c.finding;
         let head = match c.kind() {
             Kind::Block => format!("push to {label} {}", p.wrap("1;31", "will fail")),
@@ -66,7 +73,7 @@ pub fn human(checks: &[Check], color: bool) -> String {
         };
         let _ = writeln!(out, "prepush-auth: {head}");
         let reason_label = if c.kind() == Kind::Ok { "token: " } else { "reason:" };
-        let _ = writeln!(out, "  {reason_label} {}", f.message);
+        let _ = writeln!(out, "  {reason_label} {}", printable(&f.message));
         if let Some(t) = &f.token {
             let mut facts = Vec::new();
             if let Some(scopes) = &t.scopes {
@@ -80,12 +87,12 @@ pub fn human(checks: &[Check], color: bool) -> String {
                 facts.push(format!("expires {}", e.format("%Y-%m-%d")));
             }
             if !facts.is_empty() && c.kind() != Kind::Block {
-                let _ = writeln!(out, "          {}", facts.join("; "));
+                let _ = writeln!(out, "          {}", printable(&facts.join("; ")));
             }
         }
         for (i, line) in f.fix.iter().enumerate() {
             let lead = if i == 0 { "  fix:   " } else { "         " };
-            let _ = writeln!(out, "{lead} {line}");
+            let _ = writeln!(out, "{lead} {}", printable(line));
         }
     }
     out
@@ -136,6 +143,6 @@ pub fn write(stream: Stream, text: &str) {
 
 /// One line on stderr, prefixed, for notices and errors.
 pub fn notice(line: &str) {
-    let one: String = line.replace('\n', " ");
+    let one = printable(&line.replace('\n', " "));
     write(Stream::Stderr, &format!("prepush-auth: {one}\n"));
 }

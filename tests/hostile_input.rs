@@ -99,6 +99,34 @@ fn urls_without_an_http_credential_are_skipped_or_unknown_and_run_nothing() {
 }
 
 #[test]
+fn control_characters_from_a_url_or_a_helper_never_reach_the_terminal() {
+    // gix percent-decodes the path: `%1b` is an escape in the repository
+    // name that the human output prints.
+    let sb = Sandbox::new();
+    sb.user_config("timeout_ms = 500\n");
+    sb.git(&[
+        "config",
+        "--global",
+        "--replace-all",
+        "credential.helper",
+        "!printf 'username=\\033]0;pwned\\007\\033[2J\\npassword=p\\n'",
+    ]);
+    for url in [
+        "http://127.0.0.1:9/%1b%5b31mred%07/x.git",
+        "http://127.0.0.1:9/acme/widgets.git",
+    ] {
+        let run = sb.run(&["check", url]);
+        assert_no_panic(&run);
+        assert!(
+            !run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{7}'),
+            "{:?}",
+            run.stdout
+        );
+        assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+    }
+}
+
+#[test]
 fn a_huge_url_is_handled_within_the_deadline() {
     // Over 64 KiB: more than a pipe holds, so writing it to git's stdin
     // must not be able to block past the deadline either.
