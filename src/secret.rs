@@ -52,10 +52,22 @@ impl fmt::Debug for Secret {
 /// for text that came from elsewhere (a host's error body, a helper's name
 /// that is a shell snippet) and might quote the secret back.
 pub fn scrub(text: &str, secret: &Secret) -> String {
-    if secret.expose().len() < 4 || !text.contains(secret.expose()) {
+    let raw = secret.expose();
+    if raw.len() < 4 || !text.contains(raw) {
         return text.to_owned();
     }
-    text.replace(secret.expose(), &secret.redacted())
+    let shown = secret.redacted();
+    let mut out = text.replace(raw, &shown);
+    // The shown form keeps the last four characters, which can meet the
+    // text that follows and spell the secret again (a secret that begins
+    // with its own tail, quoted twice in a row; found by fuzzing). Replace
+    // until it is gone: every round shortens the text, with the shown form
+    // when it is shorter than the secret, else with a bare ellipsis.
+    let filler = if shown.len() < raw.len() { shown.as_str() } else { "…" };
+    while out.contains(raw) {
+        out = out.replace(raw, filler);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -77,6 +89,23 @@ mod tests {
             Secret::new("correct horse battery staple, quite long").redacted(),
             "(hidden)"
         );
+    }
+
+    /// Regression (fuzz target `tokens`): the redacted form's tail joined
+    /// the following text and the secret appeared again in the output.
+    #[test]
+    fn bug_scrub_could_spell_the_secret_again() {
+        let s = Secret::new("a".repeat(20));
+        let text = format!("x {} {}y", "a".repeat(20), "a".repeat(36));
+        let out = scrub(&text, &s);
+        assert!(!out.contains(&"a".repeat(20)), "{out}");
+        let s = Secret::new("abcdabcdabcdabcdabcd");
+        let out = scrub("abcdabcdabcdabcdabcdabcdabcdabcdabcdabcd", &s);
+        assert!(!out.contains("abcdabcdabcdabcdabcd"), "{out}");
+        // Short secrets whose shown form is longer than they are.
+        let s = Secret::new("hidden");
+        let out = scrub("hiddenhidden (hidden)", &s);
+        assert!(!out.contains("hidden"), "{out}");
     }
 
     #[test]
