@@ -6,7 +6,7 @@
 //! helper may spawn a browser or refresh a token, so the fill runs in its own
 //! process group, killed whole when the deadline passes.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
@@ -151,6 +151,8 @@ pub fn run_with_deadline(mut cmd: Command, input: &[u8], deadline: Instant) -> R
     let pid = child.id();
     let stdin = child.stdin.take();
     let input = input.to_vec();
+    let stdout = child.stdout.take().map(|p| std::thread::spawn(move || read_capped(p)));
+    let stderr = child.stderr.take().map(|p| std::thread::spawn(move || read_capped(p)));
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         // Written here, under the deadline: a process that does not read
@@ -159,7 +161,9 @@ pub fn run_with_deadline(mut cmd: Command, input: &[u8], deadline: Instant) -> R
             // A helper that exits without reading closes the pipe: not our error.
             let _ = stdin.write_all(&input);
         }
-        let _ = tx.send(child.wait_with_output());
+        let status = child.wait();
+        let [stdout, stderr] = [stdout, stderr].map(|r| r.and_then(|t| t.join().ok()).unwrap_or_default());
+        let _ = tx.send(status.map(|status| Output { status, stdout, stderr }));
     });
     let remaining = deadline.saturating_duration_since(Instant::now());
     if let Ok(result) = rx.recv_timeout(remaining) {
@@ -168,6 +172,40 @@ pub fn run_with_deadline(mut cmd: Command, input: &[u8], deadline: Instant) -> R
         kill_group(pid);
         Ok(None)
     }
+}
+
+/// Reads a child's output to the end but keeps only its first MiB and its
+/// last 16 KiB (where git's `fatal:` line is). A helper's stderr reaches us
+/// through git: one that floods it (`yes >&2`) grew this process by
+/// ~700 MB in a 3 s deadline when everything was kept.
+fn read_capped(mut pipe: impl Read) -> Vec<u8> {
+    const HEAD: usize = 1 << 20;
+    const TAIL: usize = 16 << 10;
+    let mut head = Vec::new();
+    let mut tail = std::collections::VecDeque::<u8>::new();
+    let mut dropped = false;
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = match pipe.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        let take = HEAD.saturating_sub(head.len()).min(n);
+        head.extend_from_slice(&buf[..take]);
+        tail.extend(&buf[take..n]);
+        if tail.len() > TAIL {
+            dropped = true;
+            tail.drain(..tail.len() - TAIL);
+        }
+    }
+    if dropped {
+        // The tail starts mid-line: keep it off the head's last line.
+        head.push(b'\n');
+    }
+    head.extend(tail);
+    head
 }
 
 fn kill_group(pid: u32) {
@@ -357,6 +395,32 @@ mod tests {
         for pid in ids {
             assert!(!alive(pid), "{pid} outlived the deadline");
         }
+    }
+
+    /// Regression: everything a child printed was kept, so a credential
+    /// helper flooding stderr (relayed by git) grew us without bound.
+    #[test]
+    fn bug_a_flood_of_output_was_kept_whole() {
+        let mut cmd = Command::new("sh");
+        cmd.args([
+            "-c",
+            "yes 0123456789abcdef0123456789abcdef | head -c 30000000 >&2; echo >&2; echo 'fatal: the last word' >&2; echo out",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        let out = run_with_deadline(cmd, b"", Instant::now() + Duration::from_secs(20))
+            .unwrap()
+            .expect("finishes");
+        assert!(out.stderr.len() <= (1 << 20) + (16 << 10) + 1, "{}", out.stderr.len());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().last(), Some("fatal: the last word"));
+        assert_eq!(out.stdout, b"out\n");
+    }
+
+    #[test]
+    fn small_output_is_kept_exactly() {
+        let data: Vec<u8> = (0..=255u8).cycle().take((1 << 20) + 1000).collect();
+        assert_eq!(read_capped(&data[..]), data);
     }
 
     #[test]

@@ -419,6 +419,43 @@ fn a_helper_that_never_reads_its_input_and_floods_its_output_is_cut_off() {
 }
 
 #[test]
+fn a_helper_that_floods_stderr_cannot_make_the_check_grow_without_bound() {
+    // git relays a helper's stderr to ours. Kept whole, this grew the
+    // process by ~700 MB within a 3 s deadline.
+    let sb = Sandbox::new();
+    sb.user_config("timeout_ms = 2500\n");
+    sb.git(&[
+        "config",
+        "--global",
+        "--replace-all",
+        "credential.helper",
+        "!f() { yes 0123456789abcdef0123456789abcdef0123456789abcdef >&2; }; f",
+    ]);
+    let mut child = sb
+        .cmd(&["check", "http://127.0.0.1:9/acme/widgets.git", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0u64;
+    while child.try_wait().unwrap().is_none() {
+        let hwm = std::fs::read_to_string(&status).ok().and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        });
+        peak_kb = peak_kb.max(hwm.unwrap_or(0));
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    let run = sb.finish(child.wait_with_output().unwrap());
+    assert_no_panic(&run);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.check()["reason"], "timeout");
+    assert!(peak_kb < 100 * 1024, "peak resident set {peak_kb} kB");
+}
+
+#[test]
 fn a_helper_that_prints_junk_is_no_credential_not_a_crash() {
     let sb = Sandbox::new();
     for helper in [
