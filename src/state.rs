@@ -21,6 +21,8 @@ use crate::verdict::{Reason, TokenInfo};
 /// A rejected credential stays rejected: never replay it within this time
 /// (GitHub locks out repeated bad logins; GitLab revokes token families).
 pub const REJECTION_TTL_SECONDS: i64 = 24 * 3600;
+/// How long a write waits for another process's lock on the state.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(300);
 /// Facts about a token are kept while they can still explain a rejection.
 const REMEMBER_DAYS: i64 = 400;
 
@@ -173,8 +175,22 @@ impl State {
             .mode(0o600)
             .open(self.dir.join("state.lock"))
             .context("opening the state lock")?;
-        f.lock().context("locking the state")?;
-        Ok(f)
+        // Never a blocking lock: a process that holds it and stops (a push
+        // suspended with Ctrl-Z mid-write, a stale NFS lock) would hang every
+        // later check. The writes it guards take microseconds; after
+        // LOCK_WAIT the cache is not written, which costs the next check a
+        // request, nothing more.
+        let waited_until = std::time::Instant::now() + LOCK_WAIT;
+        loop {
+            match f.try_lock() {
+                Ok(()) => return Ok(f),
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < waited_until => {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!("the state is locked by another process"),
+                Err(std::fs::TryLockError::Error(e)) => return Err(e).context("locking the state"),
+            }
+        }
     }
 
     fn write(&self) -> Result<()> {
@@ -337,6 +353,28 @@ mod tests {
         st.record("t", None, "v", Some(verdict(Reason::Ok, now))).unwrap();
         assert!(st.cached("v", now, i64::MAX).is_some());
         assert!(st.cached("v", now, i64::MIN).is_none());
+    }
+
+    /// Regression: the state lock was a blocking flock, so a process
+    /// stopped while holding it (Ctrl-Z during a push) hung every later
+    /// check in `record` for ever.
+    #[test]
+    fn bug_a_held_lock_hung_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut st = State::open_at(dir.path()).unwrap();
+        let holder = File::create(dir.path().join("state.lock")).unwrap();
+        holder.lock().unwrap();
+        let started = std::time::Instant::now();
+        let result = st.record("t", None, "v", Some(verdict(Reason::Ok, Utc::now())));
+        assert!(result.is_err());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        drop(holder);
+        st.record("t", None, "v", Some(verdict(Reason::Ok, Utc::now())))
+            .unwrap();
     }
 
     #[test]

@@ -209,3 +209,35 @@ fn an_unusable_state_directory_costs_the_cache_never_the_check() {
         }
     }
 }
+
+#[test]
+fn a_lock_held_for_ever_by_a_stopped_process_costs_the_cache_not_the_check() {
+    let secret = token(97);
+    let host = github_accepting(vec![secret.clone()]);
+    let url = host.url("/acme/widgets.git");
+    let sb = Sandbox::new();
+    sb.host_config(
+        &format!("127.0.0.1:{}", host.port),
+        "github",
+        &host.url("/api/v3"),
+        2000,
+    );
+    sb.store_credential(&url, "alice", &secret);
+    let dir = sb.home.join(".cache/prepush-auth");
+    std::fs::create_dir_all(&dir).unwrap();
+    // As a check stopped mid-write would: the lock taken and never let go.
+    let holder = std::fs::File::create(dir.join("state.lock")).unwrap();
+    holder.lock().unwrap();
+    let started = std::time::Instant::now();
+    let run = sb.run(&["check", &url, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.check()["reason"], "ok");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(2000 + 1500),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(holder);
+    sb.run(&["check", &url, "--format", "json"]);
+    assert_eq!(sb.run(&["check", &url, "--format", "json"]).check()["cached"], true);
+}

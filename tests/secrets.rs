@@ -289,6 +289,20 @@ fn the_canary_never_leaks_from_a_credential_written_in_the_url() {
     sb.init_repo(&url);
     assert_eq!(every_form(&sb, &["check"]), "token_invalid");
     sb.run(&["check", "origin", "--format", "json"]);
+    // Every kind at once: block (origin), skip (ssh, local), --all in both forms.
+    sb.git(&["remote", "add", "ssh", "git@github.com:acme/widgets.git"]);
+    sb.git(&["remote", "add", "local", "../elsewhere.git"]);
+    let run = sb.run(&["check", "--all", "--format", "json"]);
+    let kinds: Vec<String> = run.json()["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["verdict"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "skip").count(), 2, "{kinds:?}");
+    assert!(kinds.contains(&"block".to_owned()), "{kinds:?}");
+    sb.run(&["check", "--all"]);
+    sb.run(&["check", "--all", "--strict", "--no-cache"]);
     sb.assert_no_secret_under_home();
 }
 

@@ -34,13 +34,13 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => {
             let message = format!("{e:#}");
             // The user info as git would read it: after `://`, up to the last
-            // `@`. Only a password that the rest of the input does not
-            // spell by itself can be told apart in the message.
+            // `@`. Only a password that the message would not spell
+            // without it (our own words included) can be told apart.
             if let Some((scheme, rest)) = text.split_once("://")
                 && let Some((userinfo, after)) = rest.rsplit_once('@')
                 && let Some((_, password)) = userinfo.split_once(':')
                 && password.len() >= 6
-                && !format!("{scheme}://…@{after}").contains(password)
+                && !format!("not a git URL: \"{scheme}://…@{after}\"").contains(password)
             {
                 assert!(!message.contains(password), "{message}");
             }
