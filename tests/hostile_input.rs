@@ -522,6 +522,30 @@ fn extreme_timeouts_neither_panic_nor_hang() {
         assert_no_panic(&run);
         assert_eq!(run.code, 0, "{t}: {}", run.stderr);
     }
+    // The same deadlines through a real exchange: git, the TLS-free HTTP
+    // client, tokio's timers.
+    let secret = classic_token("timeoutstimeoutstimeoutstimeou");
+    let host = github_accepting(&secret);
+    sb.user_config(&format!(
+        "[hosts.\"127.0.0.1:{}\"]\nprovider = \"github\"\napi = \"{}\"\n",
+        host.port,
+        host.url("/api/v3")
+    ));
+    sb.store_credential(&host.url("/acme/widgets.git"), "alice", &secret);
+    for t in ["18446744073709551615", "9223372036854775807"] {
+        let run = sb.run(&[
+            "check",
+            &host.url("/acme/widgets.git"),
+            "--timeout-ms",
+            t,
+            "--no-cache",
+            "--format",
+            "json",
+        ]);
+        assert_no_panic(&run);
+        assert_eq!(run.code, 0, "{t}: {}", run.stderr);
+        assert_eq!(run.check()["reason"], "ok", "{t}");
+    }
     let run = sb.run(&["check", "git@github.com:a/b.git", "--timeout-ms", "-1"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     let run = sb.run(&["check", "--bogus"]);
