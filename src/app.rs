@@ -38,8 +38,8 @@ pub fn run() -> Result<u8> {
     }
     match cli.command {
         Command::Check(args) => check(&args),
-        Command::PrePush { remote, url } => Ok(crate::hook::run(remote, url)),
-        Command::Credential { action, gate } => Ok(match action.as_str() {
+        Command::PrePush { remote, url } => Ok(fail_open(|| crate::hook::run(remote, url))),
+        Command::Credential { action, gate } => Ok(fail_open(|| match action.as_str() {
             "get" => crate::helper::run(crate::cli::HelperAction::Get, gate),
             "store" => crate::helper::run(crate::cli::HelperAction::Store, gate),
             "erase" => crate::helper::run(crate::cli::HelperAction::Erase, gate),
@@ -52,10 +52,17 @@ pub fn run() -> Result<u8> {
                 );
                 0
             }
-        }),
+        })),
         Command::Install(args) => crate::install::install(&args),
         Command::Uninstall { global } => crate::install::uninstall(global),
     }
+}
+
+/// Hook and helper modes: a panic (a bug) is an internal error like any
+/// other, one line (the panic hook's) and git goes on (SPEC §4). Uncaught,
+/// it exits 101, which fails the push or breaks git's helper chain.
+fn fail_open(entry: impl FnOnce() -> u8 + std::panic::UnwindSafe) -> u8 {
+    std::panic::catch_unwind(entry).unwrap_or(0)
 }
 
 /// Everything the engine needs from the environment, read once.
@@ -148,4 +155,15 @@ pub fn exit_status(checks: &[Check], strict: bool) -> u8 {
     let blocked = checks.iter().any(|c| c.kind() == Kind::Block);
     let unknown = checks.iter().any(|c| c.kind() == Kind::Unknown);
     u8::from(blocked || (strict && unknown) || (strict && worst == Kind::Unknown))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_in_hook_or_helper_mode_lets_git_go_on() {
+        assert_eq!(fail_open(|| panic!("a bug")), 0);
+        assert_eq!(fail_open(|| 1), 1);
+    }
 }
