@@ -9,6 +9,8 @@
 //! …                                          (the /user answer)
 //! ====\n
 //! …                                          (the push probe answer)
+//! ====\n
+//! …                                          (the repository answer, GitLab)
 //! ```
 //! A response section that is `!timeout`, `!network`, `!large` or
 //! `!refused` is that transport failure; a missing section is no answer.
@@ -23,10 +25,23 @@ use prepush_auth::state::Remembered;
 use prepush_auth::verdict::TokenInfo;
 
 pub struct Case {
+    pub secret: String,
+    pub username: Option<String>,
     pub credential: Credential,
     pub remembered: Option<Remembered>,
     pub answers: Vec<(Purpose, Outcome)>,
     pub now: DateTime<Utc>,
+}
+
+impl Case {
+    /// The credential again (for a judge that needs its own copy).
+    pub fn credential(&self) -> Credential {
+        Credential::new(
+            self.username.clone(),
+            Secret::new(self.secret.clone()),
+            Source::Helper("git credential-store".to_owned()),
+        )
+    }
 }
 
 pub fn case(data: &[u8]) -> Case {
@@ -47,16 +62,18 @@ pub fn case(data: &[u8]) -> Case {
             last_ok: None,
         });
     let credential = Credential::new(
-        username,
-        Secret::new(secret),
+        username.clone(),
+        Secret::new(secret.clone()),
         Source::Helper("git credential-store".to_owned()),
     );
-    let answers = [Purpose::Rest, Purpose::User, Purpose::PushProbe]
+    let answers = [Purpose::Rest, Purpose::User, Purpose::PushProbe, Purpose::Repository]
         .into_iter()
         .zip(sections)
         .map(|(p, s)| (p, outcome(s)))
         .collect();
     Case {
+        secret,
+        username,
         credential,
         remembered,
         answers,
