@@ -37,7 +37,10 @@ pub fn run() -> Result<u8> {
         return Ok(0);
     }
     match cli.command {
-        Command::Check(args) => check(&args),
+        // A panic (a bug) in `check` means the tool could not tell: that is
+        // `unknown` (SPEC §4), exit 0, or 1 under --strict; the panic hook
+        // has printed its one line.
+        Command::Check(args) => unknown_on_panic(args.strict, || check(&args)),
         Command::PrePush { remote, url } => Ok(fail_open(|| crate::hook::run(remote, url))),
         Command::Credential { action, gate } => Ok(fail_open(|| match action.as_str() {
             "get" => crate::helper::run(crate::cli::HelperAction::Get, gate),
@@ -63,6 +66,11 @@ pub fn run() -> Result<u8> {
 /// it exits 101, which fails the push or breaks git's helper chain.
 fn fail_open(entry: impl FnOnce() -> u8 + std::panic::UnwindSafe) -> u8 {
     std::panic::catch_unwind(entry).unwrap_or(0)
+}
+
+/// `check`: a panic is `unknown`, exit 0, or 1 under `--strict`.
+fn unknown_on_panic(strict: bool, entry: impl FnOnce() -> Result<u8> + std::panic::UnwindSafe) -> Result<u8> {
+    std::panic::catch_unwind(entry).unwrap_or_else(|_| Ok(u8::from(strict)))
 }
 
 /// Everything the engine needs from the environment, read once.
@@ -160,6 +168,13 @@ pub fn exit_status(checks: &[Check], strict: bool) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_in_check_is_unknown_failing_only_under_strict() {
+        assert_eq!(unknown_on_panic(false, || panic!("a bug")).unwrap(), 0);
+        assert_eq!(unknown_on_panic(true, || panic!("a bug")).unwrap(), 1);
+        assert_eq!(unknown_on_panic(false, || Ok(1)).unwrap(), 1);
+    }
 
     #[test]
     fn a_panic_in_hook_or_helper_mode_lets_git_go_on() {
