@@ -142,16 +142,7 @@ fn a_corrupt_state_file_is_discarded_and_rebuilt() {
         ("huge", vec![b' '; 4 * 1024 * 1024]),
     ];
     for (what, bytes) in cases {
-        let sb = Sandbox::new();
-        sb.host_config(
-            &format!("127.0.0.1:{}", host.port),
-            "github",
-            &host.url("/api/v3"),
-            5000,
-        );
-        sb.store_credential(&url, "alice", &secret);
-        let dir = sb.home.join(".cache/prepush-auth");
-        std::fs::create_dir_all(&dir).unwrap();
+        let (sb, dir) = sandbox_with_state_dir(&host, &url, &secret, 5000);
         std::fs::write(dir.join("state.json"), &bytes).unwrap();
         let run = sb.run(&["check", &url, "--format", "json"]);
         assert_eq!(run.code, 0, "{what}: {}", run.stderr);
@@ -191,16 +182,7 @@ fn an_unusable_state_directory_costs_the_cache_never_the_check() {
         ),
     ];
     for (what, breakage) in breakages {
-        let sb = Sandbox::new();
-        sb.host_config(
-            &format!("127.0.0.1:{}", host.port),
-            "github",
-            &host.url("/api/v3"),
-            5000,
-        );
-        sb.store_credential(&url, "alice", &secret);
-        let dir = sb.home.join(".cache/prepush-auth");
-        std::fs::create_dir_all(&dir).unwrap();
+        let (sb, dir) = sandbox_with_state_dir(&host, &url, &secret, 5000);
         breakage(&dir);
         for _ in 0..2 {
             let run = sb.run(&["check", &url, "--format", "json"]);
@@ -215,16 +197,7 @@ fn a_lock_held_for_ever_by_a_stopped_process_costs_the_cache_not_the_check() {
     let secret = token(97);
     let host = github_accepting(vec![secret.clone()]);
     let url = host.url("/acme/widgets.git");
-    let sb = Sandbox::new();
-    sb.host_config(
-        &format!("127.0.0.1:{}", host.port),
-        "github",
-        &host.url("/api/v3"),
-        2000,
-    );
-    sb.store_credential(&url, "alice", &secret);
-    let dir = sb.home.join(".cache/prepush-auth");
-    std::fs::create_dir_all(&dir).unwrap();
+    let (sb, dir) = sandbox_with_state_dir(&host, &url, &secret, 2000);
     // As a check stopped mid-write would: the lock taken and never let go.
     let holder = std::fs::File::create(dir.join("state.lock")).unwrap();
     holder.lock().unwrap();
@@ -240,4 +213,20 @@ fn a_lock_held_for_ever_by_a_stopped_process_costs_the_cache_not_the_check() {
     drop(holder);
     sb.run(&["check", &url, "--format", "json"]);
     assert_eq!(sb.run(&["check", &url, "--format", "json"]).check()["cached"], true);
+}
+
+/// A sandbox pointed at `host` with `secret` stored for `url`, and the
+/// (created) state directory, for the tests that break it on purpose.
+fn sandbox_with_state_dir(host: &FakeHost, url: &str, secret: &str, timeout_ms: u64) -> (Sandbox, std::path::PathBuf) {
+    let sb = Sandbox::new();
+    sb.host_config(
+        &format!("127.0.0.1:{}", host.port),
+        "github",
+        &host.url("/api/v3"),
+        timeout_ms,
+    );
+    sb.store_credential(url, "alice", secret);
+    let dir = sb.home.join(".cache/prepush-auth");
+    std::fs::create_dir_all(&dir).unwrap();
+    (sb, dir)
 }

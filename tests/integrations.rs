@@ -60,6 +60,15 @@ fn run_in(sb: &Sandbox, program: &std::path::Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// What a hook manager showed: lefthook relays hooks on its stdout.
+fn all_output(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 fn add_workflow(sb: &Sandbox) {
     std::fs::create_dir_all(sb.work.join(".github/workflows")).unwrap();
     std::fs::write(sb.work.join(".github/workflows/ci.yml"), "on: push\n").unwrap();
@@ -94,12 +103,7 @@ fn lefthook_case(use_stdin: bool) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // A plain push lands through lefthook.
     let out = push(&w.sb);
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", all_output(&out));
     assert!(
         w.host.count_path("/api/v3/repos/acme/widgets") >= 1,
         "lefthook ran prepush-auth"
@@ -109,11 +113,7 @@ fn lefthook_case(use_stdin: bool) {
     add_workflow(&w.sb);
     let out = push(&w.sb);
     // lefthook relays the hook's output on its stdout.
-    let err = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let err = all_output(&out);
     assert!(!out.status.success(), "lefthook let it through: {err}");
     assert!(err.contains("workflow scope"), "{err}");
 }
@@ -144,23 +144,14 @@ fn the_pre_commit_framework_runs_the_hook() {
     let out = run_in(&w.sb, &pre_commit, &["install", "--hook-type", "pre-push"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = push(&w.sb);
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", all_output(&out));
     assert!(
         w.host.count_path("/api/v3/repos/acme/widgets") >= 1,
         "pre-commit ran prepush-auth"
     );
     add_workflow(&w.sb);
     let out = push(&w.sb);
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let all = all_output(&out);
     assert!(!out.status.success(), "pre-commit let it through: {all}");
     assert!(all.contains("workflow scope"), "{all}");
 }
