@@ -177,6 +177,7 @@ impl Engine {
         };
         // The same text is a different kind of token on different hosts.
         credential.kind = crate::tokens::classify_for(&credential.secret, provider);
+        token_in_username(&mut credential, provider);
         check.credential = Some(CredentialView {
             username: credential.username_shown(),
             secret: credential.secret.redacted(),
@@ -369,6 +370,26 @@ fn scrubbed(mut finding: Finding, credential: &Credential) -> Finding {
 fn finish(mut check: Check, start: Instant) -> Check {
     check.elapsed_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
     check
+}
+
+/// GitHub's old convention puts the token in the username and anything (often
+/// `x-oauth-basic`) in the password: `https://TOKEN:x-oauth-basic@github.com/…`.
+/// git sends both, GitHub takes the token from the username, and the push
+/// works; judging the password would block a good push. So on GitHub a
+/// token-shaped username with a password that is no token is the credential.
+fn token_in_username(credential: &mut Credential, provider: Provider) {
+    if provider != Provider::Github || credential.kind.is_github() {
+        return;
+    }
+    let Some(user) = credential.username.as_deref() else {
+        return;
+    };
+    let kind = crate::tokens::classify(user);
+    if kind.is_github() {
+        credential.secret = crate::secret::Secret::new(user);
+        credential.kind = kind;
+        credential.username = None;
+    }
 }
 
 /// Which cached verdicts the mode may reuse (see [`Mode`]).

@@ -551,3 +551,28 @@ fn a_malformed_url_with_a_password_is_refused_without_echoing_it() {
     let hook = sb.run(&["pre-push", "origin", &format!("https://alice:{secret}@host:99999/x")]);
     assert_eq!(hook.code, 0, "never blocks a push");
 }
+
+#[test]
+fn a_token_in_the_username_with_x_oauth_basic_is_judged_by_the_token() {
+    // Regression: `https://TOKEN:x-oauth-basic@github.com/…` pushes fine (GitHub
+    // takes the token from the username), but the password was judged, and a
+    // good push would have been blocked.
+    let secret = classic_token("inuserinuserinuserinuserinuser");
+    let host = github(vec![tok(&secret, Some("repo"))], REPO_JSON);
+    let sb = Sandbox::new();
+    sb.secrets.lock().unwrap().push(secret.clone());
+    sb.use_host(&host, "github", "/api/v3");
+    let url = host.url(REPO_PATH);
+    sb.init_repo(&url);
+    sb.store_credential(&url, &secret, "x-oauth-basic");
+    let run = sb.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let c = run.check();
+    assert_eq!(c["reason"], "ok");
+    assert_eq!(c["credential"]["kind"], "github_classic_pat");
+    assert!(
+        host.requests()
+            .iter()
+            .all(|r| r.header("authorization") == Some(&format!("Bearer {secret}")))
+    );
+}
