@@ -208,7 +208,12 @@ impl Engine {
             now,
         };
 
-        if let Some(f) = general_offline(&ctx).or_else(|| providers::offline(provider, &ctx)) {
+        // In the pre-push hook git has just authenticated with this very
+        // credential (SPEC §2), so an offline rule that rejects it (a shape,
+        // a date, a username) contradicts the evidence: there the host
+        // decides. A wrong rule then costs one request, never a good push.
+        let offline = general_offline(&ctx).or_else(|| providers::offline(provider, &ctx));
+        if let Some(f) = offline.filter(|f| opts.mode != Mode::PrePush || !f.reason.rejects_credential()) {
             check.finding = f;
             return Self::finish_block(check, &credential, start);
         }

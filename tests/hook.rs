@@ -454,3 +454,18 @@ fn the_helper_finds_the_repository_from_the_remote_when_git_sends_no_path() {
         erase.stderr
     );
 }
+
+#[test]
+fn the_hook_never_blocks_on_an_offline_rule_once_git_has_authenticated() {
+    // The host accepts a token our shape rules call malformed: if a rule
+    // were ever wrong, `check` would say so, but a push git has already
+    // authenticated must still land (the host decides in the hook).
+    let odd = format!("{}Zz", &classic_token("offlineoffline0offlineoffline0")[..38]);
+    let w = world(vec![good(&odd, "repo")], &[&odd], &odd);
+    let c = w.sb.run(&["check", "--format", "json"]).check();
+    assert_eq!(c["reason"], "token_malformed", "the offline rule fires in check");
+    w.sb.run(&["install"]);
+    let out = push(&w.sb, &["-q", "origin", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(remote_has(&w.bare, "refs/heads/main"));
+}
