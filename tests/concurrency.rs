@@ -43,13 +43,8 @@ fn setup() -> (Sandbox, FakeHost, Vec<String>) {
     let tokens: Vec<String> = (0..N).map(token).collect();
     let host = github_accepting(tokens.clone());
     let sb = Sandbox::new();
-    sb.host_config(
-        &format!("127.0.0.1:{}", host.port),
-        "github",
-        &host.url("/api/v3"),
-        // Generous: 16 processes on 2 cores; the deadline is not the subject.
-        20_000,
-    );
+    // Generous: 16 processes on 2 cores; the deadline is not the subject.
+    sb.use_host_timeout(&host, "github", "/api/v3", 20_000);
     sb.git(&["config", "--global", "credential.useHttpPath", "true"]);
     let urls: Vec<String> = (0..N).map(|i| host.url(&format!("/acme/widgets-{i}.git"))).collect();
     for (url, t) in urls.iter().zip(&tokens) {
@@ -219,12 +214,7 @@ fn a_lock_held_for_ever_by_a_stopped_process_costs_the_cache_not_the_check() {
 /// (created) state directory, for the tests that break it on purpose.
 fn sandbox_with_state_dir(host: &FakeHost, url: &str, secret: &str, timeout_ms: u64) -> (Sandbox, std::path::PathBuf) {
     let sb = Sandbox::new();
-    sb.host_config(
-        &format!("127.0.0.1:{}", host.port),
-        "github",
-        &host.url("/api/v3"),
-        timeout_ms,
-    );
+    sb.use_host_timeout(host, "github", "/api/v3", timeout_ms);
     sb.store_credential(url, "alice", secret);
     let dir = sb.home.join(".cache/prepush-auth");
     std::fs::create_dir_all(&dir).unwrap();

@@ -38,12 +38,7 @@ fn world(secret: &str) -> (Sandbox, FakeHost, String) {
         })
         .start();
     let sb = Sandbox::new();
-    sb.host_config(
-        &format!("127.0.0.1:{}", host.port),
-        "github",
-        &host.url("/api/v3"),
-        DEADLINE_MS,
-    );
+    sb.use_host_timeout(&host, "github", "/api/v3", DEADLINE_MS);
     let url = host.url("/acme/widgets.git");
     sb.init_repo(&url);
     sb.store_credential(&url, "alice", secret);
@@ -177,12 +172,7 @@ fn the_observing_helper_never_repeats_the_secret_a_host_echoes() {
         .start();
     let sb = Sandbox::new();
     sb.secrets.lock().unwrap().push(secret.clone());
-    sb.host_config(
-        &format!("127.0.0.1:{}", host.port),
-        "github",
-        &host.url("/api/v3"),
-        DEADLINE_MS,
-    );
+    sb.use_host_timeout(&host, "github", "/api/v3", DEADLINE_MS);
     let input = format!(
         "protocol=http\nhost=127.0.0.1:{}\npath=acme/widgets.git\nusername=alice\npassword={secret}\n\n",
         host.port

@@ -214,12 +214,7 @@ fn percent_encoded_user_info_is_decoded_as_git_decodes_it() {
 fn a_broken_global_git_config_is_reported_not_mistaken_for_no_credential() {
     let sb = Sandbox::new();
     let host = github_accepting("unused");
-    sb.host_config(
-        &format!("127.0.0.1:{}", host.port),
-        "github",
-        &host.url("/api/v3"),
-        2000,
-    );
+    sb.use_host_timeout(&host, "github", "/api/v3", 2000);
     let url = host.url("/acme/widgets.git");
     std::fs::write(sb.home.join(".gitconfig"), "[junk\nthis is not [a config\n\0\u{1}").unwrap();
     // URL mode: git itself cannot read its config, so nothing can be checked.
@@ -251,12 +246,7 @@ fn a_missing_git_binary_is_unknown_with_a_clear_line() {
     let sb = Sandbox::new();
     let secret = classic_token("nogitnogitnogitnogitnogitnogit");
     let host = github_accepting(&secret);
-    sb.host_config(
-        &format!("127.0.0.1:{}", host.port),
-        "github",
-        &host.url("/api/v3"),
-        2000,
-    );
+    sb.use_host_timeout(&host, "github", "/api/v3", 2000);
     sb.init_repo(&host.url("/acme/widgets.git"));
     let empty = sb.dir.path().join("empty-path");
     std::fs::create_dir_all(&empty).unwrap();
@@ -308,12 +298,7 @@ fn checks_ok_from(sb: &Sandbox, dir: &std::path::Path) {
 fn repo_on_host(sb: &Sandbox) -> FakeHost {
     let secret = classic_token("repokindsrepokindsrepokindsrep");
     let host = github_accepting(&secret);
-    sb.host_config(
-        &format!("127.0.0.1:{}", host.port),
-        "github",
-        &host.url("/api/v3"),
-        2000,
-    );
+    sb.use_host_timeout(&host, "github", "/api/v3", 2000);
     sb.init_repo(&host.url("/acme/widgets.git"));
     sb.store_credential(&host.url("/acme/widgets.git"), "alice", &secret);
     host
@@ -371,7 +356,7 @@ fn a_subdirectory_and_an_unborn_branch_are_checked() {
 fn a_hanging_helper_is_killed_with_its_whole_process_group_at_the_deadline() {
     let sb = Sandbox::new();
     let host = github_accepting("unused");
-    sb.host_config(&format!("127.0.0.1:{}", host.port), "github", &host.url("/api/v3"), 800);
+    sb.use_host_timeout(&host, "github", "/api/v3", 800);
     let pids = sb.home.join("helper.pids");
     // The helper records its pid and process group, leaves a background
     // child behind, and waits forever, as a helper waiting on a GUI would.
@@ -482,12 +467,7 @@ fn a_helper_that_prints_junk_is_no_credential_not_a_crash() {
 fn a_helper_answer_with_odd_fields_is_read_without_a_crash() {
     let sb = Sandbox::new();
     let host = github_accepting("\u{fffd}\u{fffd}-not-a-token");
-    sb.host_config(
-        &format!("127.0.0.1:{}", host.port),
-        "github",
-        &host.url("/api/v3"),
-        2000,
-    );
+    sb.use_host_timeout(&host, "github", "/api/v3", 2000);
     for helper in [
         // Expiry far beyond what a date can hold, a negative one, junk.
         "!printf 'username=alice\\npassword=p\\npassword_expiry_utc=99999999999999999999\\n'",

@@ -79,12 +79,7 @@ fn host_saying(reply: Reply) -> FakeHost {
 fn sandbox_for(host: &FakeHost, secret: &str, username: &str) -> (Sandbox, String) {
     let sb = Sandbox::new();
     register(&sb, secret, username);
-    sb.host_config(
-        &format!("127.0.0.1:{}", host.port),
-        "github",
-        &host.url("/api/v3"),
-        1500,
-    );
+    sb.use_host_timeout(host, "github", "/api/v3", 1500);
     let url = host.url("/acme/widgets.git");
     sb.init_repo(&url);
     sb.store_credential(&url, username, secret);
@@ -214,12 +209,7 @@ fn the_canary_never_leaks_from_a_shell_helper_that_holds_it() {
     let host = host_saying(Reply::json(401, r#"{"message":"Bad credentials"}"#));
     let sb = Sandbox::new();
     register(&sb, &secret, "alice");
-    sb.host_config(
-        &format!("127.0.0.1:{}", host.port),
-        "github",
-        &host.url("/api/v3"),
-        1500,
-    );
+    sb.use_host_timeout(&host, "github", "/api/v3", 1500);
     let url = host.url("/acme/widgets.git");
     sb.init_repo(&url);
     // With a past `password_expiry_utc` git (>= 2.40) discards the answer
@@ -278,12 +268,7 @@ fn the_canary_never_leaks_from_a_credential_written_in_the_url() {
     ));
     let sb = Sandbox::new();
     register(&sb, &secret, "alice");
-    sb.host_config(
-        &format!("127.0.0.1:{}", host.port),
-        "github",
-        &host.url("/api/v3"),
-        1500,
-    );
+    sb.use_host_timeout(&host, "github", "/api/v3", 1500);
     let url = format!("http://alice:{secret}@127.0.0.1:{}/acme/widgets.git", host.port);
     assert_eq!(every_form(&sb, &["check", &url]), "token_invalid");
     sb.init_repo(&url);

@@ -160,9 +160,23 @@ impl Sandbox {
 
     /// `[hosts."127.0.0.1:PORT"]` for an emulated host.
     pub fn use_host(&self, host: &FakeHost, provider: &str, api_path: &str) {
+        self.write_hosts_config(&format!("127.0.0.1:{}", host.port), provider, &host.url(api_path), None);
+    }
+
+    /// `use_host` with a `timeout_ms` of its own.
+    pub fn use_host_timeout(&self, host: &FakeHost, provider: &str, api_path: &str, timeout_ms: u64) {
+        self.write_hosts_config(
+            &format!("127.0.0.1:{}", host.port),
+            provider,
+            &host.url(api_path),
+            Some(timeout_ms),
+        );
+    }
+
+    fn write_hosts_config(&self, key: &str, provider: &str, api: &str, timeout_ms: Option<u64>) {
+        let timeout = timeout_ms.map(|t| format!("timeout_ms = {t}\n")).unwrap_or_default();
         self.user_config(&format!(
-            "[hosts.\"127.0.0.1:{port}\"]\nprovider = \"{provider}\"\napi = \"http://127.0.0.1:{port}{api_path}\"\n",
-            port = host.port
+            "{timeout}[hosts.\"{key}\"]\nprovider = \"{provider}\"\napi = \"{api}\"\n"
         ));
     }
 
@@ -759,9 +773,7 @@ impl SelfSignedTls {
 impl Sandbox {
     /// `[hosts."<key>"]` pointing at `api`, with a deadline.
     pub fn host_config(&self, key: &str, provider: &str, api: &str, timeout_ms: u64) {
-        self.user_config(&format!(
-            "timeout_ms = {timeout_ms}\n[hosts.\"{key}\"]\nprovider = \"{provider}\"\napi = \"{api}\"\n"
-        ));
+        self.write_hosts_config(key, provider, api, Some(timeout_ms));
     }
 
     /// No registered secret in any file under HOME but git's own
