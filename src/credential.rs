@@ -25,8 +25,6 @@ pub enum Source {
     Helper(String),
     /// Written into the remote URL (`https://user:secret@host/…`).
     Url,
-    /// Handed to us by git (the helper entry, next).
-    #[allow(dead_code)]
     /// Handed to us by git (the helper protocol's `erase` or `get` input).
     Git,
     Unknown,

@@ -16,7 +16,6 @@ use crate::tokens::TokenKind;
 use crate::verdict::{Finding, Kind, Reason, TokenInfo};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(dead_code)] // the hook and helper entries are next
 pub enum Mode {
     /// `prepush-auth check`.
     Check,
