@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
-use crate::providers::Provider;
+use crate::provider::Provider;
 
 #[derive(Debug, Clone)]
 pub struct Config {

@@ -297,6 +297,38 @@ pub fn helper_short_name(command: &str) -> String {
     "a shell helper".to_owned()
 }
 
+/// One line of git's pre-push input:
+/// `<local ref> SP <local sha> SP <remote ref> SP <remote sha>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefUpdate {
+    pub local_ref: String,
+    pub local_sha: String,
+    pub remote_ref: String,
+    pub remote_sha: String,
+}
+
+impl RefUpdate {
+    pub fn parse(line: &str) -> Option<Self> {
+        let mut parts = line.split_whitespace();
+        let (lr, ls, rr, rs) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let is_oid = |s: &str| matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit());
+        (parts.next().is_none() && is_oid(ls) && is_oid(rs)).then(|| Self {
+            local_ref: lr.to_owned(),
+            local_sha: ls.to_owned(),
+            remote_ref: rr.to_owned(),
+            remote_sha: rs.to_owned(),
+        })
+    }
+
+    pub fn is_delete(&self) -> bool {
+        is_zero(&self.local_sha)
+    }
+}
+
+fn is_zero(oid: &str) -> bool {
+    oid.bytes().all(|b| b == b'0')
+}
+
 /// Whether the commits being pushed change anything under `prefix`.
 ///
 /// What is pushed is every pushed tip minus what the remote already has: the
@@ -305,7 +337,7 @@ pub fn helper_short_name(command: &str) -> String {
 /// it is the current branch's commits the remote does not have yet (SPEC
 /// §3). One bounded `git log`, stopping at the first match; `None` when git
 /// cannot tell.
-pub fn pushed_commits_touch(prefix: &str, updates: &[crate::hook::RefUpdate], remote: Option<&str>) -> Option<bool> {
+pub fn pushed_commits_touch(prefix: &str, updates: &[RefUpdate], remote: Option<&str>) -> Option<bool> {
     let mut cmd = git();
     cmd.args(["log", "-1", "--format=%H", "--ignore-missing"]);
     let mut tips = 0;

@@ -15,41 +15,10 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use crate::engine::{Check, Mode, Options};
+use crate::git::RefUpdate;
 use crate::output::{self, Stream};
 use crate::target::{PushTarget, RemoteUrl, Transport};
 use crate::verdict::Kind;
-
-/// One line of git's pre-push input:
-/// `<local ref> SP <local sha> SP <remote ref> SP <remote sha>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefUpdate {
-    pub local_ref: String,
-    pub local_sha: String,
-    pub remote_ref: String,
-    pub remote_sha: String,
-}
-
-impl RefUpdate {
-    pub fn parse(line: &str) -> Option<Self> {
-        let mut parts = line.split_whitespace();
-        let (lr, ls, rr, rs) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-        let is_oid = |s: &str| matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit());
-        (parts.next().is_none() && is_oid(ls) && is_oid(rs)).then(|| Self {
-            local_ref: lr.to_owned(),
-            local_sha: ls.to_owned(),
-            remote_ref: rr.to_owned(),
-            remote_sha: rs.to_owned(),
-        })
-    }
-
-    pub fn is_delete(&self) -> bool {
-        is_zero(&self.local_sha)
-    }
-}
-
-fn is_zero(oid: &str) -> bool {
-    oid.bytes().all(|b| b == b'0')
-}
 
 /// How long the hook waits for the first ref line, and between lines. git
 /// writes all lines at once and closes the pipe; lefthook without

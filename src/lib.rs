@@ -15,6 +15,7 @@ pub mod hook;
 pub mod http;
 pub mod install;
 pub mod output;
+pub mod provider;
 pub mod providers;
 pub mod secret;
 pub mod state;

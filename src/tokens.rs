@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::providers::Provider;
+use crate::provider::Provider;
 use crate::secret::Secret;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -5,6 +5,7 @@
 pub mod azure_devops;
 pub mod bitbucket;
 pub mod bitbucket_server;
+pub mod fixture;
 pub mod generic;
 pub mod gitea;
 pub mod github;
@@ -14,7 +15,6 @@ pub mod huggingface;
 pub mod testkit;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::credential::Credential;
 use crate::http::{Auth, Failure, Outcome, Request, Response};
@@ -22,33 +22,7 @@ use crate::state::Remembered;
 use crate::target::RemoteUrl;
 use crate::verdict::{Finding, Reason};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Provider {
-    Github,
-    Gitlab,
-    Bitbucket,
-    BitbucketServer,
-    Gitea,
-    AzureDevops,
-    Huggingface,
-    Generic,
-}
-
-impl Provider {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Github => "github",
-            Self::Gitlab => "gitlab",
-            Self::Bitbucket => "bitbucket",
-            Self::BitbucketServer => "bitbucket-server",
-            Self::Gitea => "gitea",
-            Self::AzureDevops => "azure-devops",
-            Self::Huggingface => "huggingface",
-            Self::Generic => "generic",
-        }
-    }
-}
+pub use crate::provider::Provider;
 
 /// The provider and API base for a host: the user's `[hosts."…"]` first,
 /// then the hosts we know by name, else the generic push probe.

@@ -23,6 +23,15 @@ pub fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> Outcome {
     })
 }
 
+/// A recorded real answer from `tests/fixtures/` (`host/name.http`), as the
+/// HTTP module would hand it to a judge.
+pub fn fixture(path: &str) -> Outcome {
+    let file = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let recorded = super::fixture::parse(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+    Ok(recorded.response())
+}
+
 /// The day the unit tests live on: after Bitbucket removed app passwords
 /// (2026-07-28), before Azure DevOps ends Global PATs (2026-12-01).
 pub fn today() -> DateTime<Utc> {

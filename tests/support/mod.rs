@@ -634,6 +634,19 @@ pub fn assert_secret_only_in_authorization(host: &FakeHost, secret: &str, reques
     }
 }
 
+/// A recorded real answer from `tests/fixtures/` (`host/name.http`), served
+/// as the host sent it. Every fixture names its public source.
+pub fn fixture(path: &str) -> Reply {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(path);
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let recorded = prepush_auth::providers::fixture::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    Reply {
+        status: recorded.status,
+        headers: recorded.headers,
+        body: recorded.body,
+    }
+}
+
 /// `git-receive-pack` ref advertisement, as a host answers the push probe.
 pub fn advertisement() -> Reply {
     Reply::new(200, "001f# service=git-receive-pack\n0000")
