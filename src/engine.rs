@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::credential::{self, Credential, Lookup, Source};
 use crate::http::{self, Destinations, NetConfig};
-use crate::providers::{self, Answers, Context, Provider};
+use crate::providers::{self, Answers, Context, Provider, Purpose};
 use crate::secret::Secret;
 use crate::state::{CachedVerdict, Remembered, State};
 use crate::target::{PushTarget, Transport};
@@ -63,7 +63,7 @@ pub struct Check {
 
 impl Check {
     pub fn kind(&self) -> Kind {
-        self.finding.reason.kind()
+        self.finding.kind()
     }
 }
 
@@ -234,6 +234,8 @@ impl Engine {
                         message: v.message,
                         fix: v.fix,
                         token: v.token,
+                        advisory: false,
+                        unconfirmed: false,
                     },
                     &credential,
                 );
@@ -255,26 +257,64 @@ impl Engine {
         if let Some(api_host) = api.as_deref().and_then(host_of) {
             allowed.allow(api_host);
         }
-        let plan = providers::plan(provider, &ctx);
+        let mut plan = providers::plan(provider, &ctx);
+        let mut answers = Answers(Vec::new());
+        // In the pre-push hook git has just fetched the receive-pack
+        // advertisement with this very credential and got it (SPEC §2): that
+        // is the push probe's answer, witnessed, so it is not asked again.
+        if opts.mode == Mode::PrePush {
+            plan.retain(|(p, _)| *p != Purpose::PushProbe);
+            answers
+                .0
+                .push((Purpose::PushProbe, Ok(http::Response::git_witnessed_advertisement())));
+        }
         let requests: Vec<_> = plan.iter().map(|(_, r)| r.clone()).collect();
         let (outcomes, sent) = http::send_all(&requests, &credential.secret, &allowed, &self.net, deadline);
         check.requests = sent;
-        let answers = Answers(plan.iter().map(|(p, _)| *p).zip(outcomes).collect());
+        answers.0.extend(plan.iter().map(|(p, _)| *p).zip(outcomes));
+        let mut finding = providers::judge(provider, &ctx, &answers);
+        // Order of evidence: where an inference suggests that the credential
+        // may not push and the host's own push check was not asked, ask it
+        // (one more request, only on this path) rather than block on a guess.
+        if finding.unconfirmed
+            && answers.get(Purpose::PushProbe).is_none()
+            && let Some(probe) = providers::push_probe(provider, &ctx)
+        {
+            let (mut outcome, sent) = http::send_all(
+                std::slice::from_ref(&probe),
+                &credential.secret,
+                &allowed,
+                &self.net,
+                deadline,
+            );
+            check.requests += sent;
+            if let Some(outcome) = outcome.pop() {
+                answers.0.push((Purpose::PushProbe, outcome));
+                finding = providers::judge(provider, &ctx, &answers);
+            }
+        }
+        if finding.unconfirmed && finding.reason.kind() == Kind::Block {
+            finding.advisory = true;
+        }
+        if opts.mode == Mode::PrePush {
+            finding = within_hook(finding, provider);
+        }
         // Scrubbed here, before anything is remembered or cached: a host
         // may quote the token back (in its message, even in a header), and
         // the state file must never hold it (SPEC §7 rule 1). It did: the
         // scrub happened only on output, after the verdict was cached.
-        let finding = scrubbed(providers::judge(provider, &ctx, &answers), &credential);
+        let finding = scrubbed(finding, &credential);
         let finding = self.expiry_warning(finding, &credential, now);
 
         // Remember what the host told us while the token worked, so a later
         // rejection can say "expired on …".
-        let accepted = !finding.reason.rejects_credential() && finding.reason.kind() != Kind::Unknown;
+        let accepted = !finding.reason.rejects_credential() && finding.kind() != Kind::Unknown;
         let learned = accepted.then(|| Remembered {
             token: finding.token.clone().unwrap_or_default(),
             last_ok: Some(now),
         });
-        let cacheable = matches!(finding.reason.kind(), Kind::Ok | Kind::Warn) || finding.reason.rejects_credential();
+        let cacheable = !finding.advisory
+            && (matches!(finding.kind(), Kind::Ok | Kind::Warn) || finding.reason.rejects_credential());
         let to_cache = cacheable.then(|| CachedVerdict {
             reason: finding.reason,
             message: finding.message.clone(),
@@ -323,6 +363,8 @@ impl Engine {
             ),
             fix: vec!["renew it before then and update your credential helper".to_owned()],
             token: finding.token,
+            advisory: false,
+            unconfirmed: false,
         }
     }
 
@@ -394,6 +436,26 @@ fn token_in_username(credential: &mut Credential, provider: Provider) {
         credential.kind = kind;
         credential.username = None;
     }
+}
+
+/// The pre-push hook's rule (SPEC §2, order of evidence): git has just
+/// authenticated with this credential and fetched the advertisement, so a
+/// finding that rejects the credential contradicts git's own answer, and on
+/// hosts whose advertisement checks the right to push (GitHub, GitLab) so
+/// does any other block but what only the pushed content decides. Such a
+/// finding stays, as a warning: it may explain a refusal when the pack
+/// arrives, but it never stops a push git has let through.
+fn within_hook(mut finding: Finding, provider: Provider) -> Finding {
+    if finding.reason.kind() != Kind::Block || finding.reason == Reason::MissingWorkflowScope {
+        return finding;
+    }
+    if finding.reason.rejects_credential() || provider.advertisement_checks_write() {
+        finding.advisory = true;
+        finding
+            .message
+            .push_str("; git has just been let through with this credential, so the push is not stopped");
+    }
+    finding
 }
 
 /// Which cached verdicts the mode may reuse (see [`Mode`]).

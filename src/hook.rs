@@ -138,9 +138,17 @@ fn run_inner(remote: Option<String>, url: Option<String>) -> Result<u8> {
     };
     let mut check = setup.engine.check(&target, None, &opts);
     let remote_name = target.remote.clone().filter(|r| !r.contains('/') && !r.contains(':'));
-    crate::providers::github::apply_workflow_rule(&mut check, || {
-        crate::git::pushed_commits_touch(".github/workflows/", &updates, remote_name.as_deref())
-    });
+    if check.provider == Some(crate::provider::Provider::Github)
+        && let Some(cred) = &check.credential
+    {
+        let web = format!("{}://{}", target.url.protocol(), target.url.host);
+        let instead = crate::providers::github::workflow_rule(&check.finding, cred.kind, &cred.secret, &web, || {
+            crate::git::pushed_commits_touch(".github/workflows/", &updates, remote_name.as_deref())
+        });
+        if let Some(finding) = instead {
+            check.finding = finding;
+        }
+    }
     report(&check);
     let strict = setup.engine.config.strict;
     Ok(crate::app::exit_status(std::slice::from_ref(&check), strict))

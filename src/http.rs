@@ -68,6 +68,19 @@ impl Response {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
+
+    /// The receive-pack advertisement git itself just obtained (in the
+    /// pre-push hook): a 200, as the push probe would have got.
+    pub fn git_witnessed_advertisement() -> Self {
+        Self {
+            status: 200,
+            headers: vec![(
+                "content-type".to_owned(),
+                "application/x-git-receive-pack-advertisement".to_owned(),
+            )],
+            body: Vec::new(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

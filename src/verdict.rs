@@ -132,6 +132,15 @@ pub struct Finding {
     pub message: String,
     pub fix: Vec<String>,
     pub token: Option<TokenInfo>,
+    /// A block that a higher level of evidence contradicts (git itself was
+    /// just let through with this credential): shown and counted as a
+    /// warning, never as a block. See `providers` (order of evidence).
+    pub advisory: bool,
+    /// An inference (a permissions object, a role: level 3 of the order of
+    /// evidence) that git's own push check has not confirmed. It may not
+    /// block alone: the engine asks the push probe, and if that cannot be
+    /// read, the finding is only a warning.
+    pub unconfirmed: bool,
 }
 
 impl Finding {
@@ -141,6 +150,24 @@ impl Finding {
             message: message.into(),
             fix: Vec::new(),
             token: None,
+            advisory: false,
+            unconfirmed: false,
+        }
+    }
+
+    /// Marks an inference that git's push check must confirm (see `unconfirmed`).
+    #[must_use]
+    pub fn unconfirmed(mut self) -> Self {
+        self.unconfirmed = true;
+        self
+    }
+
+    /// The verdict: the reason's (SPEC §4), except that an advisory block
+    /// is a warning.
+    pub fn kind(&self) -> Kind {
+        match self.reason.kind() {
+            Kind::Block if self.advisory => Kind::Warn,
+            kind => kind,
         }
     }
 

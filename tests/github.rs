@@ -226,11 +226,18 @@ fn repository_states_block() {
         let run = sb.run(&["check", "--format", "json"]);
         assert_eq!(run.code, 1);
         assert_eq!(run.check()["reason"], reason);
+        // A permissions flag is an inference: git's own push check confirms
+        // it (one more request); the archived flag is the host's statement.
+        let probes = host.count_path("/info/refs?service=git-receive-pack");
+        assert_eq!(probes, usize::from(reason == "no_repo_access"), "{reason}");
+        assert_eq!(run.check()["requests"].as_u64().unwrap() as usize, host.count());
     }
 }
 
+/// A classic token with neither `repo` nor `public_repo` cannot push to any
+/// repository: that is the cause, not this one's visibility (the 404).
 #[test]
-fn a_repository_the_token_cannot_see_is_no_repo_access() {
+fn a_classic_token_without_repo_that_cannot_see_the_repository_lacks_the_scope() {
     let secret = classic_token("hiddenhiddenhiddenhiddenhidden");
     let host = github(vec![tok(&secret, Some("gist"))], REPO_JSON);
     let sb = Sandbox::new();
@@ -240,9 +247,29 @@ fn a_repository_the_token_cannot_see_is_no_repo_access() {
     let run = sb.run(&["check", &url, "--format", "json"]);
     assert_eq!(run.code, 1);
     let c = run.check();
+    assert_eq!(c["reason"], "missing_write_scope");
+    assert!(c["fix"][0].as_str().unwrap().contains("repo scope"), "{}", c["fix"]);
+    assert!(
+        !c["message"].as_str().unwrap().contains("does not exist"),
+        "{}",
+        c["message"]
+    );
+}
+
+#[test]
+fn a_repository_a_repo_scoped_token_cannot_see_is_no_repo_access() {
+    let secret = classic_token("hiddenhiddenhiddenhiddenhidde2");
+    let host = github(vec![tok(&secret, Some("repo"))], REPO_JSON);
+    let sb = Sandbox::new();
+    sb.use_host(&host, "github", "/api/v3");
+    let url = host.url("/acme/secret.git");
+    sb.store_credential(&url, "alice", &secret);
+    let run = sb.run(&["check", &url, "--format", "json"]);
+    assert_eq!(run.code, 1);
+    let c = run.check();
     assert_eq!(c["reason"], "no_repo_access");
     assert!(
-        c["message"].as_str().unwrap().contains("repo scope"),
+        c["message"].as_str().unwrap().contains("does not exist or"),
         "{}",
         c["message"]
     );

@@ -59,24 +59,11 @@ fn gitlab(creds: Vec<Cred>, project: Project) -> FakeHost {
             }
             let bearer = r.header("authorization")?.strip_prefix("Bearer ")?.to_owned();
             let Some(c) = creds.iter().find(|c| c.secret == bearer && c.scopes.is_some()) else {
-                return Some(Reply::json(401, r#"{"message":"401 Unauthorized"}"#));
+                return Some(fixture("gitlab/unauthorized.http"));
             };
             match c.state {
-                State::Expired => {
-                    let why = "Token is expired. You can either do re-authorization or token refresh.";
-                    return Some(
-                        Reply::json(401, &format!(r#"{{"error":"invalid_token","error_description":"{why}"}}"#)).header(
-                            "WWW-Authenticate",
-                            &format!(r#"Bearer realm="Protected by OAuth 2.0", error="invalid_token", error_description="{why}""#),
-                        ),
-                    );
-                }
-                State::Revoked => {
-                    return Some(Reply::json(
-                        401,
-                        r#"{"error":"invalid_token","error_description":"Token was revoked. You have to re-authorize from the user."}"#,
-                    ));
-                }
+                State::Expired => return Some(fixture("gitlab/token-expired.http")),
+                State::Revoked => return Some(fixture("gitlab/token-revoked.http")),
                 State::Active => {}
             }
             let scopes = c.scopes.clone().unwrap();
@@ -93,10 +80,7 @@ fn gitlab(creds: Vec<Cred>, project: Project) -> FakeHost {
             }
             if r.path == PROJECT_API {
                 if !scopes.iter().any(|s| *s == "api" || *s == "read_api") {
-                    return Some(Reply::json(
-                        403,
-                        r#"{"error":"insufficient_scope","error_description":"The request requires higher privileges than provided by the access token.","scope":"api read_api"}"#,
-                    ));
+                    return Some(fixture("gitlab/insufficient-scope.http"));
                 }
                 return Some(Reply::json(
                     200,
@@ -113,10 +97,7 @@ fn gitlab(creds: Vec<Cred>, project: Project) -> FakeHost {
 
 /// GitLab's git endpoint: who is it, may they push (`Gitlab::GitAccess`).
 fn probe(creds: &[Cred], project: &Project, r: &Recorded) -> Reply {
-    let denied = || {
-        Reply::new(401, "HTTP Basic: Access denied. If a password was provided for Git authentication, the password was incorrect or you're required to use a token instead of a password. If a token was provided, it was either incorrect, expired, or improperly scoped.\n")
-            .header("WWW-Authenticate", "Basic realm=\"GitLab\"")
-    };
+    let denied = || fixture("gitlab/probe-unauthorized.http");
     let Some((user, pass)) = basic_credentials(r) else {
         return denied();
     };
@@ -129,14 +110,15 @@ fn probe(creds: &[Cred], project: &Project, r: &Recorded) -> Reply {
         .scopes
         .as_ref()
         .is_none_or(|s| s.iter().any(|x| *x == "write_repository" || *x == "api"));
+    // In the order `Gitlab::GitAccess` checks them (recorded texts).
     if !may_push {
-        return Reply::new(403, "You are not allowed to upload code.");
+        return fixture("gitlab/probe-upload-code.http");
     }
     if project.archived {
-        return Reply::new(403, "You can't push code to an archived project.");
+        return fixture("gitlab/probe-archived.http");
     }
     if project.level < 30 {
-        return Reply::new(403, "You are not allowed to push code to this project.");
+        return fixture("gitlab/probe-push-code.http");
     }
     advertisement()
 }

@@ -116,7 +116,10 @@ fn the_hook_lets_the_push_go_when_the_host_never_answers() {
     sb.store_credential(&url, "alice", &secret);
     let (run, took) = entry(&sb, &["pre-push", "origin", &url], ref_line(&sb).as_bytes());
     assert_lets_git_go_on("silent host", &run, took);
-    assert!(run.stderr.contains("could not check"), "{}", run.stderr);
+    // git has just been let through with this credential (its own push
+    // check): with the API silent, that witness is the verdict, and the hook
+    // stays quiet rather than print a "could not check" on every push.
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
 }
 
 #[test]

@@ -4,12 +4,14 @@
 //! the token's owner when we do not remember it yet; for tokens whose write
 //! grant REST cannot show (fine-grained, App), the push probe goes along.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::{Answers, Context, Purpose, common_status, host_words, transport_finding};
 use crate::http::{Auth, Request, Response};
 use crate::tokens::{self, TokenKind};
-use crate::verdict::{Finding, Reason, TokenInfo};
+use crate::verdict::{Finding, Kind, Reason, TokenInfo};
 
 /// Git on github.com refuses account passwords since this day.
 const PASSWORDS_REFUSED_SINCE: &str = "2021-08-13";
@@ -115,13 +117,75 @@ pub fn plan(ctx: &Context) -> Vec<(Purpose, Request)> {
     plan
 }
 
+/// The order of evidence (`providers`, top) for GitHub: the push probe (or
+/// git's own advertisement in the hook) decides whether the credential may
+/// push; REST explains why not, names the token's owner, scopes and expiry,
+/// and stands alone only where it speaks for the token itself (a 401, the
+/// scopes of a classic or OAuth token, an SSO demand, a missing repository).
 pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
     let host = ctx.url.host.as_str();
+    let probe = answers.get(Purpose::PushProbe);
+    let git_lets_push = probe.is_some_and(|p| p.as_ref().is_ok_and(|r| r.status == 200));
     let rest = match answers.get(Purpose::Rest) {
         None => return Finding::new(Reason::UnsupportedHost, format!("no GitHub API is known for {host}")),
+        Some(Err(_)) if git_lets_push => return accepted_by_git(ctx, "the API did not answer"),
         Some(Err(failure)) => return transport_finding(host, failure),
         Some(Ok(resp)) => resp,
     };
+    if let Some(f) = rate_limited(host, rest) {
+        return f;
+    }
+    let from_rest = judge_rest(ctx, answers, rest);
+    let Some(probe) = probe else {
+        return from_rest;
+    };
+    let probe = match probe {
+        Err(failure) if from_rest.unconfirmed => {
+            // An inference never blocks alone: without git's answer, not known.
+            let mut f = transport_finding(host, failure);
+            let _ = write!(f.message, "; the API suggests: {}", from_rest.message);
+            return f;
+        }
+        Err(failure) if from_rest.kind() != Kind::Block => return transport_finding(host, failure),
+        Err(_) => return from_rest,
+        Ok(p) => p,
+    };
+    match probe.status {
+        // Level 1: git may push. What REST suggested is overruled; where it
+        // said something (not the meaningless flags of an App installation),
+        // the verdict says what was overruled.
+        200 if from_rest.kind() == Kind::Block => {
+            let note = from_rest.message;
+            let mut f = accepted_by_git(ctx, "");
+            let _ = write!(
+                f.message,
+                "; the API suggested otherwise ({note}), but git's own push check lets it through"
+            );
+            f.token = from_rest.token;
+            f
+        }
+        200 => from_rest,
+        401 => rejected(ctx, probe),
+        // git refuses: REST's block explains why, else the probe's words do.
+        403 | 404 if from_rest.kind() == Kind::Block => Finding {
+            unconfirmed: false,
+            ..from_rest
+        },
+        403 => refused_by_git(ctx, probe, from_rest.token.unwrap_or_default()),
+        404 => {
+            let info = from_rest.token.clone().unwrap_or_default();
+            not_found(ctx, &info, None)
+        }
+        _ => {
+            let words = host_words(probe).map(|w| format!(": {w}")).unwrap_or_default();
+            super::probe_other(host, probe, &words)
+        }
+    }
+}
+
+/// REST alone: the reason, the owner, the scopes, the expiry.
+/// A permissions-object refusal comes back `unconfirmed`: the probe decides.
+fn judge_rest(ctx: &Context, answers: &Answers, rest: &Response) -> Finding {
     let user = if ctx.url.repository.is_empty() {
         Some(rest)
     } else {
@@ -130,17 +194,12 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
     let mut info = token_info(ctx, rest, user);
     match rest.status {
         401 => return rejected(ctx, rest),
-        403 if rest.header("x-github-sso").is_some_and(|v| v.starts_with("required")) => {
-            return sso_required(ctx, rest);
+        403 | 404 if rest.header("x-github-sso").is_some_and(|v| v.starts_with("required")) => {
+            return sso_required(ctx, rest).with_token(info);
         }
-        _ => {}
-    }
-    if let Some(f) = common_status(host, rest) {
-        return f;
-    }
-    match rest.status {
+        403 => return forbidden(ctx, rest).with_token(info),
+        404 => return not_found(ctx, &info, answers.ok(Purpose::User)),
         200 => {}
-        404 => return not_found(ctx, &info),
         301 | 302 | 307 | 308 => {
             return Finding::new(
                 Reason::UnexpectedResponse,
@@ -151,6 +210,9 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
             );
         }
         status => {
+            if let Some(f) = common_status(&ctx.url.host, rest) {
+                return f;
+            }
             let words = host_words(rest).map(|w| format!(": {w}")).unwrap_or_default();
             return Finding::new(
                 Reason::UnexpectedResponse,
@@ -181,7 +243,18 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         .fix(format!("an owner can unarchive it: {}/{full_name}/settings", web(ctx)))
         .with_token(info);
     }
-    if repo["permissions"]["push"].as_bool() == Some(false) {
+    if let Some(scopes) = &info.scopes {
+        let private = repo["private"].as_bool().unwrap_or(true);
+        let can_write = scopes.iter().any(|s| s == "repo") || (!private && scopes.iter().any(|s| s == "public_repo"));
+        if !can_write {
+            return missing_repo_scope(ctx, scopes, &full_name).with_token(info);
+        }
+    }
+    // Installation tokens (`ghs_`) get every permission flag false whatever
+    // the installation's grant (recorded: PyGithub
+    // GithubIntegration.testGetGithubForInstallation): the flags say nothing.
+    let flags_mean_something = ctx.credential.kind != TokenKind::GithubInstallation;
+    if flags_mean_something && repo["permissions"]["push"].as_bool() == Some(false) {
         let who = info
             .login
             .clone()
@@ -193,32 +266,8 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         .fix(format!(
             "ask an owner of {full_name} for write access, or push to a fork"
         ))
-        .with_token(info);
-    }
-    if let Some(scopes) = &info.scopes {
-        let private = repo["private"].as_bool().unwrap_or(true);
-        let can_write = scopes.iter().any(|s| s == "repo") || (!private && scopes.iter().any(|s| s == "public_repo"));
-        if !can_write {
-            let have = if scopes.is_empty() {
-                "no scopes".to_owned()
-            } else {
-                format!("scopes {}", scopes.join(", "))
-            };
-            return Finding::new(
-                Reason::MissingWriteScope,
-                format!(
-                    "{} has {have}; pushing to {full_name} needs the repo scope {}",
-                    ctx.subject(),
-                    ctx.shown()
-                ),
-            )
-            .fix(format!("add the repo scope to the token: {}/settings/tokens", web(ctx)))
-            .fix(format!("or create a new one: {}", new_token_url(ctx)))
-            .with_token(info);
-        }
-    }
-    if let Some(f) = judge_push_probe(ctx, answers, &full_name) {
-        return f.with_token(info);
+        .with_token(info)
+        .unconfirmed();
     }
     if info.login.is_none() {
         info.login = ctx.remembered.and_then(|r| r.token.login.clone());
@@ -232,53 +281,202 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
             !user.eq_ignore_ascii_case(login) && !PLACEHOLDER_USERNAMES.contains(&user.to_ascii_lowercase().as_str())
         });
     if let Some((user, login)) = mismatch {
-        return Finding::new(
-            Reason::UsernameMismatch,
-            format!("git sends the username {user}, but {} belongs to {login}; GitHub ignores the username, so the push will work", ctx.subject()),
-        )
-        .fix(format!("store the token under {login} (or x-access-token) to avoid confusion"))
-        .with_token(info);
+        return
+            Finding::new(
+                Reason::UsernameMismatch,
+                format!("git sends the username {user}, but {} belongs to {login}; GitHub ignores the username, so the push will work", ctx.subject()),
+            )
+            .fix(format!("store the token under {login} (or x-access-token) to avoid confusion"))
+            .with_token(info)
+        ;
     }
     let owner = info.login.as_ref().map(|l| format!(" of {l}")).unwrap_or_default();
+    let may = if ctx.credential.kind.github_reports_scopes() || answers.get(Purpose::PushProbe).is_some() {
+        "may push to"
+    } else {
+        // REST cannot show a fine-grained or App token's write grant; the
+        // probe was not answered (the caller adds what it knows).
+        "may read"
+    };
+
     Finding::new(
         Reason::Ok,
-        format!("{}{owner} may push to {full_name} {}", ctx.subject(), ctx.shown()),
+        format!("{}{owner} {may} {full_name} {}", ctx.subject(), ctx.shown()),
     )
     .with_token(info)
 }
 
-/// Fine-grained and App tokens: the probe is the only witness of a write grant.
-fn judge_push_probe(ctx: &Context, answers: &Answers, full_name: &str) -> Option<Finding> {
-    let probe = answers.ok(Purpose::PushProbe)?;
-    let text = probe.text();
-    match probe.status {
-        403 if text.contains("Write access to repository not granted") => Some(
-            Finding::new(
-                Reason::MissingWriteScope,
-                format!(
-                    "{} may read {full_name} but was not granted Contents: write {}",
-                    ctx.subject(),
-                    ctx.shown()
-                ),
-            )
-            .fix(format!(
-                "give the token \"Contents: Read and write\" on {full_name}: {}/settings/personal-access-tokens",
-                web(ctx)
-            )),
+/// A classic or OAuth token without `repo` (or `public_repo` on a public
+/// repository) cannot push anywhere (PROVIDERS.md).
+fn missing_repo_scope(ctx: &Context, scopes: &[String], repo: &str) -> Finding {
+    let have = if scopes.is_empty() {
+        "no scopes".to_owned()
+    } else {
+        format!("scopes {}", scopes.join(", "))
+    };
+    Finding::new(
+        Reason::MissingWriteScope,
+        format!(
+            "{} has {have}; pushing to {repo} needs the repo scope {}",
+            ctx.subject(),
+            ctx.shown()
         ),
-        403 => Some(
+    )
+    .fix(format!("add the repo scope to the token: {}/settings/tokens", web(ctx)))
+    .fix(format!("or create a new one: {}", new_token_url(ctx)))
+}
+
+/// git's push check lets the credential through (level 1).
+fn accepted_by_git(ctx: &Context, why_no_more: &str) -> Finding {
+    let more = if why_no_more.is_empty() {
+        String::new()
+    } else {
+        format!(" ({why_no_more})")
+    };
+    Finding::new(
+        Reason::Ok,
+        format!(
+            "git's push check accepts {} for {}{more} {}",
+            ctx.subject(),
+            ctx.url.repository,
+            ctx.shown()
+        ),
+    )
+}
+
+/// Rate limits are never a verdict on the credential: primary (remaining 0,
+/// or 429) and secondary (a 403 whose message says so, with requests left;
+/// github/docs "Troubleshooting the REST API").
+fn rate_limited(host: &str, resp: &Response) -> Option<Finding> {
+    let secondary =
+        resp.status == 403 && host_words(resp).is_some_and(|w| w.to_ascii_lowercase().contains("secondary rate limit"));
+    if secondary {
+        let after = resp
+            .header("retry-after")
+            .map(|s| format!(" (retry after {s} s)"))
+            .unwrap_or_default();
+        return Some(Finding::new(
+            Reason::RateLimited,
+            format!("{host} hit its secondary rate limit{after}; the credential was not checked"),
+        ));
+    }
+    if resp.status == 429 || (resp.status == 403 && resp.header("x-ratelimit-remaining") == Some("0")) {
+        return common_status(host, resp);
+    }
+    None
+}
+
+/// A REST 403 that is not SSO nor a rate limit: the organization's token
+/// policies say so in words (recorded), else we do not know what it means.
+fn forbidden(ctx: &Context, resp: &Response) -> Finding {
+    let words = host_words(resp).unwrap_or_default();
+    let lower = words.to_ascii_lowercase();
+    if let Some(f) = org_policy(ctx, &lower, &words) {
+        return f;
+    }
+    Finding::new(Reason::UnexpectedResponse, format!("GitHub answered HTTP 403: {words}"))
+}
+
+/// Organizations may forbid classic tokens, or fine-grained tokens that live
+/// too long; GitHub's words name the organization.
+fn org_policy(ctx: &Context, lower: &str, words: &str) -> Option<Finding> {
+    if lower.contains("personal access token (classic)") || lower.contains("personal access tokens (classic)") {
+        return Some(
             Finding::new(
                 Reason::NoRepoAccess,
                 format!(
-                    "GitHub refuses the push{}",
-                    host_words(probe).map(|w| format!(": {w}")).unwrap_or_default()
+                    "the organization forbids classic personal access tokens, so {} cannot push to {} ({words})",
+                    ctx.subject(),
+                    ctx.url.repository
                 ),
             )
-            .fix(format!("ask an owner of {full_name} for write access")),
-        ),
-        401 => Some(rejected(ctx, probe)),
-        _ => None,
+            .fix(format!(
+                "create a fine-grained token for the organization instead: {}/settings/personal-access-tokens/new",
+                web(ctx)
+            )),
+        );
     }
+    if lower.contains("fine-grained personal access token") && lower.contains("lifetime") {
+        return Some(
+            Finding::new(
+                Reason::NoRepoAccess,
+                format!(
+                    "the organization refuses {} because it lives longer than the organization allows ({words})",
+                    ctx.subject()
+                ),
+            )
+            .fix(format!(
+                "give the token a shorter lifetime (regenerate it): {}/settings/personal-access-tokens",
+                web(ctx)
+            )),
+        );
+    }
+    None
+}
+
+/// git's push check refuses (403) and REST saw nothing wrong: the probe's
+/// words say why (recorded texts, PROVIDERS.md).
+fn refused_by_git(ctx: &Context, probe: &Response, info: TokenInfo) -> Finding {
+    let repo = ctx.url.repository.as_str();
+    let text = probe.text();
+    let words = host_words(probe).unwrap_or_default();
+    if let Some(f) = org_policy(ctx, &text.to_ascii_lowercase(), &words) {
+        return f.with_token(info);
+    }
+    if text.contains("archived so it is read-only") {
+        return Finding::new(
+            Reason::RepoArchived,
+            format!("{repo} is archived: it is read-only and refuses every push ({words})"),
+        )
+        .fix(format!("an owner can unarchive it: {}/{repo}/settings", web(ctx)))
+        .with_token(info);
+    }
+    if text.contains("Write access to repository not granted") {
+        return Finding::new(
+            Reason::MissingWriteScope,
+            format!(
+                "{} may read {repo} but was not granted Contents: write {}",
+                ctx.subject(),
+                ctx.shown()
+            ),
+        )
+        .fix(format!(
+            "give the token \"Contents: Read and write\" on {repo}: {}/settings/personal-access-tokens",
+            web(ctx)
+        ))
+        .with_token(info);
+    }
+    // `Permission to O/R.git denied to U.`: U has no push access, except
+    // that fine-grained tokens get it where U owns O/R (saadmk11 issue #63):
+    // then it is the token's grant that is missing.
+    let denied_to = words
+        .split(" denied to ")
+        .nth(1)
+        .map(|u| u.trim_end_matches('.').trim().to_owned());
+    let owner = repo.split('/').next().unwrap_or_default();
+    let grant_kind = !ctx.credential.kind.github_reports_scopes();
+    if grant_kind && denied_to.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(owner)) {
+        return Finding::new(
+            Reason::MissingWriteScope,
+            format!(
+                "GitHub refuses the push ({words}): {owner} owns {repo}, so it is {}'s grant that lacks Contents: write on it {}",
+                ctx.subject(),
+                ctx.shown()
+            ),
+        )
+        .fix(format!(
+            "give the token access to {repo} with \"Contents: Read and write\": {}/settings/personal-access-tokens",
+            web(ctx)
+        ))
+        .with_token(info);
+    }
+    let who = denied_to.map_or_else(|| "the token's account".to_owned(), |u| format!("the account {u}"));
+    Finding::new(
+        Reason::NoRepoAccess,
+        format!("GitHub refuses the push: {who} has no write access to {repo} ({words})"),
+    )
+    .fix(format!("ask an owner of {repo} for write access, or push to a fork"))
+    .with_token(info)
 }
 
 fn rejected(ctx: &Context, resp: &Response) -> Finding {
@@ -342,13 +540,43 @@ fn sso_required(ctx: &Context, resp: &Response) -> Finding {
     }
 }
 
-fn not_found(ctx: &Context, info: &TokenInfo) -> Finding {
+fn not_found(ctx: &Context, info: &TokenInfo, user: Option<&Response>) -> Finding {
     let repo = &ctx.url.repository;
-    let hint = match (&info.scopes, ctx.credential.kind) {
-        (Some(scopes), _) if !scopes.iter().any(|s| s == "repo") => {
-            "; if it is private, the token lacks the repo scope it needs to see it"
-        }
-        (_, TokenKind::GithubFineGrainedPat) => {
+    // A classic or OAuth token with neither `repo` nor `public_repo` cannot
+    // push to any repository: that, not this one's visibility, is the cause.
+    if let Some(scopes) = info
+        .scopes
+        .as_ref()
+        .filter(|s| !s.iter().any(|x| x == "repo" || x == "public_repo"))
+    {
+        return missing_repo_scope(ctx, scopes, repo).with_token(info.clone());
+    }
+    // GitHub may answer an SSO-protected resource with 404; `/user` then
+    // names the organizations the token is not authorized for
+    // (github/docs, "Authenticating to the REST API").
+    let partial = user
+        .and_then(|u| u.header("x-github-sso"))
+        .filter(|v| v.starts_with("partial-results"))
+        .and_then(|v| v.split("organizations=").nth(1))
+        .map(str::trim);
+    if let Some(orgs) = partial {
+        return Finding::new(
+            Reason::SsoRequired,
+            format!(
+                "GitHub does not show {repo} to {}, and says the token is not authorized for SAML single sign-on in the organizations with ids {orgs}: if {} is one of them, that is why {}",
+                ctx.subject(),
+                repo.split('/').next().unwrap_or_default(),
+                ctx.shown()
+            ),
+        )
+        .fix(format!(
+            "authorize the token for the organization (Configure SSO): {}/settings/tokens",
+            web(ctx)
+        ))
+        .with_token(info.clone());
+    }
+    let hint = match ctx.credential.kind {
+        TokenKind::GithubFineGrainedPat => {
             "; a fine-grained token sees only the repositories it was granted, of one resource owner"
         }
         _ => "",
@@ -370,7 +598,12 @@ fn not_found(ctx: &Context, info: &TokenInfo) -> Finding {
 }
 
 fn token_info(ctx: &Context, rest: &Response, user: Option<&Response>) -> TokenInfo {
-    let scopes = rest.header("x-oauth-scopes").map(|s| {
+    // `X-OAuth-Scopes` lists a classic or OAuth token's scopes (empty: none).
+    // App user tokens get the header present and empty (recorded: PyGithub
+    // Authentication.testAppUserAuthentication): not "no scopes" but "not a
+    // scoped token", like fine-grained and installation tokens (no header).
+    let has_scopes = ctx.credential.kind.github_reports_scopes();
+    let scopes = rest.header("x-oauth-scopes").filter(|_| has_scopes).map(|s| {
         s.split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
@@ -396,48 +629,55 @@ fn token_info(ctx: &Context, rest: &Response, user: Option<&Response>) -> TokenI
 /// `workflow` scope, but only after the whole pack was uploaded. Classic and
 /// OAuth tokens list their scopes, so the hook can stop it first; for
 /// fine-grained and App tokens the grant ("Workflows: Read and write") is
-/// invisible, so the hook says so and does not block.
-pub fn apply_workflow_rule(check: &mut crate::engine::Check, touches: impl FnOnce() -> Option<bool>) {
-    use crate::verdict::Kind;
-    if check.provider != Some(super::Provider::Github) || !matches!(check.kind(), Kind::Ok | Kind::Warn) {
-        return;
+/// invisible, so the hook says so and does not block. `finding` is the
+/// check's verdict; the answer is the verdict to show instead, if any.
+/// `shown` is the redacted secret, `web` the host's web root.
+pub fn workflow_rule(
+    finding: &Finding,
+    kind: TokenKind,
+    shown: &str,
+    web: &str,
+    touches: impl FnOnce() -> Option<bool>,
+) -> Option<Finding> {
+    if !matches!(finding.kind(), Kind::Ok | Kind::Warn) {
+        return None;
     }
-    let Some(cred) = &check.credential else { return };
-    let scopes = check.finding.token.as_ref().and_then(|t| t.scopes.clone());
-    let reports_scopes = cred.kind.github_reports_scopes();
+    let scopes = finding.token.as_ref().and_then(|t| t.scopes.clone());
+    let reports_scopes = kind.github_reports_scopes();
     let lacks_workflow = scopes.as_ref().is_some_and(|s| !s.iter().any(|x| x == "workflow"));
     if reports_scopes && !lacks_workflow {
-        return;
+        return None;
     }
     if touches() != Some(true) {
-        return;
+        return None;
     }
-    let scheme = check.url.split("://").next().unwrap_or("https");
-    let web = format!("{scheme}://{}", check.host.clone().unwrap_or_default());
-    if reports_scopes {
-        let have = scopes.map(|s| s.join(", ")).unwrap_or_default();
-        check.finding = Finding {
-            reason: Reason::MissingWorkflowScope,
-            message: format!(
-                "this push changes .github/workflows/, and GitHub refuses that (after uploading everything) from a token without the workflow scope; the {} {} has scopes {have}",
-                cred.kind.describe(),
-                if cred.secret.starts_with('(') {
-                    cred.secret.clone()
-                } else {
-                    format!("({})", cred.secret)
-                },
-            ),
-            fix: vec![
-                format!("add the workflow scope to the token: {web}/settings/tokens"),
-                format!("or create a new one: {web}/settings/tokens/new?scopes=repo,workflow&description=prepush-auth"),
-            ],
-            token: check.finding.token.clone(),
-        };
-    } else {
-        check.finding.message.push_str(
+    if !reports_scopes {
+        let mut noted = finding.clone();
+        noted.message.push_str(
             "; this push changes .github/workflows/, which needs the token's \"Workflows: Read and write\" permission: GitHub does not show it, so it is not checked",
         );
+        return Some(noted);
     }
+    let have = scopes.map(|s| s.join(", ")).unwrap_or_default();
+    let shown = if shown.starts_with('(') {
+        shown.to_owned()
+    } else {
+        format!("({shown})")
+    };
+    Some(Finding {
+        reason: Reason::MissingWorkflowScope,
+        message: format!(
+            "this push changes .github/workflows/, and GitHub refuses that (after uploading everything) from a token without the workflow scope; the {} {shown} has scopes {have}",
+            kind.describe(),
+        ),
+        fix: vec![
+            format!("add the workflow scope to the token: {web}/settings/tokens"),
+            format!("or create a new one: {web}/settings/tokens/new?scopes=repo,workflow&description=prepush-auth"),
+        ],
+        token: finding.token.clone(),
+        advisory: false,
+        unconfirmed: false,
+    })
 }
 
 /// `2026-10-07 19:07:53 UTC` (classic) or `2027-03-31 00:00:00 +0900` (others).
@@ -671,7 +911,7 @@ mod tests {
             Case::new(&classic())
                 .judge(vec![(
                     Purpose::Rest,
-                    resp(404, &[("X-OAuth-Scopes", "")], r#"{"message":"Not Found"}"#)
+                    resp(404, &[("X-OAuth-Scopes", "repo")], r#"{"message":"Not Found"}"#)
                 )])
                 .reason,
             Reason::NoRepoAccess
@@ -734,5 +974,262 @@ mod tests {
             "2027-03-30T15:00:00+00:00"
         );
         assert!(parse_expiration("soon").is_none());
+    }
+}
+
+/// Issue "Never block a credential that works": every case on a recorded
+/// real answer (`tests/fixtures/github`, each file names its source).
+#[cfg(test)]
+mod recorded {
+    use super::*;
+    use crate::http::{Failure, Outcome};
+    use crate::providers::testkit::{Case, fixture};
+
+    const URL: &str = "https://github.com/acme/widgets.git";
+
+    fn token(prefix: &str) -> String {
+        tokens::github_token_with_checksum(prefix, "Rec0rdedRec0rdedRec0rdedRec0rd")
+    }
+
+    fn fine_grained() -> String {
+        format!("github_pat_{}_{}", "A1".repeat(11), "b2C".repeat(19) + "dd")
+    }
+
+    /// The recorded repository body with another recorded answer's headers:
+    /// the scope headers belong to the token, not to the endpoint.
+    #[allow(clippy::unnecessary_wraps)] // answers are outcomes
+    fn with_headers_of(body: &str, headers: &str) -> Outcome {
+        let mut resp = fixture(body).unwrap();
+        resp.headers = fixture(headers).unwrap().headers;
+        Ok(resp)
+    }
+
+    #[allow(clippy::unnecessary_wraps)] // answers are outcomes
+    fn git_says(status: u16) -> Outcome {
+        match status {
+            200 => Ok(Response::git_witnessed_advertisement()),
+            _ => unreachable!("use a recorded fixture"),
+        }
+    }
+
+    #[test]
+    fn app_user_token_with_empty_scope_headers_is_not_a_token_without_scopes() {
+        let case = Case::new(URL, Some("alice"), &token("ghu_"));
+        let rest = with_headers_of("github/repo-classic-token.http", "github/user-app-user-token.http");
+        let f = case.judge(vec![
+            (Purpose::Rest, rest.clone()),
+            (Purpose::User, fixture("github/user-app-user-token.http")),
+            (Purpose::PushProbe, git_says(200)),
+        ]);
+        assert_eq!(f.reason, Reason::Ok, "{}", f.message);
+        assert_eq!(
+            f.token.as_ref().unwrap().scopes,
+            None,
+            "an empty header is not 'no scopes'"
+        );
+        // Without git's answer it is still no block: REST cannot see the grant.
+        let f = case.judge(vec![(Purpose::Rest, rest)]);
+        assert_ne!(f.reason.kind(), Kind::Block, "{}", f.message);
+        assert!(plan(&case.ctx()).iter().any(|(p, _)| *p == Purpose::PushProbe));
+    }
+
+    #[test]
+    fn installation_tokens_all_false_permissions_do_not_block() {
+        for secret in [
+            token("ghs_"),
+            format!("ghs_1234567_{}", "eyJhbGciOiJSUzI1NiJ9.x".repeat(24)),
+        ] {
+            let case = Case::new(URL, Some("x-access-token"), &secret);
+            assert!(case.offline().is_none(), "a long ghs_ token is well formed");
+            let f = case.judge(vec![
+                (Purpose::Rest, fixture("github/repo-installation-token.http")),
+                (Purpose::PushProbe, git_says(200)),
+            ]);
+            assert_eq!(f.reason, Reason::Ok, "{}", f.message);
+            assert!(
+                !f.message.contains("suggested"),
+                "the flags mean nothing: {}",
+                f.message
+            );
+            let f = case.judge(vec![
+                (Purpose::Rest, fixture("github/repo-installation-token.http")),
+                (Purpose::PushProbe, fixture("github/probe-write-not-granted.http")),
+            ]);
+            assert_eq!(f.reason, Reason::MissingWriteScope, "{}", f.message);
+            assert!(
+                !plan(&case.ctx()).iter().any(|(p, _)| *p == Purpose::User),
+                "/user is 403 for an App"
+            );
+        }
+    }
+
+    #[test]
+    fn classic_and_oauth_tokens_good_paths_with_their_scopes_and_expiry() {
+        let f = Case::new(URL, Some("alice"), &token("ghp_"))
+            .judge(vec![(Purpose::Rest, fixture("github/repo-classic-token.http"))]);
+        assert_eq!(f.reason, Reason::Ok, "{}", f.message);
+        let t = f.token.unwrap();
+        assert_eq!(t.scopes.unwrap(), vec!["repo", "workflow"]);
+        assert_eq!(t.expires_at.unwrap().to_rfc3339(), "2024-05-13T19:47:28+00:00");
+        let f = Case::new(URL, Some("alice"), &token("gho_"))
+            .judge(vec![(Purpose::Rest, fixture("github/repo-oauth-token.http"))]);
+        assert_eq!(f.reason, Reason::Ok, "{}", f.message);
+        assert!(f.token.unwrap().scopes.unwrap().contains(&"repo".to_owned()));
+    }
+
+    #[test]
+    fn fine_grained_good_path_reads_both_expiry_forms_and_needs_git_for_write() {
+        let case = Case::new(URL, Some("alice"), &fine_grained());
+        for (file, expiry) in [
+            ("github/repo-fine-grained-token.http", "2025-11-13T20:31:56+00:00"),
+            ("github/repo-fine-grained-token-utc.http", "2026-09-19T08:26:39+00:00"),
+        ] {
+            let f = case.judge(vec![
+                (Purpose::Rest, fixture(file)),
+                (Purpose::PushProbe, git_says(200)),
+            ]);
+            assert_eq!(f.reason, Reason::Ok, "{}", f.message);
+            assert_eq!(f.token.unwrap().expires_at.unwrap().to_rfc3339(), expiry);
+        }
+        let f = case.judge(vec![
+            (Purpose::Rest, fixture("github/repo-fine-grained-token.http")),
+            (Purpose::PushProbe, Err(Failure::Timeout)),
+        ]);
+        assert_eq!(
+            f.reason,
+            Reason::Timeout,
+            "write is not known without git: {}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn a_classic_token_without_repo_or_public_repo_on_a_404_lacks_the_scope() {
+        let mut case = Case::new(URL, Some("alice"), &token("ghp_"));
+        case.cred.username = Some("alice".into());
+        let mut not_found = fixture("github/not-found.http").unwrap();
+        not_found
+            .headers
+            .push(("x-oauth-scopes".into(), "gist, read:org".into()));
+        let f = case.judge(vec![(Purpose::Rest, Ok(not_found))]);
+        assert_eq!(f.reason, Reason::MissingWriteScope, "{}", f.message);
+        assert!(f.fix.iter().any(|l| l.contains("repo scope")), "{:?}", f.fix);
+        assert!(!f.message.contains("does not exist"), "{}", f.message);
+        // With repo, a 404 is the repository: missing or hidden.
+        let mut not_found = fixture("github/not-found.http").unwrap();
+        not_found.headers.push(("x-oauth-scopes".into(), "repo".into()));
+        let f = case.judge(vec![(Purpose::Rest, Ok(not_found))]);
+        assert_eq!(f.reason, Reason::NoRepoAccess, "{}", f.message);
+    }
+
+    #[test]
+    fn permission_denied_to_the_owner_is_the_fine_grained_grant_to_another_the_access() {
+        let owner = Case::new("https://github.com/alice/widgets.git", Some("alice"), &fine_grained());
+        let f = owner.judge(vec![
+            (Purpose::Rest, fixture("github/repo-fine-grained-token.http")),
+            (Purpose::PushProbe, fixture("github/probe-permission-denied-owner.http")),
+        ]);
+        assert_eq!(f.reason, Reason::MissingWriteScope, "{}", f.message);
+        assert!(f.fix[0].contains("Contents"), "{:?}", f.fix);
+        // A classic token on someone else's repository: the account's access.
+        let read_only = fixture("github/repo-classic-token.http")
+            .unwrap()
+            .body
+            .iter()
+            .map(|b| char::from(*b))
+            .collect::<String>()
+            .replace(r#""push":true"#, r#""push":false"#);
+        let mut rest = fixture("github/repo-classic-token.http").unwrap();
+        rest.body = read_only.into_bytes();
+        let classic = Case::new(URL, Some("alice"), &token("ghp_"));
+        let alone = classic.judge(vec![(Purpose::Rest, Ok(rest.clone()))]);
+        assert!(alone.unconfirmed, "a permissions flag waits for git: {}", alone.message);
+        let f = classic.judge(vec![
+            (Purpose::Rest, Ok(rest.clone())),
+            (Purpose::PushProbe, fixture("github/probe-permission-denied.http")),
+        ]);
+        assert_eq!(f.reason, Reason::NoRepoAccess, "{}", f.message);
+        assert!(!f.unconfirmed);
+        // git lets it through: the flag is overruled.
+        let f = classic.judge(vec![(Purpose::Rest, Ok(rest)), (Purpose::PushProbe, git_says(200))]);
+        assert_eq!(f.reason, Reason::Ok, "{}", f.message);
+    }
+
+    #[test]
+    fn sso_is_named_where_the_headers_say_so_never_does_not_exist() {
+        let classic = Case::new(URL, Some("alice"), &token("ghp_"));
+        let f = classic.judge(vec![(Purpose::Rest, fixture("github/sso-required.http"))]);
+        assert_eq!(f.reason, Reason::SsoRequired, "{}", f.message);
+        assert!(
+            f.fix[0].contains("/orgs/acme/sso?authorization_request="),
+            "{:?}",
+            f.fix
+        );
+        // The docs allow a 404 for an SSO-protected resource, with the header.
+        let mut hidden = fixture("github/not-found.http").unwrap();
+        hidden.headers.push(("x-oauth-scopes".into(), "repo".into()));
+        let mut with_sso = hidden.clone();
+        with_sso.headers.push((
+            "x-github-sso".into(),
+            fixture("github/sso-required.http")
+                .unwrap()
+                .header("x-github-sso")
+                .unwrap()
+                .into(),
+        ));
+        let f = classic.judge(vec![(Purpose::Rest, Ok(with_sso))]);
+        assert_eq!(f.reason, Reason::SsoRequired, "{}", f.message);
+        // partial-results on /user: the token lacks authorization there.
+        let f = classic.judge(vec![
+            (Purpose::Rest, Ok(hidden)),
+            (Purpose::User, fixture("github/user-sso-partial-results.http")),
+        ]);
+        assert_eq!(f.reason, Reason::SsoRequired, "{}", f.message);
+        assert!(f.message.contains("21955855"), "{}", f.message);
+        assert!(!f.message.contains("does not exist"), "{}", f.message);
+    }
+
+    #[test]
+    fn org_policies_are_certain_refusals_and_secondary_limits_are_rate_limits() {
+        let classic = Case::new(URL, Some("alice"), &token("ghp_"));
+        let f = classic.judge(vec![(
+            Purpose::Rest,
+            fixture("github/classic-pat-forbidden-by-org.http"),
+        )]);
+        assert_eq!(f.reason, Reason::NoRepoAccess, "{}", f.message);
+        assert!(f.fix[0].contains("fine-grained"), "{:?}", f.fix);
+        let f = classic.judge(vec![
+            (Purpose::Rest, fixture("github/repo-classic-token.http")),
+            (Purpose::PushProbe, fixture("github/probe-classic-forbidden.http")),
+        ]);
+        assert_eq!(f.reason, Reason::NoRepoAccess, "{}", f.message);
+        assert!(f.fix[0].contains("fine-grained"), "{:?}", f.fix);
+        let fg = Case::new(URL, Some("alice"), &fine_grained());
+        let f = fg.judge(vec![(Purpose::Rest, fixture("github/fine-grained-lifetime-cap.http"))]);
+        assert_eq!(f.reason, Reason::NoRepoAccess, "{}", f.message);
+        assert!(f.fix[0].contains("lifetime"), "{:?}", f.fix);
+        for file in ["github/secondary-rate-limit.http", "github/primary-rate-limit.http"] {
+            let f = classic.judge(vec![(Purpose::Rest, fixture(file))]);
+            assert_eq!(f.reason, Reason::RateLimited, "{file}: {}", f.message);
+        }
+    }
+
+    #[test]
+    fn bad_credentials_on_rest_and_on_git() {
+        let classic = Case::new(URL, Some("alice"), &token("ghp_"));
+        let f = classic.judge(vec![(Purpose::Rest, fixture("github/bad-credentials.http"))]);
+        assert_eq!(f.reason, Reason::TokenInvalid, "{}", f.message);
+        let fg = Case::new(URL, Some("alice"), &fine_grained());
+        let f = fg.judge(vec![
+            (Purpose::Rest, fixture("github/repo-fine-grained-token.http")),
+            (Purpose::PushProbe, fixture("github/probe-bad-credentials.http")),
+        ]);
+        assert_eq!(f.reason, Reason::TokenInvalid, "{}", f.message);
+        // An archived repository: GitHub refuses the advertisement itself.
+        let f = fg.judge(vec![
+            (Purpose::Rest, fixture("github/repo-fine-grained-token.http")),
+            (Purpose::PushProbe, fixture("github/probe-archived.http")),
+        ]);
+        assert_eq!(f.reason, Reason::RepoArchived, "{}", f.message);
     }
 }

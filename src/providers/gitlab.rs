@@ -12,6 +12,8 @@
 //! Git itself prints one generic sentence for every credential failure
 //! (`HTTP Basic: Access denied …`): only the API can tell the causes apart.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Answers, Context, Purpose, common_status, host_words, probe_not_found, probe_other, transport_finding};
@@ -171,97 +173,145 @@ pub fn plan(ctx: &Context) -> Vec<(Purpose, Request)> {
     plan
 }
 
+/// The order of evidence (`providers`, top) for GitLab: the push probe
+/// (git's own check, recorded texts in `lib/gitlab/git_access.rb`) decides;
+/// `/personal_access_tokens/self` speaks for the token (its 401 bodies, its
+/// legacy scopes); the project's roles only explain. Fine-grained tokens
+/// (`"granular": true`, scopes `["granular"]`, or a 403
+/// `insufficient_granular_scope` where they may not read themselves) say
+/// nothing about pushing there: the probe alone does.
 pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
     let host = ctx.url.host.as_str();
+    let git_lets_push = answers.ok(Purpose::PushProbe).is_some_and(|p| p.status == 200);
     let token = match answers.get(Purpose::Rest) {
         // Deploy and CI job tokens: the push probe alone.
-        None => return judge_probe(ctx, answers, None, None),
+        None => return judge_probe(ctx, answers, &Api::default()),
+        Some(Err(_)) if git_lets_push => return judge_probe(ctx, answers, &Api::default()),
         Some(Err(failure)) => return transport_finding(host, failure),
         Some(Ok(resp)) => resp,
     };
     if token.status == 401 {
-        return rejected(ctx, token, answers);
+        let refused = rejected(ctx, token, answers);
+        if git_lets_push && refused.reason.rejects_credential() {
+            return overruled(judge_probe(ctx, answers, &Api::default()), &refused);
+        }
+        return refused;
     }
     if let Some(f) = common_status(host, token) {
         return f;
     }
-    // Anything but 200 (an OAuth token on this route, an old server without
-    // it): the probe still tells what git will meet.
+    // Anything but 200 (an OAuth token on this route, a fine-grained token
+    // that may not read itself, an old server without it): the probe tells
+    // what git will meet.
     let Some(info) = (token.status == 200).then(|| token_info(token)).flatten() else {
-        return judge_probe(ctx, answers, None, None);
+        return judge_probe(ctx, answers, &Api::default());
     };
     if let Some(f) = inactive(ctx, token, &info) {
+        if git_lets_push {
+            return overruled(judge_probe(ctx, answers, &Api::default()), &f);
+        }
         return f;
     }
-    if let Some(scopes) = info
+    let granular = token.json().is_some_and(|j| j["granular"].as_bool() == Some(true))
+        || info
+            .scopes
+            .as_deref()
+            .is_some_and(|s| s.iter().any(|x| x == "granular"));
+    let scope_block = info
         .scopes
         .as_ref()
+        .filter(|_| !granular)
         .filter(|s| !s.iter().any(|x| WRITE_SCOPES.contains(&x.as_str())))
-    {
-        let have = if scopes.is_empty() {
-            "no scopes".to_owned()
-        } else {
-            format!("the scopes {}", scopes.join(", "))
-        };
-        return Finding::new(
-            Reason::MissingWriteScope,
-            format!(
-                "{} has {have}; pushing needs write_repository (or api) {}",
-                ctx.subject(),
-                ctx.shown()
-            ),
-        )
-        .fix(format!(
-            "GitLab cannot add scopes to a token: create one with write_repository: {}",
-            new_token_url(ctx)
-        ))
-        .fix(format!("then forget the old one: {}", ctx.forget_command()))
-        .with_token(info);
-    }
-    let role = match answers
+        .map(|scopes| missing_write_scope(ctx, scopes).with_token(info.clone()));
+    let project = answers
         .ok(Purpose::Repository)
         .filter(|r| r.status == 200)
-        .and_then(Response::json)
-    {
-        Some(project) => {
-            if project["archived"].as_bool() == Some(true) {
-                return archived(ctx).with_token(info);
-            }
-            let level = access_level(&project);
-            if let Some(level) = level.filter(|l| *l < DEVELOPER) {
-                return Finding::new(
-                    Reason::NoRepoAccess,
-                    format!(
-                        "the token's account has the role {} in {}; pushing needs Developer or higher",
-                        role_name(level),
-                        ctx.url.repository
-                    ),
-                )
-                .fix(format!(
-                    "ask a Maintainer of {} for the Developer role, or push to a fork",
-                    ctx.url.repository
-                ))
-                .with_token(info);
-            }
-            level
-        }
-        // 403 insufficient_scope (a write_repository-only token) or 404: not
-        // a verdict; the probe decides.
-        None => None,
+        .and_then(Response::json);
+    let api = Api {
+        info: Some(info),
+        scope_block,
+        archived: project.as_ref().is_some_and(|p| p["archived"].as_bool() == Some(true)),
+        // 403 insufficient_scope (a write_repository-only token) or 404:
+        // no role known; the probe decides either way.
+        role: project.as_ref().and_then(access_level),
     };
-    judge_probe(ctx, answers, Some(&info), role)
+    judge_probe(ctx, answers, &api)
+}
+
+/// What the API said, for the probe's verdict to use.
+#[derive(Default)]
+struct Api {
+    info: Option<TokenInfo>,
+    /// Legacy scopes without `write_repository`/`api`: the host's own
+    /// statement about the token (level 2). Stands without the probe.
+    scope_block: Option<Finding>,
+    /// The project is archived (the host's statement about the project).
+    archived: bool,
+    /// The higher of the direct and group roles: an inference (level 3).
+    /// Access through sharing the project with a group shows in neither
+    /// (`lib/api/entities/project_with_access.rb`), so a low role here only
+    /// explains a refusal git makes.
+    role: Option<i64>,
+}
+
+fn missing_write_scope(ctx: &Context, scopes: &[String]) -> Finding {
+    let have = if scopes.is_empty() {
+        "no scopes".to_owned()
+    } else {
+        format!("the scopes {}", scopes.join(", "))
+    };
+    Finding::new(
+        Reason::MissingWriteScope,
+        format!(
+            "{} has {have}; pushing needs write_repository (or api) {}",
+            ctx.subject(),
+            ctx.shown()
+        ),
+    )
+    .fix(format!(
+        "GitLab cannot add scopes to a token: create one with write_repository: {}",
+        new_token_url(ctx)
+    ))
+    .fix(format!("then forget the old one: {}", ctx.forget_command()))
+}
+
+/// git's push check lets the credential through although the API said
+/// otherwise: the higher evidence wins, the lower one is noted.
+fn overruled(mut ok: Finding, api_said: &Finding) -> Finding {
+    if ok.reason == Reason::Ok {
+        let _ = write!(
+            ok.message,
+            "; the API suggested otherwise ({}), but git's own push check lets it through",
+            api_said.message
+        );
+    }
+    ok
 }
 
 /// The push probe: git's own view of the credential and the project.
-fn judge_probe(ctx: &Context, answers: &Answers, info: Option<&TokenInfo>, role: Option<i64>) -> Finding {
+fn judge_probe(ctx: &Context, answers: &Answers, api: &Api) -> Finding {
     let host = ctx.url.host.as_str();
-    let with_info = |f: Finding| match info {
+    let with_info = |f: Finding| match &api.info {
         Some(i) => f.with_token(i.clone()),
         None => f,
     };
     let probe = match answers.get(Purpose::PushProbe) {
         None => return Finding::new(Reason::UnsupportedHost, format!("nothing to ask {host}")),
-        Some(Err(failure)) => return with_info(transport_finding(host, failure)),
+        Some(Err(failure)) => {
+            // The token's own scopes stand without git; a role never does.
+            if let Some(block) = &api.scope_block {
+                return block.clone();
+            }
+            let mut f = transport_finding(host, failure);
+            if let Some(level) = api.role.filter(|l| *l < DEVELOPER) {
+                let _ = write!(
+                    f.message,
+                    "; the project shows the role {} (a group share would not show there)",
+                    role_name(level)
+                );
+            }
+            return with_info(f);
+        }
         Some(Ok(p)) => p,
     };
     let text = probe.text();
@@ -270,13 +320,21 @@ fn judge_probe(ctx: &Context, answers: &Answers, info: Option<&TokenInfo>, role:
     let kind = ctx.credential.kind;
     let f = match probe.status {
         200 => {
-            let role = role.map(|l| format!(" as {}", role_name(l))).unwrap_or_default();
-            Finding::new(
+            let role = api
+                .role
+                .filter(|l| *l >= DEVELOPER)
+                .map(|l| format!(" as {}", role_name(l)))
+                .unwrap_or_default();
+            let ok = Finding::new(
                 Reason::Ok,
                 format!("{}{role} may push to {repo} {}", ctx.subject(), ctx.shown()),
-            )
+            );
+            match &api.scope_block {
+                Some(block) => overruled(ok, block),
+                None => ok,
+            }
         }
-        401 => return with_info(refused_by_git(ctx, info.is_some())),
+        401 => return with_info(refused_by_git(ctx, api.info.is_some())),
         403 if text.contains(PROBE_ARCHIVED) => archived(ctx),
         403 if text.contains(PROBE_NO_WRITE_SCOPE) && kind == TokenKind::GitlabCiJobToken => Finding::new(
             Reason::NoRepoAccess,
@@ -287,6 +345,9 @@ fn judge_probe(ctx: &Context, answers: &Answers, info: Option<&TokenInfo>, role:
             ctx.web()
         )),
         403 if text.contains(PROBE_NO_WRITE_SCOPE) => {
+            if let Some(block) = &api.scope_block {
+                return block.clone();
+            }
             let fix = if kind == TokenKind::GitlabDeployToken {
                 format!(
                     "create a deploy token with write_repository: {}",
@@ -298,7 +359,7 @@ fn judge_probe(ctx: &Context, answers: &Answers, info: Option<&TokenInfo>, role:
             Finding::new(
                 Reason::MissingWriteScope,
                 format!(
-                    "{} may read {repo} but not push: it lacks the write_repository scope{words} {}",
+                    "{} may read {repo} but not push: its scopes or permissions do not include pushing code{words} {}",
                     ctx.subject(),
                     ctx.shown()
                 ),
@@ -306,11 +367,18 @@ fn judge_probe(ctx: &Context, answers: &Answers, info: Option<&TokenInfo>, role:
             .fix(fix)
             .fix(format!("then forget the old one: {}", ctx.forget_command()))
         }
+        403 if api.archived => archived(ctx),
         403 => {
             let why = if text.contains(PROBE_NO_ROLE) {
-                ": pushing needs the Developer role or higher"
+                match api.role {
+                    Some(level) if level < DEVELOPER => format!(
+                        ": pushing needs the Developer role or higher, and the account's role there is {}",
+                        role_name(level)
+                    ),
+                    _ => ": pushing needs the Developer role or higher".to_owned(),
+                }
             } else {
-                ""
+                String::new()
             };
             Finding::new(
                 Reason::NoRepoAccess,
@@ -406,7 +474,7 @@ fn rejected(ctx: &Context, token: &Response, answers: &Answers) -> Finding {
     if ctx.credential.kind == TokenKind::Unrecognised {
         return match answers.get(Purpose::PushProbe) {
             Some(Ok(p)) if p.status == 401 => renew(ctx, password_refused(ctx)),
-            Some(Ok(_)) => judge_probe(ctx, answers, None, None),
+            Some(Ok(_)) => judge_probe(ctx, answers, &Api::default()),
             Some(Err(failure)) => transport_finding(&ctx.url.host, failure),
             None => renew(ctx, password_refused(ctx)),
         };
@@ -520,7 +588,6 @@ fn role_name(level: i64) -> String {
 
 /// `group/sub/project` as one path segment: `group%2Fsub%2Fproject`.
 fn encode_path(path: &str) -> String {
-    use std::fmt::Write as _;
     let mut out = String::with_capacity(path.len() * 3);
     for b in path.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -819,5 +886,175 @@ mod tests {
     #[test]
     fn nested_group_paths_are_one_encoded_segment() {
         assert_eq!(encode_path("a/b.c/d_e-f"), "a%2Fb.c%2Fd_e-f");
+    }
+}
+
+/// Issue "Never block a credential that works": GitLab's cases on recorded
+/// answers (`tests/fixtures/gitlab`, each file names its source).
+#[cfg(test)]
+mod recorded {
+    use super::*;
+    use crate::http::{Failure, Outcome};
+    use crate::providers::testkit::{Case, fixture};
+
+    const URL: &str = "https://gitlab.com/acme/widgets.git";
+    /// A routable token's shape (`glpat-<base64url>.<len><crc>`): no length rule.
+    const ROUTABLE: &str = "glpat-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abc.01.1a2b3c4d5";
+
+    #[allow(clippy::unnecessary_wraps)] // answers are outcomes
+    fn git_lets_push() -> Outcome {
+        Ok(Response::git_witnessed_advertisement())
+    }
+
+    fn case() -> Case {
+        Case::new(URL, Some("alice"), ROUTABLE)
+    }
+
+    #[test]
+    fn a_fine_grained_token_is_judged_by_git_not_by_its_granular_scope() {
+        let f = case().judge(vec![
+            (Purpose::Rest, fixture("gitlab/pat-self-granular.http")),
+            (Purpose::Repository, fixture("gitlab/insufficient-scope.http")),
+            (Purpose::PushProbe, git_lets_push()),
+        ]);
+        assert_eq!(f.reason, Reason::Ok, "{}", f.message);
+        assert!(!f.message.contains("write_repository"), "{}", f.message);
+        // git refuses: then the permissions lack pushing, in GitLab's words.
+        let f = case().judge(vec![
+            (Purpose::Rest, fixture("gitlab/pat-self-granular.http")),
+            (Purpose::PushProbe, fixture("gitlab/probe-upload-code.http")),
+        ]);
+        assert_eq!(f.reason, Reason::MissingWriteScope, "{}", f.message);
+        assert!(
+            f.message.contains("You are not allowed to upload code."),
+            "{}",
+            f.message
+        );
+        // Without git's answer, not known: never a block on "granular".
+        let f = case().judge(vec![
+            (Purpose::Rest, fixture("gitlab/pat-self-granular.http")),
+            (Purpose::PushProbe, Err(Failure::Timeout)),
+        ]);
+        assert_eq!(f.reason, Reason::Timeout, "{}", f.message);
+    }
+
+    #[test]
+    fn a_fine_grained_token_that_may_not_read_itself_is_not_refused() {
+        let f = case().judge(vec![
+            (
+                Purpose::Rest,
+                fixture("gitlab/pat-self-insufficient-granular-scope.http"),
+            ),
+            (Purpose::PushProbe, git_lets_push()),
+        ]);
+        assert_eq!(f.reason, Reason::Ok, "{}", f.message);
+    }
+
+    #[test]
+    fn a_role_from_the_project_object_explains_a_refusal_and_never_causes_one() {
+        // Guest directly, Owner through the group (documented example), or
+        // nothing shown at all (access through a group share): git decides.
+        for project in [
+            "gitlab/project-guest-direct-owner-group.http",
+            "gitlab/project-group-share.http",
+        ] {
+            let f = case().judge(vec![
+                (Purpose::Rest, fixture("gitlab/pat-self-legacy.http")),
+                (Purpose::Repository, fixture(project)),
+                (Purpose::PushProbe, git_lets_push()),
+            ]);
+            assert_eq!(f.reason, Reason::Ok, "{project}: {}", f.message);
+        }
+        // A Reporter (direct) whom git lets through (a group share): ok.
+        let mut reporter = fixture("gitlab/project-guest-direct-owner-group.http").unwrap();
+        reporter.body = reporter
+            .text()
+            .replace(r#""access_level":10"#, r#""access_level":20"#)
+            .replace(
+                r#""group_access":{"access_level":50,"notification_level":3}"#,
+                r#""group_access":null"#,
+            )
+            .into_bytes();
+        let with = |probe: Outcome| {
+            case().judge(vec![
+                (Purpose::Rest, fixture("gitlab/pat-self-legacy.http")),
+                (Purpose::Repository, Ok(reporter.clone())),
+                (Purpose::PushProbe, probe),
+            ])
+        };
+        let f = with(git_lets_push());
+        assert_eq!(f.reason, Reason::Ok, "{}", f.message);
+        // git refuses for the role: the project's role explains it.
+        let f = with(fixture("gitlab/probe-push-code.http"));
+        assert_eq!(f.reason, Reason::NoRepoAccess, "{}", f.message);
+        assert!(f.message.contains("Reporter"), "{}", f.message);
+        // git cannot be asked: a role alone is no block.
+        let f = with(Err(Failure::Timeout));
+        assert_eq!(f.reason, Reason::Timeout, "{}", f.message);
+    }
+
+    #[test]
+    fn legacy_scopes_are_the_hosts_statement_and_git_still_wins() {
+        let mut read_only = fixture("gitlab/pat-self-legacy.http").unwrap();
+        read_only.body = read_only
+            .text()
+            .replace(r#"["api"]"#, r#"["read_repository"]"#)
+            .into_bytes();
+        let f = case().judge(vec![
+            (Purpose::Rest, Ok(read_only.clone())),
+            (Purpose::PushProbe, fixture("gitlab/probe-upload-code.http")),
+        ]);
+        assert_eq!(f.reason, Reason::MissingWriteScope, "{}", f.message);
+        assert!(f.message.contains("read_repository"), "{}", f.message);
+        let f = case().judge(vec![
+            (Purpose::Rest, Ok(read_only.clone())),
+            (Purpose::PushProbe, Err(Failure::Timeout)),
+        ]);
+        assert_eq!(
+            f.reason,
+            Reason::MissingWriteScope,
+            "level 2 stands alone: {}",
+            f.message
+        );
+        let f = case().judge(vec![
+            (Purpose::Rest, Ok(read_only)),
+            (Purpose::PushProbe, git_lets_push()),
+        ]);
+        assert_eq!(f.reason, Reason::Ok, "{}", f.message);
+    }
+
+    #[test]
+    fn the_probe_texts_name_scope_role_and_archive_apart() {
+        let probe = |file: &str| {
+            case().judge(vec![
+                (Purpose::Rest, fixture("gitlab/pat-self-legacy.http")),
+                (Purpose::PushProbe, fixture(file)),
+            ])
+        };
+        assert_eq!(probe("gitlab/probe-upload-code.http").reason, Reason::MissingWriteScope);
+        assert_eq!(probe("gitlab/probe-push-code.http").reason, Reason::NoRepoAccess);
+        assert_eq!(probe("gitlab/probe-archived.http").reason, Reason::RepoArchived);
+        assert_eq!(probe("gitlab/probe-unauthorized.http").reason, Reason::TokenInvalid);
+    }
+
+    #[test]
+    fn the_401_bodies_tell_expired_revoked_and_unknown_apart() {
+        for (file, reason) in [
+            ("gitlab/token-expired.http", Reason::TokenExpired),
+            ("gitlab/token-revoked.http", Reason::TokenRevoked),
+            ("gitlab/unauthorized.http", Reason::TokenInvalid),
+        ] {
+            let f = case().judge(vec![
+                (Purpose::Rest, fixture(file)),
+                (Purpose::PushProbe, fixture("gitlab/probe-unauthorized.http")),
+            ]);
+            assert_eq!(f.reason, reason, "{file}: {}", f.message);
+        }
+        // An OAuth token on the token route: git decides.
+        let f = case().judge(vec![
+            (Purpose::Rest, fixture("gitlab/pat-self-oauth.http")),
+            (Purpose::PushProbe, git_lets_push()),
+        ]);
+        assert_eq!(f.reason, Reason::Ok, "{}", f.message);
     }
 }

@@ -1,6 +1,32 @@
 //! One file per host. Each builds its request(s) and judges the answers as a
 //! pure function (answers in, finding out), so every host's logic is tested
-//! with recorded answers and the end-to-end tests prove the wiring.
+//! with recorded answers (`tests/fixtures/`) and the end-to-end tests prove
+//! the wiring.
+//!
+//! # Order of evidence
+//!
+//! Every judge weighs what it hears in this order (PROVIDERS.md, top):
+//!
+//! 1. **git's own receive-pack advertisement**: the push probe's answer, or,
+//!    in the pre-push hook, the fact that git just got past it with this very
+//!    credential (the engine then puts a witnessed 200 in its place). Where
+//!    the host checks the right to push there
+//!    ([`Provider::advertisement_checks_write`]: GitHub, GitLab, Bitbucket
+//!    Data Center), a 200 proves the credential may push; elsewhere (Hugging
+//!    Face, Gitea/Forgejo with proc-receive, unknown servers) it proves only
+//!    that the credential is accepted.
+//! 2. **the host's statement about the token itself**: a 401 and its body,
+//!    GitHub's `X-OAuth-Scopes` for the kinds that have scopes (`ghp_`,
+//!    `gho_`), GitLab's `/personal_access_tokens/self` for legacy scopes.
+//! 3. **inferences**: permission objects (`permissions.push`), roles
+//!    (`project_access`), token shapes.
+//!
+//! A lower level may explain, warn or add a note; it never turns a higher
+//! level's "can push" into a block. So a judge reads the probe first where
+//! it has one; a REST answer that suggests a refusal, with no probe asked,
+//! makes the engine ask it (one more request, only on that path) instead of
+//! blocking on a guess; and in the hook the engine turns into warnings the
+//! blocks that git's own answer contradicts.
 
 pub mod azure_devops;
 pub mod bitbucket;
@@ -167,6 +193,16 @@ impl Answers {
 
     pub fn ok(&self, purpose: Purpose) -> Option<&Response> {
         self.get(purpose).and_then(|o| o.as_ref().ok())
+    }
+}
+
+/// The push probe of a host whose judge asks it only when REST suggests a
+/// refusal (see the order of evidence above); `None` where the host's plan
+/// always carries it or its probe proves nothing about pushing.
+pub fn push_probe(provider: Provider, ctx: &Context) -> Option<Request> {
+    match provider {
+        Provider::Github if !ctx.url.repository.is_empty() => Some(ctx.push_probe("x-access-token")),
+        _ => None,
     }
 }
 

@@ -47,13 +47,20 @@ pub fn github_with(tokens: Vec<Tok>, repo_json: &'static str, backend: Option<Gi
             let presented = bearer.or(basic);
             let known = tokens.iter().find(|t| Some(&t.secret) == presented.as_ref());
             if r.path.contains("/info/refs?service=git-receive-pack") {
+                // GitHub refuses the receive-pack advertisement to a credential
+                // that may not push (recorded answers, tests/fixtures/github).
+                let repo: serde_json::Value = serde_json::from_str(repo_json).unwrap_or_default();
+                let installation = known.is_some_and(|t| t.secret.starts_with("ghs_"));
                 return Some(match known {
                     // As github.com: git sends a credential only to a server that asks for Basic.
-                    None => Reply::new(401, "Invalid username or token. Password authentication is not supported for Git operations.\n")
-                        .header("WWW-Authenticate", "Basic realm=\"GitHub\""),
-                    Some(t) if !t.contents_write => Reply::new(403, "Write access to repository not granted.\n"),
+                    None => fixture("github/probe-bad-credentials.http"),
+                    Some(t) if !t.contents_write => fixture("github/probe-write-not-granted.http"),
+                    Some(_) if repo["archived"] == true => fixture("github/probe-archived.http"),
+                    Some(_) if repo["permissions"]["push"] == false && !installation => {
+                        fixture("github/probe-permission-denied.http")
+                    }
                     Some(_) if has_backend => return None,
-                    Some(_) => Reply::new(200, "001f# service=git-receive-pack\n0000").header("Content-Type", "application/x-git-receive-pack-advertisement"),
+                    Some(_) => advertisement(),
                 });
             }
             if !r.path.starts_with("/api/v3/") {
@@ -76,6 +83,33 @@ pub fn github_with(tokens: Vec<Tok>, repo_json: &'static str, backend: Option<Gi
                 reply = reply.header("GitHub-Authentication-Token-Expiration", e);
             }
             Some(reply.header("X-RateLimit-Remaining", "4999"))
+        })
+        .start()
+}
+
+/// A GitHub whose REST answers are recorded ones (`tests/fixtures/github`),
+/// served for `token` only (anything else gets the recorded 401), with git's
+/// own http-backend behind it accepting `token` for any username.
+pub fn github_recorded(token: &str, repo: Reply, user: Option<Reply>, backend: Option<GitBackend>) -> FakeHost {
+    let token = token.to_owned();
+    let mut builder = FakeHost::builder();
+    if let Some(b) = backend {
+        builder = builder.git(b);
+    }
+    builder
+        .route_fn(move |r| {
+            if !r.path.starts_with("/api/v3/") {
+                return None;
+            }
+            let bearer = r.header("authorization").and_then(|a| a.strip_prefix("Bearer "));
+            if bearer != Some(token.as_str()) {
+                return Some(fixture("github/bad-credentials.http"));
+            }
+            Some(match (r.path.as_str(), &user) {
+                ("/api/v3/repos/acme/widgets", _) => repo.clone(),
+                ("/api/v3/user", Some(u)) => u.clone(),
+                _ => fixture("github/not-found.http"),
+            })
         })
         .start()
 }

@@ -1,0 +1,250 @@
+#![allow(clippy::pedantic)]
+//! Never block a credential that works: real `git push` through the
+//! installed pre-push hook to git's own `git http-backend`, with the hosts'
+//! REST answers served from recordings (`tests/fixtures/`, sources named in
+//! each file). git's own receive-pack advertisement is the witness: what it
+//! let through, no REST inference may stop.
+
+mod support;
+
+use std::process::{Command, Output, Stdio};
+
+use support::*;
+
+struct World {
+    sb: Sandbox,
+    host: FakeHost,
+    bare: std::path::PathBuf,
+}
+
+fn backend(sb: &Sandbox, secret: &str) -> (GitBackend, std::path::PathBuf) {
+    let root = sb.dir.path().join("server");
+    let b = GitBackend::new(root.clone(), "acme/widgets.git", &[("*", secret)]);
+    (b, root.join("acme/widgets.git"))
+}
+
+/// A GitHub (Enterprise layout) answering REST from recordings for `secret`.
+fn github_world(secret: &str, username: &str, repo: Reply, user: Option<Reply>) -> World {
+    let sb = Sandbox::new();
+    let (b, bare) = backend(&sb, secret);
+    let host = github_recorded(secret, repo, user, Some(b));
+    sb.use_host(&host, "github", "/api/v3");
+    let url = host.url(REPO_PATH);
+    sb.init_repo(&url);
+    sb.store_credential(&url, username, secret);
+    World { sb, host, bare }
+}
+
+/// A GitLab answering its token and project APIs from recordings.
+fn gitlab_world(secret: &str, token_self: Reply, project: Reply) -> World {
+    let sb = Sandbox::new();
+    let (b, bare) = backend(&sb, secret);
+    let wanted = secret.to_owned();
+    let host = FakeHost::builder()
+        .git(b)
+        .route_fn(move |r| {
+            if !r.path.starts_with("/api/v4/") {
+                return None;
+            }
+            if r.header("authorization").and_then(|a| a.strip_prefix("Bearer ")) != Some(wanted.as_str()) {
+                return Some(fixture("gitlab/unauthorized.http"));
+            }
+            Some(match r.path.as_str() {
+                "/api/v4/personal_access_tokens/self" => token_self.clone(),
+                "/api/v4/projects/acme%2Fwidgets" => project.clone(),
+                _ => Reply::json(404, r#"{"message":"404 Not Found"}"#),
+            })
+        })
+        .start();
+    sb.use_host(&host, "gitlab", "/api/v4");
+    let url = host.url(REPO_PATH);
+    sb.init_repo(&url);
+    sb.store_credential(&url, "oauth2", secret);
+    World { sb, host, bare }
+}
+
+fn push(sb: &Sandbox) -> Output {
+    let mut cmd = Command::new("git");
+    sb.env(&mut cmd);
+    cmd.args(["push", "origin", "main"])
+        .current_dir(&sb.work)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn landed(w: &World) -> bool {
+    let head = String::from_utf8(w.sb.git(&["rev-parse", "HEAD"]).stdout).unwrap();
+    Command::new("git")
+        .arg("--git-dir")
+        .arg(&w.bare)
+        .args(["cat-file", "-e", &format!("{}^{{commit}}", head.trim())])
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .status()
+        .unwrap()
+        .success()
+}
+
+/// Installs the hook, pushes, and returns git's stderr; the push must land.
+fn push_lands(w: &World) -> String {
+    let inst = w.sb.run(&["install"]);
+    assert_eq!(inst.code, 0, "{}", inst.stderr);
+    let out = push(&w.sb);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    w.sb.assert_no_secret_in(&err, "push stderr");
+    assert!(out.status.success(), "the push was stopped:\n{err}");
+    assert!(landed(w), "the commit did not reach the server:\n{err}");
+    err
+}
+
+/// The repository's recorded body with another recording's headers: the
+/// scope headers belong to the token, not the endpoint (there is no
+/// recording of `GET /repos` with an App user token; its headers are
+/// recorded on `GET /user`).
+fn recorded_repo_with_headers_of(headers: &str) -> Reply {
+    let mut repo = fixture("github/repo-classic-token.http");
+    repo.headers = fixture(headers).headers;
+    repo
+}
+
+/// A recording's expiry header moved to a year from now, in the same form:
+/// the recordings are old, and a token that expired in 2023 would be one.
+fn expiring_next_year(mut reply: Reply) -> Reply {
+    let next_year = (chrono::Utc::now() + chrono::Duration::days(365))
+        .format("%Y-%m-%d %H:%M:%S UTC")
+        .to_string();
+    for (k, v) in &mut reply.headers {
+        if k.eq_ignore_ascii_case("github-authentication-token-expiration") {
+            *v = next_year.clone();
+        }
+    }
+    reply
+}
+
+#[test]
+fn an_app_user_token_with_empty_scope_headers_pushes_and_checks_ok() {
+    let secret = github_token("ghu_", "AppUserAppUserAppUserAppUserAp");
+    let w = github_world(
+        &secret,
+        "alice",
+        expiring_next_year(recorded_repo_with_headers_of("github/user-app-user-token.http")),
+        Some(expiring_next_year(fixture("github/user-app-user-token.http"))),
+    );
+    let err = push_lands(&w);
+    assert!(!err.contains("prepush-auth"), "quiet when all is well:\n{err}");
+    let run = w.sb.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let c = run.check();
+    assert_eq!(c["verdict"], "ok", "{}", c["message"]);
+    assert_eq!(
+        c["token"]["scopes"],
+        serde_json::Value::Null,
+        "an empty header is not 'no scopes'"
+    );
+}
+
+#[test]
+fn installation_tokens_short_and_long_push_and_check_ok() {
+    for secret in [
+        github_token("ghs_", "InstallInstallInstallInstallIn"),
+        format!("ghs_987654_{}", "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.x".repeat(14)),
+    ] {
+        let w = github_world(
+            &secret,
+            "x-access-token",
+            fixture("github/repo-installation-token.http"),
+            None,
+        );
+        let err = push_lands(&w);
+        assert!(!err.contains("prepush-auth"), "quiet when all is well:\n{err}");
+        let run = w.sb.run(&["check", "--format", "json"]);
+        assert_eq!(run.code, 0, "{}", run.stdout);
+        let c = run.check();
+        assert_eq!(c["verdict"], "ok", "{}", c["message"]);
+        assert_eq!(w.host.count_path("/api/v3/user"), 0, "an App has no /user");
+    }
+}
+
+#[test]
+fn a_gitlab_fine_grained_token_pushes_and_checks_ok() {
+    let secret = "glpat-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abc.01.1a2b3c4d5";
+    let w = gitlab_world(
+        secret,
+        fixture("gitlab/pat-self-granular.http"),
+        fixture("gitlab/insufficient-scope.http"),
+    );
+    let err = push_lands(&w);
+    assert!(!err.contains("prepush-auth"), "quiet when all is well:\n{err}");
+    let run = w.sb.run(&["check", "--format", "json", "--no-cache"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.check()["verdict"], "ok", "{}", run.check()["message"]);
+}
+
+#[test]
+fn a_gitlab_reporter_who_is_developer_through_a_group_share_pushes() {
+    let secret = "glpat-ReporterReporterReporter";
+    let mut reporter = fixture("gitlab/project-guest-direct-owner-group.http");
+    let body = String::from_utf8(reporter.body.clone()).unwrap();
+    reporter.body = body
+        .replace(r#""access_level":10"#, r#""access_level":20"#)
+        .replace(
+            r#""group_access":{"access_level":50,"notification_level":3}"#,
+            r#""group_access":null"#,
+        )
+        .into_bytes();
+    let w = gitlab_world(secret, fixture("gitlab/pat-self-legacy.http"), reporter);
+    push_lands(&w);
+    let run = w.sb.run(&["check", "--format", "json", "--no-cache"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.check()["verdict"], "ok", "{}", run.check()["message"]);
+}
+
+/// The hook runs after git got the advertisement with this credential: an
+/// API that calls the token bad contradicts git (level 1 beats level 2), so
+/// the push goes on.
+#[test]
+fn in_the_hook_a_rest_refusal_git_contradicts_never_stops_the_push() {
+    let secret = classic_token("ContradictContradictContradict");
+    let w = github_world(&secret, "alice", fixture("github/bad-credentials.http"), None);
+    let err = push_lands(&w);
+    assert!(!err.contains("will fail"), "{err}");
+    assert!(
+        w.host.count_path("/api/v3/repos/acme/widgets") >= 1,
+        "the hook asked the API"
+    );
+    // `check` without git's witness (and without the hook's remembered
+    // verdict): there the host's 401 is what is known, and it blocks.
+    let run = w.sb.run(&["check", "--format", "json", "--no-cache"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+}
+
+/// Recorded: GitHub refuses workflow changes from a token without the
+/// `workflow` scope only after the pack arrives; the hook stops it first.
+#[test]
+fn a_workflow_change_with_a_classic_token_without_workflow_is_stopped_before_upload() {
+    let secret = classic_token("NoWorkflowNoWorkflowNoWorkflow");
+    let mut repo = expiring_next_year(fixture("github/repo-classic-token.http"));
+    for (k, v) in &mut repo.headers {
+        if k.eq_ignore_ascii_case("x-oauth-scopes") {
+            *v = "repo".to_owned();
+        }
+    }
+    let w = github_world(&secret, "alice", repo, None);
+    w.sb.run(&["install"]);
+    std::fs::create_dir_all(w.sb.work.join(".github/workflows")).unwrap();
+    std::fs::write(w.sb.work.join(".github/workflows/ci.yml"), "on: push\n").unwrap();
+    w.sb.git(&["add", "."]);
+    w.sb.git(&["commit", "-qm", "add CI"]);
+    let out = push(&w.sb);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the push should be stopped:\n{err}");
+    assert!(err.contains("workflow scope"), "{err}");
+    let packs = w
+        .host
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/git-receive-pack"))
+        .count();
+    assert_eq!(packs, 0, "no pack may reach the server");
+    assert!(!landed(&w));
+}
