@@ -1057,4 +1057,21 @@ mod recorded {
         ]);
         assert_eq!(f.reason, Reason::Ok, "{}", f.message);
     }
+
+    #[test]
+    fn deploy_and_job_tokens_are_judged_by_git_alone() {
+        let deploy = Case::new(URL, Some("gitlab+deploy-token-7"), "gldt-AbCdEfGhIjKlMnOpQrSt");
+        assert!(deploy.offline().is_none());
+        assert!(deploy.plan().iter().all(|(p, _)| *p == Purpose::PushProbe));
+        let f = deploy.judge(vec![(Purpose::PushProbe, git_lets_push())]);
+        assert_eq!(f.reason, Reason::Ok, "{}", f.message);
+        let f = deploy.judge(vec![(Purpose::PushProbe, fixture("gitlab/probe-upload-code.http"))]);
+        assert_eq!(f.reason, Reason::MissingWriteScope, "{}", f.message);
+        let job = Case::new(URL, Some("gitlab-ci-token"), "glcbt-64_AbCdEfGhIjKlMnOpQrSt");
+        assert!(job.offline().is_none());
+        let f = job.judge(vec![(Purpose::PushProbe, git_lets_push())]);
+        assert_eq!(f.reason, Reason::Ok, "{}", f.message);
+        let f = job.judge(vec![(Purpose::PushProbe, fixture("gitlab/probe-unauthorized.http"))]);
+        assert_eq!(f.reason, Reason::TokenInvalid, "{}", f.message);
+    }
 }
