@@ -19,6 +19,10 @@ pub enum Reason {
     ExpiresSoon,
     UsernameMismatch,
     NoCredential,
+    /// The host accepts the credential, but whether it may push is not known
+    /// before the pack arrives (Hugging Face, Gitea/Forgejo with proc-receive,
+    /// servers nobody named): say what is unknown, never `ok`.
+    WriteAccessUnknown,
     PasswordNotToken,
     TokenMalformed,
     TokenInvalid,
@@ -46,7 +50,7 @@ impl Reason {
     pub fn kind(self) -> Kind {
         match self {
             Self::Ok => Kind::Ok,
-            Self::ExpiresSoon | Self::UsernameMismatch | Self::NoCredential => Kind::Warn,
+            Self::ExpiresSoon | Self::UsernameMismatch | Self::NoCredential | Self::WriteAccessUnknown => Kind::Warn,
             Self::PasswordNotToken
             | Self::TokenMalformed
             | Self::TokenInvalid
@@ -92,6 +96,7 @@ impl Reason {
             Self::ExpiresSoon => "expires_soon",
             Self::UsernameMismatch => "username_mismatch",
             Self::NoCredential => "no_credential",
+            Self::WriteAccessUnknown => "write_access_unknown",
             Self::PasswordNotToken => "password_not_token",
             Self::TokenMalformed => "token_malformed",
             Self::TokenInvalid => "token_invalid",
@@ -167,6 +172,7 @@ mod tests {
             Reason::Ok,
             Reason::TokenExpired,
             Reason::MissingWorkflowScope,
+            Reason::WriteAccessUnknown,
             Reason::SshRemote,
         ] {
             assert_eq!(serde_json::to_value(r).unwrap(), r.code());
