@@ -35,6 +35,12 @@ pub enum Reason {
     NoRepoAccess,
     SsoRequired,
     RepoArchived,
+    /// The host refuses the push for everyone or for a reason it names that
+    /// is neither this credential nor this account's access (a mirror, a
+    /// server that disabled Basic auth, a branch policy): its words are the
+    /// message. `no_repo_access` is kept for where the host says it is the
+    /// account's access.
+    HostRefused,
     Timeout,
     NetworkError,
     RateLimited,
@@ -62,7 +68,8 @@ impl Reason {
             | Self::MissingWorkflowScope
             | Self::NoRepoAccess
             | Self::SsoRequired
-            | Self::RepoArchived => Kind::Block,
+            | Self::RepoArchived
+            | Self::HostRefused => Kind::Block,
             Self::Timeout
             | Self::NetworkError
             | Self::RateLimited
@@ -109,6 +116,7 @@ impl Reason {
             Self::NoRepoAccess => "no_repo_access",
             Self::SsoRequired => "sso_required",
             Self::RepoArchived => "repo_archived",
+            Self::HostRefused => "host_refused",
             Self::Timeout => "timeout",
             Self::NetworkError => "network_error",
             Self::RateLimited => "rate_limited",
@@ -173,6 +181,7 @@ mod tests {
             Reason::TokenExpired,
             Reason::MissingWorkflowScope,
             Reason::WriteAccessUnknown,
+            Reason::HostRefused,
             Reason::SshRemote,
         ] {
             assert_eq!(serde_json::to_value(r).unwrap(), r.code());
