@@ -19,6 +19,10 @@ pub enum Reason {
     ExpiresSoon,
     UsernameMismatch,
     NoCredential,
+    /// The host accepts the credential, but whether it may push is not known
+    /// before the pack arrives (Hugging Face, Gitea/Forgejo with proc-receive,
+    /// servers nobody named): say what is unknown, never `ok`.
+    WriteAccessUnknown,
     PasswordNotToken,
     TokenMalformed,
     TokenInvalid,
@@ -31,6 +35,12 @@ pub enum Reason {
     NoRepoAccess,
     SsoRequired,
     RepoArchived,
+    /// The host refuses the push for everyone or for a reason it names that
+    /// is neither this credential nor this account's access (a mirror, a
+    /// server that disabled Basic auth, a branch policy): its words are the
+    /// message. `no_repo_access` is kept for where the host says it is the
+    /// account's access.
+    HostRefused,
     Timeout,
     NetworkError,
     RateLimited,
@@ -46,7 +56,7 @@ impl Reason {
     pub fn kind(self) -> Kind {
         match self {
             Self::Ok => Kind::Ok,
-            Self::ExpiresSoon | Self::UsernameMismatch | Self::NoCredential => Kind::Warn,
+            Self::ExpiresSoon | Self::UsernameMismatch | Self::NoCredential | Self::WriteAccessUnknown => Kind::Warn,
             Self::PasswordNotToken
             | Self::TokenMalformed
             | Self::TokenInvalid
@@ -58,7 +68,8 @@ impl Reason {
             | Self::MissingWorkflowScope
             | Self::NoRepoAccess
             | Self::SsoRequired
-            | Self::RepoArchived => Kind::Block,
+            | Self::RepoArchived
+            | Self::HostRefused => Kind::Block,
             Self::Timeout
             | Self::NetworkError
             | Self::RateLimited
@@ -92,6 +103,7 @@ impl Reason {
             Self::ExpiresSoon => "expires_soon",
             Self::UsernameMismatch => "username_mismatch",
             Self::NoCredential => "no_credential",
+            Self::WriteAccessUnknown => "write_access_unknown",
             Self::PasswordNotToken => "password_not_token",
             Self::TokenMalformed => "token_malformed",
             Self::TokenInvalid => "token_invalid",
@@ -104,6 +116,7 @@ impl Reason {
             Self::NoRepoAccess => "no_repo_access",
             Self::SsoRequired => "sso_required",
             Self::RepoArchived => "repo_archived",
+            Self::HostRefused => "host_refused",
             Self::Timeout => "timeout",
             Self::NetworkError => "network_error",
             Self::RateLimited => "rate_limited",
@@ -194,6 +207,8 @@ mod tests {
             Reason::Ok,
             Reason::TokenExpired,
             Reason::MissingWorkflowScope,
+            Reason::WriteAccessUnknown,
+            Reason::HostRefused,
             Reason::SshRemote,
         ] {
             assert_eq!(serde_json::to_value(r).unwrap(), r.code());

@@ -17,25 +17,28 @@ fn check(host: &FakeHost, secret: &str) -> (Sandbox, Run) {
     (sb, run)
 }
 
+/// A GitLab nobody named: its recorded texts on git's endpoint
+/// (`tests/fixtures/generic/gitlab-*`), its API elsewhere (`/api/v1` is not it).
 #[test]
-fn the_push_probe_alone_decides_on_an_unknown_host() {
+fn the_push_probe_decides_on_an_unknown_host_in_the_hosts_own_words() {
     let host = FakeHost::builder()
         .route_fn(|r| {
+            if !r.path.contains("/info/refs?service=git-receive-pack") {
+                return None;
+            }
             Some(match basic_credentials(r) {
                 Some((_, p)) if p == "right-password" => advertisement(),
-                Some((_, p)) if p == "reader-password" => {
-                    Reply::new(403, "You are not allowed to push code to this project.\n")
-                }
-                Some((_, p)) if p == "archive-password" => {
-                    Reply::new(403, "You can't push code to an archived project.\n")
-                }
-                _ => Reply::new(401, "HTTP Basic: Access denied.\n"),
+                Some((_, p)) if p == "reader-password" => fixture("generic/gitlab-probe-403-push-code.http"),
+                Some((_, p)) if p == "scope-password" => fixture("generic/gitlab-probe-403-auth-upload.http"),
+                Some((_, p)) if p == "archive-password" => fixture("generic/gitlab-probe-403-archived.http"),
+                _ => fixture("generic/gitlab-probe-401-access-denied.http"),
             })
         })
         .start();
     for (secret, reason, code) in [
         ("right-password", "ok", 0),
         ("reader-password", "no_repo_access", 1),
+        ("scope-password", "missing_write_scope", 1),
         ("archive-password", "repo_archived", 1),
         ("wrong-password", "token_invalid", 1),
     ] {
@@ -44,13 +47,70 @@ fn the_push_probe_alone_decides_on_an_unknown_host() {
         let c = run.check();
         assert_eq!(c["provider"], "generic");
         assert_eq!(c["reason"], reason, "{}", c["message"]);
-        assert_eq!(c["requests"], 1);
+        assert_eq!(c["requests"], 2, "the probe and Gitea's API, at once");
     }
+    // A 200 is "accepted", and says that write access is not known.
+    let (_sb, run) = check(&host, "right-password");
+    let message = run.check()["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("is not known"), "{message}");
+    assert!(!message.contains("may push"), "{message}");
     let (_sb, run) = check(&host, "wrong-password");
     let fix = run.check()["fix"].to_string();
     assert!(
-        fix.contains(&format!("[hosts.\\\"127.0.0.1:{}\\\"]", host.port)),
+        fix.contains(&format!(r#"[hosts.\"127.0.0.1:{}\"] provider = \"gitlab\""#, host.port)),
         "{fix}"
+    );
+}
+
+/// Issue 10, case 2: a Gitea nobody named serves the advertisement to a
+/// read-only collaborator; its API tells.
+#[test]
+fn a_read_only_collaborator_on_an_unnamed_gitea_is_not_ok() {
+    let host = FakeHost::builder()
+        .route_fn(|r| {
+            let known = basic_credentials(r).is_some_and(|(_, p)| p == "reader-password");
+            if r.path
+                .starts_with(&format!("{REPO_PATH}/info/refs?service=git-receive-pack"))
+            {
+                return Some(if known {
+                    fixture("gitea/probe-advertisement-reader.http")
+                } else {
+                    fixture("gitea/probe-401-verify.http")
+                });
+            }
+            if r.path == "/api/v1/repos/acme/widgets" {
+                return Some(if known {
+                    fixture("gitea/api-repo-reader.http")
+                } else {
+                    fixture("gitea/api-401-invalid-credentials.http")
+                });
+            }
+            None
+        })
+        .start();
+    let (_sb, run) = check(&host, "reader-password");
+    assert_eq!(run.code, 1);
+    let c = run.check();
+    assert_eq!(c["provider"], "generic");
+    assert_eq!(c["reason"], "no_repo_access", "{}", c["message"]);
+    assert!(
+        c["fix"]
+            .to_string()
+            .contains(&format!(r#"[hosts.\"127.0.0.1:{}\"] provider = \"gitea\""#, host.port)),
+        "{}",
+        c["fix"]
+    );
+    assert_secret_only_in_authorization(&host, "reader-password", &c["requests"]);
+
+    // A password the auth layer refuses with its one word: two-factor is
+    // named as the likely cause, not claimed.
+    let (_sb, run) = check(&host, "other-password");
+    let c = run.check();
+    assert_eq!(c["reason"], "token_invalid");
+    let message = c["message"].as_str().unwrap();
+    assert!(
+        message.contains("Verify") && message.contains("likely cause"),
+        "{message}"
     );
 }
 

@@ -1,9 +1,11 @@
 #![allow(clippy::pedantic)]
-//! `prepush-auth check` against a loopback Gitea/Forgejo: the REST API shows
-//! the role and `archived` but not the token's scopes; git's endpoint answers
-//! as `routers/web/repo/githttp.go` does on a server with git ≥ 2.29 (the role
-//! is checked only when the pack arrives, a missing write scope is a bare
-//! 403, a password of a two-factor account is refused with Gitea's sentence).
+//! `prepush-auth check` against a loopback Gitea/Forgejo that answers as its
+//! source does (`tests/fixtures/gitea/`, `routers/web/repo/githttp.go` on a
+//! server whose git supports proc-receive): git's endpoint serves the
+//! advertisement to read-only collaborators and checks only the token's
+//! `write:repository` (a bare `Forbidden`); every refusal of the auth layer
+//! is a bare `Verify`; the REST API shows the role and `archived`, and names
+//! a two-factor password (`invalid provided OTP`).
 
 mod support;
 
@@ -37,46 +39,49 @@ fn token(secret: &str, scopes: &'static str) -> Cred {
     }
 }
 
+/// The recorded reader's repository, with this repository's role and state.
+fn repo_record(repo: Repo) -> Reply {
+    let mut r = fixture("gitea/api-repo-reader.http");
+    r.body = String::from_utf8(r.body)
+        .unwrap()
+        .replace(r#""push":false"#, &format!(r#""push":{}"#, repo.push))
+        .replace(r#""archived":false"#, &format!(r#""archived":{}"#, repo.archived))
+        .into_bytes();
+    r
+}
+
 fn gitea(creds: Vec<Cred>, repo: Repo) -> FakeHost {
     FakeHost::builder()
         .route_fn(move |r| {
             let presented = basic_credentials(r).map(|(_, p)| p);
             let known = creds.iter().find(|c| Some(&c.secret) == presented.as_ref());
-            if r.path.starts_with(&format!("{REPO_PATH}/info/refs?service=git-receive-pack")) {
+            if r.path
+                .starts_with(&format!("{REPO_PATH}/info/refs?service=git-receive-pack"))
+            {
+                // Archived is checked before authentication (githttp.go).
+                if repo.archived {
+                    return Some(fixture("gitea/probe-403-archived.http"));
+                }
                 return Some(match known {
-                    None => Reply::new(401, "Unauthorized\n").header("WWW-Authenticate", "Basic realm=\"Gitea\""),
-                    Some(c) if c.two_factor => Reply::new(
-                        401,
-                        "Users with two-factor authentication enabled cannot perform HTTP/HTTPS operations via plain username and password. Please create and use a personal access token on the user settings page",
-                    ),
-                    Some(_) if repo.archived => Reply::new(
-                        403,
-                        "This repo is archived. You can view files and clone it, but cannot push or open issues/pull-requests.",
-                    ),
+                    // The auth layer: unknown credential, or a two-factor
+                    // account's password without an OTP, all say "Verify".
+                    None => fixture("gitea/probe-401-verify.http"),
+                    Some(c) if c.two_factor => fixture("gitea/probe-401-verify.http"),
                     Some(c) if c.scopes.is_some_and(|s| !s.contains("write:repository")) => {
-                        Reply::new(403, "Forbidden\n")
+                        fixture("gitea/probe-403-forbidden.http")
                     }
-                    Some(_) => advertisement(),
+                    // Readers and writers alike: the role waits for the pack.
+                    Some(_) => fixture("gitea/probe-advertisement-reader.http"),
                 });
             }
             if r.path == "/api/v1/repos/acme/widgets" {
                 return Some(match known {
-                    None => Reply::json(401, r#"{"message":"user's password is invalid [uid: 2, name: alice]","url":"http://gitea/api/swagger"}"#),
-                    Some(c) if c.two_factor => Reply::json(401, r#"{"message":"Only signed in user is allowed to call APIs."}"#),
-                    Some(c) if c.scopes.is_some_and(|s| !s.contains("repository")) => Reply::json(
-                        403,
-                        &format!(
-                            r#"{{"message":"token does not have at least one of required scope(s), required=[read:repository], token scope={}","url":"http://gitea/api/swagger"}}"#,
-                            c.scopes.unwrap()
-                        ),
-                    ),
-                    Some(_) => Reply::json(
-                        200,
-                        &format!(
-                            r#"{{"id":1,"full_name":"acme/widgets","private":true,"archived":{},"permissions":{{"admin":false,"push":{},"pull":true}}}}"#,
-                            repo.archived, repo.push
-                        ),
-                    ),
+                    None => fixture("gitea/api-401-invalid-credentials.http"),
+                    Some(c) if c.two_factor => fixture("gitea/api-401-invalid-otp.http"),
+                    Some(c) if c.scopes.is_some_and(|s| !s.contains("repository")) => {
+                        fixture("gitea/api-403-no-repository-scope.http")
+                    }
+                    Some(_) => repo_record(repo),
                 });
             }
             None
@@ -141,34 +146,38 @@ fn a_read_scoped_token_is_caught_only_by_the_probe_and_the_verdict_says_so() {
     assert_eq!(run.check()["reason"], "missing_write_scope");
 }
 
+/// Issue 10, case 2: the advertisement is served to a reader (proc-receive).
 #[test]
-fn the_role_and_archived_state_come_from_rest() {
+fn a_reader_gets_the_advertisement_and_is_still_refused_by_the_role_rest_shows() {
     let secret = hex_token('d');
-    for (repo, reason) in [
-        (
-            Repo {
-                push: false,
-                archived: false,
-            },
-            "no_repo_access",
-        ),
-        (
-            Repo {
-                push: true,
-                archived: true,
-            },
-            "repo_archived",
-        ),
-    ] {
-        let host = gitea(vec![token(&secret, "write:repository")], repo);
-        let (_sb, run) = check(&host, "alice", &secret);
-        assert_eq!(run.code, 1);
-        assert_eq!(run.check()["reason"], reason);
-    }
+    let host = gitea(
+        vec![token(&secret, "write:repository")],
+        Repo {
+            push: false,
+            archived: false,
+        },
+    );
+    let (_sb, run) = check(&host, "alice", &secret);
+    assert_eq!(run.code, 1);
+    let c = run.check();
+    assert_eq!(c["reason"], "no_repo_access", "{}", c["message"]);
+    assert!(c["message"].as_str().unwrap().contains("permissions.push"));
+
+    let host = gitea(
+        vec![token(&secret, "write:repository")],
+        Repo {
+            push: true,
+            archived: true,
+        },
+    );
+    let (_sb, run) = check(&host, "alice", &secret);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.check()["reason"], "repo_archived");
 }
 
+/// Issue 10, case 4: the real 401s of a two-factor account's password.
 #[test]
-fn a_two_factor_password_and_an_unknown_token_are_rejections() {
+fn a_two_factor_password_and_an_unknown_token_are_rejections_in_the_hosts_words() {
     let host = gitea(
         vec![Cred {
             secret: "hunter2-hunter2".to_owned(),
@@ -181,11 +190,21 @@ fn a_two_factor_password_and_an_unknown_token_are_rejections() {
     assert_eq!(run.code, 1);
     let c = run.check();
     assert_eq!(c["reason"], "password_not_token");
+    assert!(
+        c["message"].as_str().unwrap().contains("invalid provided OTP"),
+        "{}",
+        c["message"]
+    );
     assert!(c["message"].as_str().unwrap().contains("two-factor"));
 
     let (_sb, run) = check(&host, "alice", &hex_token('e'));
     assert_eq!(run.code, 1);
     let c = run.check();
     assert_eq!(c["reason"], "token_invalid");
+    assert!(
+        !c["message"].as_str().unwrap().contains("two-factor"),
+        "{}",
+        c["message"]
+    );
     assert!(c["fix"].to_string().contains("git credential reject"));
 }

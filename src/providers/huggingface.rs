@@ -6,8 +6,14 @@
 //! token's role, `read`, `write` or `fineGrained`; a fine-grained token
 //! lists `auth.accessToken.fineGrained.scoped[]` entities with their
 //! `permissions`, and pushing needs `repo.write` on the repository's owner
-//! or on the repository. The push probe goes along: a write token may still
-//! lack the repository (an organization it is not a writer of).
+//! or on the repository. For a repository of an organization, the account
+//! also needs a writing role there: `orgs[].roleInOrg` (admin or write).
+//!
+//! The push probe goes along, but its 200 proves only that git accepts the
+//! credential: the Hub serves the receive-pack advertisement to accounts that
+//! may not write and refuses them when the pack arrives (`huggingface_hub`
+//! issue #937). So the verdict stands on whoami, and where whoami cannot tell
+//! it says so (`write_access_unknown`), never `ok`.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -145,73 +151,61 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
     let token = &json["auth"]["accessToken"];
     let role = token["role"].as_str().unwrap_or("");
     let granted = granted_on(token, &repo);
+    let login = json["name"].as_str().map(str::to_owned);
     let info = TokenInfo {
-        login: json["name"].as_str().map(str::to_owned),
+        login: login.clone(),
         scopes: Some(if role == "fineGrained" {
             granted.clone()
         } else {
             vec![role.to_owned()]
         }),
+        // huggingface.js types it `auth.accessToken.expiration` (a string);
+        // no recorded answer shows one, so its form is not known: both
+        // places and both forms are read, and nothing is concluded without it.
         expires_at: token["expiration"]
             .as_str()
-            .or_else(|| json["auth"]["expiration"].as_str())
+            .or_else(|| json["auth"]["expiresAt"].as_str())
             .and_then(parse_time),
     };
-    let owner_or_repo = repo.owner.clone().unwrap_or_else(|| repo.id.clone());
-    let may_write = match role {
-        "write" => true,
-        "fineGrained" => granted.iter().any(|p| p == REPO_WRITE),
-        _ => false,
-    };
-    if !may_write {
-        let (what, fix) = if role == "fineGrained" {
-            (
-                format!(
-                    "a fine-grained token without {REPO_WRITE} (\"Write access to contents/settings\") on {owner_or_repo} or {}",
-                    repo.id
-                ),
-                format!(
-                    "add that permission for {owner_or_repo} to the token: {}/settings/tokens",
-                    site(ctx)
-                ),
-            )
-        } else {
-            (
-                format!("a {} token", if role.is_empty() { "read-only" } else { role }),
-                format!("create a write token: {}", new_write_token_url(ctx)),
-            )
-        };
-        return Finding::new(
-            Reason::MissingWriteScope,
-            format!(
-                "{} is {what}; pushing to {} needs write access {}",
-                ctx.subject(),
-                repo.id,
-                ctx.shown()
-            ),
-        )
-        .fix(fix)
-        .fix(format!(
-            "or replace it and forget the old one: {}",
-            ctx.forget_command()
-        ))
-        .with_token(info);
+
+    // Level 2, the Hub's statement about the token: a read token, or a
+    // fine-grained one without repo.write here, is refused at pre-receive
+    // (huggingface_hub issue #937: a "read" token, "DENIED update
+    // refs/heads/main: forbidden").
+    if let Some(f) = token_cannot_write(ctx, &repo, role, &granted) {
+        return f.with_token(info);
     }
+    let grant = match role {
+        "write" => "a write token".to_owned(),
+        "fineGrained" => format!("a fine-grained token with {REPO_WRITE} here"),
+        other => {
+            return Finding::new(
+                Reason::WriteAccessUnknown,
+                format!(
+                    "Hugging Face accepts {} of {}, but its role \"{other}\" is not one whose write access is known (read, write, fineGrained): whether it may push to {} is not known {}",
+                    ctx.subject(),
+                    who(login.as_deref()),
+                    repo.id,
+                    ctx.shown()
+                ),
+            )
+            .with_token(info);
+        }
+    };
+
+    // git's own answer: what git gets from this request, the push gets.
+    // Its 200 proves only that the credential is accepted: the Hub serves
+    // the advertisement to accounts that may not write (issue #937).
     let probe = match answers.get(Purpose::PushProbe) {
         None => return Finding::new(Reason::UnsupportedHost, format!("nothing to ask {host}")),
         Some(Err(failure)) => return transport_finding(host, failure).with_token(info),
         Some(Ok(p)) => p,
     };
     let words = host_words(probe).map(|w| format!(" ({w})")).unwrap_or_default();
-    let who = info
-        .login
-        .as_ref()
-        .map_or_else(|| "the token's account".to_owned(), |l| format!("the account {l}"));
+    let who_text = who(login.as_deref());
+    let owner_or_repo = repo.owner.clone().unwrap_or_else(|| repo.id.clone());
     let f = match probe.status {
-        200 => Finding::new(
-            Reason::Ok,
-            format!("{} of {who} may push to {} {}", ctx.subject(), repo.id, ctx.shown()),
-        ),
+        200 => account_may_write(ctx, &repo, &json, login.as_deref(), &grant),
         401 => renew(
             ctx,
             Finding::new(
@@ -225,14 +219,17 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         ),
         403 => Finding::new(
             Reason::NoRepoAccess,
-            format!("{who} may not push to {}{words}", repo.id),
+            format!("{host} refuses {who_text} a push to {}{words}", repo.id),
         )
         .fix(format!(
             "ask an admin of {owner_or_repo} for the write role, or push to a repository of your own"
         )),
         404 => Finding::new(
             Reason::NoRepoAccess,
-            format!("{} does not exist on {host}, or {who} cannot see it{words}", repo.id),
+            format!(
+                "{} does not exist on {host}, or {who_text} cannot see it{words}",
+                repo.id
+            ),
         )
         .fix(format!(
             "check the remote URL ({}); datasets and Spaces live under /datasets/ and /spaces/",
@@ -241,6 +238,130 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         _ => probe_other(host, probe, &words),
     };
     f.with_token(info)
+}
+
+fn who(login: Option<&str>) -> String {
+    login.map_or_else(|| "the token's account".to_owned(), |l| format!("the account {l}"))
+}
+
+/// A read token, or a fine-grained token without `repo.write` on the
+/// repository's owner or the repository: the token itself cannot push.
+fn token_cannot_write(ctx: &Context, repo: &Repo, role: &str, granted: &[String]) -> Option<Finding> {
+    let owner_or_repo = repo.owner.clone().unwrap_or_else(|| repo.id.clone());
+    let (what, fix) = match role {
+        "read" => (
+            "a read token".to_owned(),
+            format!("create a write token: {}", new_write_token_url(ctx)),
+        ),
+        "fineGrained" if !granted.iter().any(|p| p == REPO_WRITE) => (
+            format!(
+                "a fine-grained token without {REPO_WRITE} (\"Write access to contents/settings\") on {owner_or_repo} or {}",
+                repo.id
+            ),
+            format!(
+                "add that permission for {owner_or_repo} to the token: {}/settings/tokens",
+                site(ctx)
+            ),
+        ),
+        _ => return None,
+    };
+    Some(
+        Finding::new(
+            Reason::MissingWriteScope,
+            format!(
+                "{} is {what}; the Hub refuses its pushes to {} when the pack arrives (\"DENIED update refs/heads/main: forbidden\") {}",
+                ctx.subject(),
+                repo.id,
+                ctx.shown()
+            ),
+        )
+        .fix(fix)
+        .fix(format!(
+            "or replace it and forget the old one: {}",
+            ctx.forget_command()
+        )),
+    )
+}
+
+/// The token may write; may the account? Its own namespace, yes; an
+/// organization's repository, by its role there (`orgs[].roleInOrg`).
+/// Where whoami cannot tell, say what is unknown: the Hub serves git's
+/// advertisement to non-writers, so nothing else can tell before the push.
+fn account_may_write(
+    ctx: &Context,
+    repo: &Repo,
+    whoami: &serde_json::Value,
+    login: Option<&str>,
+    grant: &str,
+) -> Finding {
+    let subject = ctx.subject();
+    let shown = ctx.shown();
+    let who_text = who(login);
+    let Some(owner) = repo.owner.as_deref() else {
+        return Finding::new(
+            Reason::WriteAccessUnknown,
+            format!(
+                "Hugging Face accepts {subject} ({grant}), but {} has no owner in its name, so whether {who_text} may write to it is not known before the push {shown}",
+                repo.id
+            ),
+        );
+    };
+    if login.is_some_and(|l| l.eq_ignore_ascii_case(owner)) {
+        return Finding::new(
+            Reason::Ok,
+            format!(
+                "{subject} of {who_text} may push to {}: {grant}, in its own namespace {shown}",
+                repo.id
+            ),
+        );
+    }
+    let org = whoami["orgs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|o| o["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(owner)));
+    let Some(org) = org else {
+        return Finding::new(
+            Reason::WriteAccessUnknown,
+            format!(
+                "Hugging Face accepts {subject} ({grant}), but {who_text} is not {owner} and whoami lists no membership of an organization {owner}: the Hub will most likely refuse the push when the pack arrives; git's advertisement cannot tell {shown}"
+            ),
+        )
+        .fix(format!(
+            "check the remote URL ({}), or ask {owner} to add {} as a writer",
+            ctx.url.display,
+            login.unwrap_or("you")
+        ));
+    };
+    match org["roleInOrg"].as_str() {
+        Some(role @ ("admin" | "write")) => Finding::new(
+            Reason::Ok,
+            format!(
+                "{subject} of {who_text} may push to {}: {grant}, and the role {role} in {owner} {shown}",
+                repo.id
+            ),
+        ),
+        Some(role) => Finding::new(
+            Reason::WriteAccessUnknown,
+            format!(
+                "Hugging Face accepts {subject} ({grant}), but {who_text} has the role {role} in {owner}{}: whether it may write to {} is not known before the push (the Hub checks it only when the pack arrives) {shown}",
+                if role == "contributor" {
+                    " (contributors write only to repositories they created)"
+                } else {
+                    " (a read role writes only where a resource group grants it)"
+                },
+                repo.id
+            ),
+        )
+        .fix(format!("if the push is refused, ask an admin of {owner} for the write role")),
+        None => Finding::new(
+            Reason::WriteAccessUnknown,
+            format!(
+                "Hugging Face accepts {subject} ({grant}) and {who_text} belongs to {owner}, but whoami does not say its role there: whether it may write to {} is not known before the push {shown}",
+                repo.id
+            ),
+        ),
+    }
 }
 
 /// The fine-grained permissions that apply to `repo`: those on its owner
@@ -282,32 +403,39 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::Failure;
-    use crate::providers::testkit::{Case, destinations, planned, resp};
+    use crate::http::{Failure, Outcome};
+    use crate::providers::testkit::{Case, destinations, fixture, planned, resp};
 
     const URL: &str = "https://huggingface.co/acme/widget-model";
-    const TOKEN: &str = "hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567";
-    const ADVERTISEMENT: &str = "001f# service=git-receive-pack\n0000";
+    const OWN: &str = "https://huggingface.co/alice/widget-model";
+    /// `hf_` + 34 letters, the shape of real Hub tokens.
+    const TOKEN: &str = "hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh";
 
-    fn whoami(role: &str, extra: &str) -> String {
-        format!(
-            r#"{{"type":"user","id":"6a61ec32fc25ba6426e21b6f","name":"alice","fullname":"Alice","isPro":false,"orgs":[{{"type":"org","name":"acme","roleInOrg":"write"}}],"auth":{{"type":"access_token","accessToken":{{"displayName":"laptop","role":"{role}","createdAt":"2026-07-23T10:27:03.276Z"{extra}}}}}}}"#
-        )
+    fn case(url: &str) -> Case {
+        Case::new(url, Some("alice"), TOKEN)
     }
 
-    fn scoped(entity_type: &str, name: &str, perms: &str) -> String {
-        format!(
-            r#","fineGrained":{{"canReadGatedRepos":true,"global":["discussion.write"],"scoped":[{{"entity":{{"_id":"x","type":"{entity_type}","name":"{name}"}},"permissions":[{perms}]}}]}}"#
-        )
+    /// A recorded answer with one text replaced (a role, a name).
+    #[allow(clippy::unnecessary_wraps)] // answers are outcomes
+    fn edited(path: &str, from: &str, to: &str) -> Outcome {
+        let mut r = fixture(path).unwrap();
+        let body = String::from_utf8(r.body).unwrap();
+        assert!(body.contains(from), "{path} has no {from}");
+        r.body = body.replace(from, to).into_bytes();
+        Ok(r)
     }
 
-    fn case() -> Case {
-        Case::new(URL, Some("alice"), TOKEN)
+    fn advertisement() -> Outcome {
+        fixture("huggingface/probe-advertisement-read-token.http")
+    }
+
+    fn judge(url: &str, whoami: Outcome) -> Finding {
+        case(url).judge(vec![(Purpose::Rest, whoami), (Purpose::PushProbe, advertisement())])
     }
 
     #[test]
     fn both_hosts_are_known_and_the_api_is_huggingface_co() {
-        let plan = case().plan();
+        let plan = case(URL).plan();
         assert_eq!(destinations(&plan), vec!["huggingface.co"]);
         assert_eq!(
             planned(&plan, Purpose::Rest).url,
@@ -330,91 +458,133 @@ mod tests {
             .offline()
             .unwrap();
         assert_eq!(f.reason, Reason::TokenInvalid);
-        assert!(case().offline().is_none());
+        assert!(case(URL).offline().is_none());
     }
 
     #[test]
-    fn a_write_token_that_git_accepts_is_ok() {
-        let f = case().judge(vec![
-            (Purpose::Rest, resp(200, &[], &whoami("write", ""))),
-            (Purpose::PushProbe, resp(200, &[], ADVERTISEMENT)),
-        ]);
+    fn a_write_token_in_its_own_namespace_is_ok() {
+        let f = judge(OWN, fixture("huggingface/whoami-write-token.http"));
         assert_eq!(f.reason, Reason::Ok, "{}", f.message);
+        assert!(f.message.contains("own namespace"), "{}", f.message);
         let t = f.token.unwrap();
         assert_eq!(t.login.as_deref(), Some("alice"));
         assert_eq!(t.scopes.unwrap(), vec!["write"]);
     }
 
+    /// Issue 10, case 1: the Hub served the advertisement, so the probe's 200
+    /// says nothing; the account's role in the organization decides.
     #[test]
-    fn a_read_token_is_missing_write_scope() {
-        let f = case().judge(vec![(Purpose::Rest, resp(200, &[], &whoami("read", "")))]);
+    fn bug_a_write_token_of_an_account_that_may_not_write_to_the_org_was_ok() {
+        let org = "huggingface/whoami-write-token-org-member.http";
+        let f = judge(URL, fixture(org));
+        assert_eq!(f.reason, Reason::Ok, "{}", f.message);
+        assert!(f.message.contains("role write in acme"), "{}", f.message);
+        let f = judge(URL, edited(org, r#""roleInOrg":"write""#, r#""roleInOrg":"admin""#));
+        assert_eq!(f.reason, Reason::Ok, "{}", f.message);
+
+        for role in ["read", "contributor"] {
+            let f = judge(
+                URL,
+                edited(org, r#""roleInOrg":"write""#, &format!(r#""roleInOrg":"{role}""#)),
+            );
+            assert_eq!(f.reason, Reason::WriteAccessUnknown, "{role}: {}", f.message);
+            assert_eq!(f.reason.kind(), crate::verdict::Kind::Warn);
+            assert!(f.message.contains(&format!("role {role} in acme")), "{}", f.message);
+            assert!(f.message.contains("not known"), "{}", f.message);
+        }
+        // No role given: unknown, not ok.
+        let f = judge(URL, edited(org, r#","roleInOrg":"write""#, ""));
+        assert_eq!(f.reason, Reason::WriteAccessUnknown, "{}", f.message);
+        // Not a member at all (the recorded answer has no orgs).
+        let f = judge(URL, fixture("huggingface/whoami-write-token.http"));
+        assert_eq!(f.reason, Reason::WriteAccessUnknown, "{}", f.message);
+        assert!(
+            f.message.contains("no membership of an organization acme"),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn a_read_token_is_missing_write_scope_whatever_the_probe_says() {
+        // issue #937: a read token got the advertisement and was refused at pre-receive.
+        let f = judge(
+            OWN,
+            edited(
+                "huggingface/whoami-write-token.http",
+                r#""role":"write""#,
+                r#""role":"read""#,
+            ),
+        );
         assert_eq!(f.reason, Reason::MissingWriteScope);
+        assert!(f.message.contains("DENIED"), "{}", f.message);
         assert!(f.fix[0].contains("tokenType=write"), "{:?}", f.fix);
     }
 
     #[test]
     fn fine_grained_tokens_need_repo_write_on_the_owner_or_the_repository() {
-        let ok_owner = whoami(
-            "fineGrained",
-            &scoped("org", "acme", r#""repo.content.read","repo.write""#),
+        let fg = "huggingface/whoami-fine-grained-user-scoped.http";
+        // repo.write on the user alice: her own repository.
+        let f = judge(OWN, fixture(fg));
+        assert_eq!(f.reason, Reason::Ok, "{}", f.message);
+        assert_eq!(
+            f.token
+                .unwrap()
+                .scopes
+                .unwrap()
+                .iter()
+                .filter(|p| *p == REPO_WRITE)
+                .count(),
+            1
         );
-        let f = case().judge(vec![
-            (Purpose::Rest, resp(200, &[], &ok_owner)),
-            (Purpose::PushProbe, resp(200, &[], ADVERTISEMENT)),
-        ]);
-        assert_eq!(f.reason, Reason::Ok, "{}", f.message);
-        let ok_repo = whoami("fineGrained", &scoped("model", "acme/widget-model", r#""repo.write""#));
-        let f = case().judge(vec![
-            (Purpose::Rest, resp(200, &[], &ok_repo)),
-            (Purpose::PushProbe, resp(200, &[], ADVERTISEMENT)),
-        ]);
-        assert_eq!(f.reason, Reason::Ok, "{}", f.message);
-        let read_only = whoami("fineGrained", &scoped("org", "acme", r#""repo.content.read""#));
-        let f = case().judge(vec![(Purpose::Rest, resp(200, &[], &read_only))]);
+        // The same grant says nothing about acme's repository.
+        let f = judge(URL, fixture(fg));
         assert_eq!(f.reason, Reason::MissingWriteScope);
         assert!(f.message.contains("repo.write"), "{}", f.message);
-        let elsewhere = whoami("fineGrained", &scoped("user", "alice", r#""repo.write""#));
-        let f = case().judge(vec![(Purpose::Rest, resp(200, &[], &elsewhere))]);
+        // Without repo.write on alice either.
+        let f = judge(
+            OWN,
+            edited(fg, r#""repo.access.read","repo.write","#, r#""repo.access.read","#),
+        );
         assert_eq!(f.reason, Reason::MissingWriteScope);
-        // A dataset is matched as a dataset.
-        let ds = Case::new("https://huggingface.co/datasets/acme/corpus", Some("alice"), TOKEN);
-        let on_ds = whoami("fineGrained", &scoped("dataset", "acme/corpus", r#""repo.write""#));
-        let f = ds.judge(vec![
-            (Purpose::Rest, resp(200, &[], &on_ds)),
-            (Purpose::PushProbe, resp(200, &[], ADVERTISEMENT)),
-        ]);
+        // Scoped on the repository itself (a dataset is matched as a dataset).
+        let on_ds = edited(
+            fg,
+            r#""type":"user","name":"alice"}"#,
+            r#""type":"dataset","name":"alice/corpus"}"#,
+        );
+        let f = judge("https://huggingface.co/datasets/alice/corpus", on_ds);
         assert_eq!(f.reason, Reason::Ok, "{}", f.message);
     }
 
     #[test]
-    fn rejection_expiry_and_refusals() {
-        let f = case().judge(vec![(
-            Purpose::Rest,
-            resp(401, &[], r#"{"error":"Invalid credentials in Authorization header"}"#),
-        )]);
+    fn rejection_and_refusals() {
+        let f = case(URL).judge(vec![(Purpose::Rest, fixture("huggingface/whoami-invalid-token.http"))]);
         assert_eq!(f.reason, Reason::TokenInvalid);
         assert!(f.message.contains("Invalid credentials"));
         assert!(f.fix[1].contains("git credential reject"));
-        let expiring = whoami("write", r#","expiration":"2026-12-01T00:00:00.000Z""#);
-        let f = case().judge(vec![
-            (Purpose::Rest, resp(200, &[], &expiring)),
-            (Purpose::PushProbe, resp(200, &[], ADVERTISEMENT)),
-        ]);
-        assert_eq!(
-            f.token.unwrap().expires_at.unwrap().to_rfc3339(),
-            "2026-12-01T00:00:00+00:00"
-        );
-        let f = case().judge(vec![
-            (Purpose::Rest, resp(200, &[], &whoami("write", ""))),
-            (
-                Purpose::PushProbe,
-                resp(403, &[], "You are not authorized to push to this repo."),
-            ),
+        let f = case(OWN).judge(vec![
+            (Purpose::Rest, fixture("huggingface/whoami-write-token.http")),
+            (Purpose::PushProbe, resp(403, &[], "Forbidden")),
         ]);
         assert_eq!(f.reason, Reason::NoRepoAccess);
         assert_eq!(
-            case().judge(vec![(Purpose::Rest, Err(Failure::Timeout))]).reason,
+            case(URL).judge(vec![(Purpose::Rest, Err(Failure::Timeout))]).reason,
             Reason::Timeout
+        );
+    }
+
+    #[test]
+    fn an_expiry_is_read_where_huggingface_js_says_it_is() {
+        let expiring = edited(
+            "huggingface/whoami-write-token.http",
+            r#""role":"write""#,
+            r#""role":"write","expiration":"2026-12-01T00:00:00.000Z""#,
+        );
+        let f = judge(OWN, expiring);
+        assert_eq!(
+            f.token.unwrap().expires_at.unwrap().to_rfc3339(),
+            "2026-12-01T00:00:00+00:00"
         );
     }
 }
