@@ -360,6 +360,8 @@ fn a_missing_binary_says_so_in_one_line_and_lets_the_push_go() {
         .unwrap()
         .replace(BIN, "/nonexistent/prepush-auth");
     std::fs::write(&hook, script).unwrap();
+    // The sandbox's PATH holds no `prepush-auth` (support::path_without_prepush_auth),
+    // so a binary installed on this machine cannot stand in for the missing one.
     let out = push(&w.sb, &["-q", "origin", "main"]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(
@@ -367,6 +369,39 @@ fn a_missing_binary_says_so_in_one_line_and_lets_the_push_go() {
         "prepush-auth: not found; pushing without the credential check"
     );
     assert!(remote_has(&w.bare, "refs/heads/main"));
+}
+
+/// Regression (issue 11): this test's twin failed after `./install.sh`,
+/// because the hook's fallback found the installed binary on PATH. Here
+/// the test sets PATH itself: a binary that moved is found there.
+#[test]
+fn a_moved_binary_is_found_on_path() {
+    let secret = classic_token("movedmovedmovedmovedmovedmoved");
+    let w = world(vec![good(&secret, "repo")], &[&secret], &secret);
+    w.sb.run(&["install"]);
+    let hook = w.sb.work.join(".git/hooks/pre-push");
+    let script = std::fs::read_to_string(&hook)
+        .unwrap()
+        .replace(BIN, "/nonexistent/prepush-auth");
+    std::fs::write(&hook, script).unwrap();
+    let bin_dir = w.sb.dir.path().join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    std::os::unix::fs::symlink(BIN, bin_dir.join("prepush-auth")).unwrap();
+    let mut path = std::ffi::OsString::from(&bin_dir);
+    path.push(":");
+    path.push(path_without_prepush_auth());
+    let mut cmd = Command::new("git");
+    w.sb.env(&mut cmd);
+    let out = cmd
+        .env("PATH", path)
+        .args(["push", "-q", "origin", "main"])
+        .current_dir(&w.sb.work)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("not found"), "{}", text(&out));
+    assert!(w.host.count_path("/api/v3/") >= 1, "the binary on PATH ran");
 }
 
 #[test]

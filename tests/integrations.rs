@@ -3,11 +3,13 @@
 //! tools installed from their registries (`.ci/run` installs them), a real
 //! `git push` through git's own `git http-backend` on loopback.
 //!
-//! Where a tool is not installed these tests say so and pass, unless
+//! Where a tool is not installed these tests print `skipped: <tool> not
+//! installed` (uncaptured, so it shows in `cargo test`'s output) and pass, unless
 //! `PREPUSH_AUTH_REQUIRE_TOOLS=1` (set by `.ci/run`), where its absence fails.
 
 mod support;
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
@@ -27,7 +29,13 @@ fn tool(name: &str) -> Option<PathBuf> {
             std::env::var("PREPUSH_AUTH_REQUIRE_TOOLS").as_deref() != Ok("1"),
             "{name} is required here but not installed"
         );
-        eprintln!("{name} is not installed: this integration test is not exercised");
+        // Straight to the process's stderr, past the test harness's capture
+        // (which hides `eprintln!` of a passing test): a skip must show as
+        // one, not as a silent pass.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: {name} not installed (this integration test did not run)"
+        );
     }
     found
 }
@@ -164,4 +172,8 @@ fn the_published_pre_commit_hook_is_a_pre_push_hook_of_this_binary() {
     assert!(text.contains("entry: prepush-auth pre-push"));
     assert!(text.contains("stages: [pre-push]"));
     assert!(text.contains("pass_filenames: false"));
+    // The hook is silent when all is well; without `verbose`, pre-commit
+    // shows its warnings ("expires in 1 day") only as `Passed` (issue 11).
+    assert!(text.contains("verbose: true"), "{text}");
+    assert!(text.contains("language: rust"), "{text}");
 }

@@ -110,6 +110,7 @@ impl Sandbox {
             }
         }
         let trap = format!("http://127.0.0.1:{}", self.trap.port);
+        cmd.env("PATH", path_without_prepush_auth());
         cmd.env("HOME", &self.home)
             .env("XDG_CONFIG_HOME", self.home.join(".config"))
             .env("XDG_CACHE_HOME", self.home.join(".cache"))
@@ -241,6 +242,23 @@ impl Drop for Sandbox {
         self.assert_no_secret_in_files();
         assert_eq!(self.trap_hits(), 0, "something tried to reach a host off this machine");
     }
+}
+
+/// This machine's PATH without the directories that hold a `prepush-auth`:
+/// a test runs the binary it built (`BIN`), never one installed by
+/// `./install.sh`. The README's two commands run in that order, and the
+/// hook's fallback (`command -v prepush-auth`) found the installed binary,
+/// so a test of "the binary is gone" failed on any machine that had it.
+pub fn path_without_prepush_auth() -> std::ffi::OsString {
+    static PATH: std::sync::OnceLock<std::ffi::OsString> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let kept: Vec<PathBuf> = std::env::split_paths(&path)
+            .filter(|d| !d.join("prepush-auth").exists())
+            .collect();
+        std::env::join_paths(kept).unwrap_or_default()
+    })
+    .clone()
 }
 
 pub fn walk(dir: &Path) -> Vec<PathBuf> {
