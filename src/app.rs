@@ -32,7 +32,10 @@ pub fn install_panic_hook() {
 pub fn run() -> Result<u8> {
     let cli = Cli::parse();
     if std::env::var("PREPUSH_AUTH").is_ok_and(|v| v == "0")
-        && !matches!(cli.command, Command::Install(_) | Command::Uninstall { .. })
+        && !matches!(
+            cli.command,
+            Command::Install(_) | Command::Uninstall { .. } | Command::Completions { .. }
+        )
     {
         return Ok(0);
     }
@@ -58,6 +61,10 @@ pub fn run() -> Result<u8> {
         })),
         Command::Install(args) => crate::install::install(&args),
         Command::Uninstall { global } => crate::install::uninstall(global),
+        Command::Completions { shell } => {
+            output::write(Stream::Stdout, &crate::completions::script(shell));
+            Ok(0)
+        }
     }
 }
 

@@ -40,6 +40,11 @@ pub enum Command {
         #[arg(long)]
         global: bool,
     },
+    /// Print a shell completion script (e.g. `prepush-auth completions bash > /etc/bash_completion.d/prepush-auth`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(clap::Args, Debug)]
