@@ -112,7 +112,7 @@ fn the_canary_never_leaks_through_any_verdict_a_host_can_cause() {
             "missing_write_scope",
         ),
         (
-            Reply::json(404, &echo(r#"{"message":"Not Found {T}"}"#)).header("X-OAuth-Scopes", "gist"),
+            Reply::json(404, &echo(r#"{"message":"Not Found {T}"}"#)).header("X-OAuth-Scopes", "repo"),
             "no_repo_access",
         ),
         (
