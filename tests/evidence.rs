@@ -248,3 +248,51 @@ fn a_workflow_change_with_a_classic_token_without_workflow_is_stopped_before_upl
     assert_eq!(packs, 0, "no pack may reach the server");
     assert!(!landed(&w));
 }
+
+/// Hugging Face serves git's advertisement to accounts that may not write
+/// (huggingface_hub issue #937): where whoami cannot tell, `check` says the
+/// write access is unknown, and the hook, which would say it on every push,
+/// stays quiet (the Hub's own refusal follows at once if there is one).
+#[test]
+fn an_unknown_write_access_is_said_by_check_and_not_on_every_push() {
+    let secret = format!("hf_{}", "AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh");
+    let sb = Sandbox::new();
+    let (b, bare) = backend(&sb, &secret);
+    let mut whoami = fixture("huggingface/whoami-write-token-org-member.http");
+    whoami.body = String::from_utf8(whoami.body.clone())
+        .unwrap()
+        .replace(r#""roleInOrg":"write""#, r#""roleInOrg":"contributor""#)
+        .into_bytes();
+    let wanted = secret.clone();
+    let host = FakeHost::builder()
+        .git(b)
+        .route_fn(move |r| {
+            if r.path != "/api/whoami-v2" {
+                return None;
+            }
+            let bearer = r.header("authorization").and_then(|a| a.strip_prefix("Bearer "));
+            Some(if bearer == Some(wanted.as_str()) {
+                whoami.clone()
+            } else {
+                fixture("huggingface/whoami-invalid-token.http")
+            })
+        })
+        .start();
+    sb.use_host(&host, "huggingface", "");
+    let url = host.url(REPO_PATH);
+    sb.init_repo(&url);
+    sb.store_credential(&url, "alice", &secret);
+    let w = World { sb, host, bare };
+    let run = w.sb.run(&["check", "--format", "json", "--no-cache"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let c = run.check();
+    assert_eq!(
+        (c["verdict"].as_str(), c["reason"].as_str()),
+        (Some("warn"), Some("write_access_unknown")),
+        "{}",
+        c["message"]
+    );
+    let err = push_lands(&w);
+    assert!(!err.contains("prepush-auth"), "quiet on every push:\n{err}");
+    assert!(w.host.count_path("/api/whoami-v2") >= 1, "the Hub was asked");
+}
