@@ -157,15 +157,8 @@ fn run_inner(remote: Option<String>, url: Option<String>) -> Result<u8> {
 /// A hook that talks on every push gets uninstalled: quiet when all is
 /// well, and about "no stored credential" too: git has just authenticated
 /// (from a prompt, an askpass, an environment helper), so it says nothing new.
-///
-/// Nor about `write_access_unknown`: on hosts that check the right to push
-/// only when the pack arrives, that is true of every push, and the host's
-/// own refusal follows in a second if there is one; `check` says it.
 fn report(check: &Check) {
-    use crate::verdict::Reason;
-    if matches!(check.kind(), Kind::Ok | Kind::Skip)
-        || matches!(check.finding.reason, Reason::NoCredential | Reason::WriteAccessUnknown)
-    {
+    if matches!(check.kind(), Kind::Ok | Kind::Skip) || check.finding.reason == crate::verdict::Reason::NoCredential {
         return;
     }
     output::write(

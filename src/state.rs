@@ -108,7 +108,11 @@ impl State {
 
     pub fn cached(&self, verdict_key: &str, now: DateTime<Utc>, positive_ttl: i64) -> Option<&CachedVerdict> {
         let v = self.data.verdicts.get(verdict_key)?;
-        let ttl = if v.reason.rejects_credential() {
+        // A retired credential type is the host's statement, not a replayed
+        // bad login: Bitbucket's 410 for app passwords came and went with
+        // each brownout window (2026-06-09 to 2026-07-27), so it is kept no
+        // longer than any other answer.
+        let ttl = if v.reason.rejects_credential() && v.reason != Reason::CredentialRetired {
             REJECTION_TTL_SECONDS
         } else {
             positive_ttl
@@ -353,6 +357,25 @@ mod tests {
         st.record("t", None, "v", Some(verdict(Reason::Ok, now))).unwrap();
         assert!(st.cached("v", now, i64::MAX).is_some());
         assert!(st.cached("v", now, i64::MIN).is_none());
+    }
+
+    /// Issue 10, case 7: Bitbucket's 410 for app passwords was cached for
+    /// 24 h as "removed" during the brownouts, when the same password worked
+    /// again minutes later. A retirement is kept as long as any answer; a
+    /// refused credential still for a day.
+    #[test]
+    fn bug_a_retired_credential_was_cached_for_a_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut st = State::open_at(dir.path()).unwrap();
+        let then = Utc::now() - Duration::seconds(600);
+        st.record("t", None, "retired", Some(verdict(Reason::CredentialRetired, then)))
+            .unwrap();
+        st.record("t", None, "invalid", Some(verdict(Reason::TokenInvalid, then)))
+            .unwrap();
+        let now = Utc::now();
+        assert!(st.cached("retired", now, 300).is_none());
+        assert!(st.cached("retired", now, 3600).is_some());
+        assert!(st.cached("invalid", now, 300).is_some());
     }
 
     /// Regression: the state lock was a blocking flock, so a process

@@ -33,18 +33,16 @@ fn azure(pats: Vec<Pat>) -> FakeHost {
                     ));
                 }
                 return Some(match known {
-                    None => Reply::new(401, "").header("WWW-Authenticate", "Basic realm=\"https://dev.azure.com/\""),
+                    None => fixture("azure-devops/rest-401-pat.http"),
+                    // No public recording of this answer exists (a PAT with
+                    // Code (Read) only): a 403 without words stands for it.
                     Some(t) if !t.code_write => Reply::new(403, ""),
                     Some(_) => advertisement(),
                 });
             }
             if r.path == "/acme/_apis/connectionData" {
                 return Some(match known {
-                    None => Reply::new(
-                        203,
-                        "<!DOCTYPE html><html><head><title>Azure DevOps Services | Sign In</title></head><body>Sign in</body></html>",
-                    )
-                    .header("Content-Type", "text/html; charset=utf-8"),
+                    None => fixture("azure-devops/rest-203-sign-in.http"),
                     Some(_) => Reply::json(
                         200,
                         r#"{"authenticatedUser":{"id":"6c2b1a3e-0000-0000-0000-000000000001","descriptor":"Microsoft.IdentityModel.Claims.ClaimsIdentity;00000000@example.com","subjectDescriptor":"aad.MDAw","providerDisplayName":"Alice Example","isActive":true,"properties":{"Account":{"$type":"System.String","$value":"alice@example.com"}},"resourceVersion":2,"metaTypeId":0},"authorizedUser":{"providerDisplayName":"Alice Example"},"instanceId":"00000000-0000-0000-0000-000000000002","deploymentType":"hosted"}"#,
@@ -140,4 +138,30 @@ fn a_pat_without_code_write_and_a_missing_repository() {
     let c = run.check();
     assert_eq!(c["reason"], "no_repo_access");
     assert!(c["message"].as_str().unwrap().contains("TF401019"));
+}
+
+/// Recorded (gbrueckl/PowerBI.CICD issue #2): an identity without Contribute
+/// is refused at the advertisement with TF401027; that is the account's
+/// access, said in Azure DevOps' words.
+#[test]
+fn an_identity_without_contribute_is_refused_at_the_advertisement_in_the_hosts_words() {
+    let secret = pat('c');
+    let host = FakeHost::builder()
+        .route_fn(|r| {
+            if r.path.contains("/info/refs?service=git-receive-pack") {
+                return Some(fixture("azure-devops/probe-403-tf401027.http"));
+            }
+            (r.path == "/acme/_apis/connectionData").then(|| {
+                Reply::json(
+                    200,
+                    r#"{"authenticatedUser":{"id":"6c2b1a3e-0000-0000-0000-000000000001","providerDisplayName":"Alice Example","isActive":true,"properties":{"Account":{"$type":"System.String","$value":"alice@example.com"}}},"deploymentType":"hosted"}"#,
+                )
+            })
+        })
+        .start();
+    let (_sb, run) = check(&host, REPO_PATH, &secret);
+    assert_eq!(run.code, 1);
+    let c = run.check();
+    assert_eq!(c["reason"], "no_repo_access", "{}", c["message"]);
+    assert!(c["message"].as_str().unwrap().contains("TF401027"), "{}", c["message"]);
 }

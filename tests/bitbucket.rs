@@ -71,7 +71,8 @@ fn bitbucket(creds: Vec<Cred>, workspace: Workspace) -> FakeHost {
 }
 
 fn probe(creds: &[Cred], workspace: Workspace, r: &Recorded) -> Reply {
-    let refused = || Reply::new(401, "").header("WWW-Authenticate", "Basic realm=\"Bitbucket.org HTTP\"");
+    // Every refusal of the credential: the recorded 401 (Community 3213684).
+    let refused = || fixture("bitbucket/probe-401-api-token.http");
     let Some((user, pass)) = basic_credentials(r) else {
         return refused();
     };
@@ -79,27 +80,17 @@ fn probe(creds: &[Cred], workspace: Workspace, r: &Recorded) -> Reply {
         return refused();
     };
     match c.kind {
-        Kind::AppPassword => {
-            return Reply::new(
-                410,
-                "App passwords are deprecated and must be replaced with API tokens.\n",
-            );
-        }
+        Kind::AppPassword => return fixture("bitbucket/probe-410-app-password.http"),
         Kind::ApiToken { .. } if user != "x-bitbucket-api-token-auth" && user != "alice" => return refused(),
         Kind::AccessToken if user != "x-token-auth" => return refused(),
-        Kind::ApiToken { both_scopes: false } => {
-            return Reply::new(403, "Your credentials lack one or more required privilege scopes.\n");
-        }
+        Kind::ApiToken { both_scopes: false } => return fixture("bitbucket/probe-403-no-scope.http"),
         _ => {}
     }
     match workspace {
         Workspace::Writer => advertisement(),
-        Workspace::NoAccess => Reply::new(
-            403,
-            "The requested repository either does not exist or you do not have access.\n",
-        ),
-        Workspace::TwoFactorRequired => Reply::new(403, "To access this repository, enable two-step authentication.\n"),
-        Workspace::IpAllowlist => Reply::new(403, "To access this repository, an admin must whitelist your IP.\n"),
+        Workspace::NoAccess => fixture("bitbucket/probe-403-no-access.http"),
+        Workspace::TwoFactorRequired => fixture("bitbucket/probe-403-two-step-required.http"),
+        Workspace::IpAllowlist => fixture("bitbucket/probe-403-ip-allowlist.http"),
     }
 }
 
@@ -239,13 +230,14 @@ fn an_api_token_without_both_repository_scopes_is_missing_write_scope() {
     assert_secret_only_in_authorization(&host, &secret, &c["requests"]);
 }
 
+/// Issue 10, case 8: a workspace's policies are not the account's access.
 #[test]
-fn workspace_policies_and_missing_access_are_no_repo_access_with_the_cause() {
+fn missing_access_is_no_repo_access_and_workspace_policies_are_the_hosts_refusal() {
     let secret = api_token("wSpc");
-    for (workspace, words) in [
-        (Workspace::NoAccess, "refuses a push"),
-        (Workspace::TwoFactorRequired, "two-step verification"),
-        (Workspace::IpAllowlist, "allowlisted IP"),
+    for (workspace, reason, words) in [
+        (Workspace::NoAccess, "no_repo_access", "do not have access"),
+        (Workspace::TwoFactorRequired, "host_refused", "two-step verification"),
+        (Workspace::IpAllowlist, "host_refused", "allowlisted IP"),
     ] {
         let host = bitbucket(
             vec![Cred {
@@ -257,9 +249,70 @@ fn workspace_policies_and_missing_access_are_no_repo_access_with_the_cause() {
         let (_sb, run) = check(&host, "alice", &secret);
         assert_eq!(run.code, 1);
         let c = run.check();
-        assert_eq!(c["reason"], "no_repo_access");
+        assert_eq!(c["reason"], reason);
         assert!(c["message"].as_str().unwrap().contains(words), "{}", c["message"]);
     }
+}
+
+/// Issue 10, case 6: the recorded 401 for an API token names the token
+/// made without scopes first, and the fix says how to make one with them.
+#[test]
+fn a_refused_api_token_says_a_token_without_scopes_cannot_be_used_for_git() {
+    let host = bitbucket(vec![], Workspace::Writer);
+    let (_sb, run) = check(&host, "x-bitbucket-api-token-auth", &api_token("nOsC"));
+    assert_eq!(run.code, 1);
+    let c = run.check();
+    assert_eq!(c["reason"], "token_invalid");
+    assert!(
+        c["message"]
+            .as_str()
+            .unwrap()
+            .contains("without scopes cannot be used for git"),
+        "{}",
+        c["message"]
+    );
+    let fix = c["fix"][0].as_str().unwrap();
+    assert!(
+        fix.contains("Create API token with scopes") && fix.contains("write:repository:bitbucket"),
+        "{fix}"
+    );
+}
+
+/// Issue 10, case 7: the 410 is cached no longer than any other answer.
+#[test]
+fn bug_a_410_for_an_app_password_was_remembered_for_a_day() {
+    let host = bitbucket(
+        vec![Cred {
+            secret: "Xy7Kp2Qr9Lm4Zt8Vw3Nb".to_owned(),
+            kind: Kind::AppPassword,
+        }],
+        Workspace::Writer,
+    );
+    let sb = Sandbox::new();
+    let url = host.url(REPO_PATH);
+    sb.user_config(&format!(
+        "cache_ttl_seconds = 0\n[hosts.\"127.0.0.1:{}\"]\nprovider = \"bitbucket\"\napi = \"{}\"\n",
+        host.port,
+        host.url("/2.0")
+    ));
+    sb.init_repo(&url);
+    sb.store_credential(&url, "alice", "Xy7Kp2Qr9Lm4Zt8Vw3Nb");
+    let first = sb.run(&["check", "--format", "json"]).check();
+    assert_eq!(first["reason"], "credential_retired");
+    assert!(
+        first["message"]
+            .as_str()
+            .unwrap()
+            .contains("App passwords are deprecated and must be replaced with API tokens."),
+        "{}",
+        first["message"]
+    );
+    let second = sb.run(&["check", "--format", "json"]).check();
+    assert_eq!(
+        second["cached"], false,
+        "asked again: the host's answer may have changed"
+    );
+    assert_eq!(second["requests"], 1);
 }
 
 #[test]

@@ -23,12 +23,7 @@ fn http_token(seed: &str) -> String {
 fn server(accounts: Vec<Account>) -> FakeHost {
     FakeHost::builder()
         .route_fn(move |r| {
-            let failed = || {
-                Reply::json(
-                    401,
-                    r#"{"errors":[{"context":null,"message":"Authentication failed. Please check your credentials and try again.","exceptionName":"com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException"}]}"#,
-                )
-            };
+            let failed = || fixture("bitbucket-server/rest-401-authentication-failed.http");
             if r.path.starts_with(&format!("{REPO_PATH}/info/refs?service=git-receive-pack")) {
                 // Git's Basic login: the username must be the token's owner.
                 let Some(a) = basic_credentials(r)
@@ -36,7 +31,11 @@ fn server(accounts: Vec<Account>) -> FakeHost {
                 else {
                     return Some(Reply::new(401, "").header("WWW-Authenticate", "Basic realm=\"Atlassian Bitbucket\""));
                 };
-                return Some(if a.writer { advertisement() } else { Reply::new(403, "") });
+                return Some(if a.writer {
+                    advertisement()
+                } else {
+                    fixture("bitbucket-server/probe-403.http")
+                });
             }
             if r.path == "/bitbucket/rest/api/1.0/projects?limit=1" {
                 let bearer = r.header("authorization").and_then(|h| h.strip_prefix("Bearer ")).map(str::to_owned);
@@ -95,23 +94,35 @@ fn a_writer_token_is_ok_named_by_x_ausername_and_goes_only_to_the_server() {
     assert_eq!(rest.header("authorization"), Some(format!("Bearer {secret}").as_str()));
 }
 
+/// Issue 10, case 8: with a token (REST as Bearer) git's bare 403 may be the
+/// server's Basic-auth switch; with a password that REST took, it is the role.
 #[test]
-fn a_read_only_user_is_refused_by_the_probe() {
+fn a_read_only_user_is_refused_by_the_probe_and_the_verdict_names_what_the_403_can_mean() {
     let secret = http_token("UmVh");
-    let host = server(vec![Account {
-        login: "alice",
-        secret: secret.clone(),
-        writer: false,
-    }]);
+    let host = server(vec![
+        Account {
+            login: "alice",
+            secret: secret.clone(),
+            writer: false,
+        },
+        Account {
+            login: "bob",
+            secret: "hunter2-hunter2".to_owned(),
+            writer: false,
+        },
+    ]);
     let (_sb, run) = check(&host, "alice", &secret);
     assert_eq!(run.code, 1);
     let c = run.check();
-    assert_eq!(c["reason"], "no_repo_access");
+    assert_eq!(c["reason"], "host_refused", "{}", c["message"]);
     assert!(c["message"].as_str().unwrap().contains("REPO_WRITE"));
+    let (_sb, run) = check(&host, "bob", "hunter2-hunter2");
+    assert_eq!(run.code, 1);
+    assert_eq!(run.check()["reason"], "no_repo_access");
 }
 
 #[test]
-fn an_unknown_token_is_invalid_and_a_token_under_another_name_is_the_wrong_username() {
+fn an_unknown_token_is_invalid_and_a_token_under_another_name_gets_both_fixes() {
     let secret = http_token("S25v");
     let host = server(vec![Account {
         login: "alice",
@@ -134,11 +145,17 @@ fn an_unknown_token_is_invalid_and_a_token_under_another_name_is_the_wrong_usern
             .contains("/bitbucket/plugins/servlet/access-tokens/manage")
     );
 
+    // Issue 10, case 5: the token may be alice's, or a project token that
+    // Basic login never takes: both fixes, never only "another username".
     let (_sb, run) = check(&host, "bob", &secret);
     assert_eq!(run.code, 1);
     let c = run.check();
-    assert_eq!(c["reason"], "wrong_username");
-    assert_eq!(c["fix"][0], "store the token under the username alice");
+    assert_eq!(c["reason"], "token_invalid");
+    assert_eq!(
+        c["fix"][0],
+        "if it is alice's own HTTP access token: store it under the username alice"
+    );
+    assert!(c["fix"][1].as_str().unwrap().contains("project or repository token"));
 }
 
 #[test]

@@ -142,3 +142,56 @@ fn a_host_that_quotes_the_secret_back_never_gets_it_into_output_or_the_state_fil
     assert_eq!(again["cached"], true);
     sb.assert_no_secret_in_files();
 }
+
+/// A real `git push` through the installed hook to an unnamed Gitea-like
+/// host (git's own http-backend, which, like Gitea with proc-receive, lets a
+/// reader past the advertisement): its API's permissions.push stops a
+/// reader before the pack is sent, and a writer's push lands quietly.
+#[test]
+fn through_the_hook_an_unnamed_giteas_reader_is_stopped_and_a_writer_lands() {
+    use std::process::{Command, Stdio};
+    for (push_right, lands) in [(false, false), (true, true)] {
+        let sb = Sandbox::new();
+        let root = sb.dir.path().join("server");
+        let backend = GitBackend::new(root.clone(), "acme/widgets.git", &[("*", "s3cret-Pass-word")]);
+        let mut record = fixture("gitea/api-repo-reader.http");
+        record.body = String::from_utf8(record.body)
+            .unwrap()
+            .replace(r#""push":false"#, &format!(r#""push":{push_right}"#))
+            .into_bytes();
+        let host = FakeHost::builder()
+            .route_fn(move |r| (r.path == "/api/v1/repos/acme/widgets").then(|| record.clone()))
+            .git(backend)
+            .start();
+        let url = host.url(REPO_PATH);
+        sb.init_repo(&url);
+        sb.store_credential(&url, "alice", "s3cret-Pass-word");
+        assert_eq!(sb.run(&["install"]).code, 0);
+        let mut cmd = Command::new("git");
+        sb.env(&mut cmd);
+        let out = cmd
+            .args(["push", "-q", "origin", "main"])
+            .current_dir(&sb.work)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        sb.assert_no_secret_in(&stderr, "push stderr");
+        let landed = Command::new("git")
+            .arg("--git-dir")
+            .arg(root.join("acme/widgets.git"))
+            .args(["rev-parse", "--verify", "-q", "refs/heads/main"])
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert_eq!(out.status.success(), lands, "{stderr}");
+        assert_eq!(landed, lands, "{stderr}");
+        if lands {
+            assert!(!stderr.contains("prepush-auth"), "quiet: {stderr}");
+        } else {
+            assert!(stderr.contains("permissions.push is false"), "{stderr}");
+        }
+    }
+}

@@ -218,3 +218,69 @@ fn on_the_real_hosts_a_password_and_a_cut_token_block_without_any_request() {
         assert_eq!(c["requests"], 0);
     }
 }
+
+/// A real `git push` through the installed hook to git's own http-backend,
+/// whoami answered as recorded. What the hook cannot know it says, and the
+/// push goes on; a read token, which the Hub refuses at pre-receive (issue
+/// #937), is stopped before the pack is uploaded.
+#[test]
+fn through_the_hook_an_unknown_write_access_warns_and_a_read_token_is_stopped() {
+    use std::process::{Command, Stdio};
+    for (role_in_org, role, lands) in [("read", "write", true), ("write", "read", false)] {
+        let secret = hf_token("Hook");
+        let sb = Sandbox::new();
+        let root = sb.dir.path().join("server");
+        let backend = GitBackend::new(root.clone(), "acme/widget-model", &[("*", &secret)]);
+        let whoami = edited(
+            "huggingface/whoami-write-token-org-member.http",
+            r#""roleInOrg":"write""#,
+            &format!(r#""roleInOrg":"{role_in_org}""#),
+        );
+        let whoami = {
+            let mut r = whoami;
+            r.body = String::from_utf8(r.body)
+                .unwrap()
+                .replace(r#""role":"write""#, &format!(r#""role":"{role}""#))
+                .into_bytes();
+            r
+        };
+        let host = FakeHost::builder()
+            .route_fn(move |r| (r.path == "/api/whoami-v2").then(|| whoami.clone()))
+            .git(backend)
+            .start();
+        sb.use_host(&host, "huggingface", "");
+        let url = host.url("/acme/widget-model");
+        sb.init_repo(&url);
+        sb.store_credential(&url, "alice", &secret);
+        assert_eq!(sb.run(&["install"]).code, 0);
+        let mut cmd = Command::new("git");
+        sb.env(&mut cmd);
+        let out = cmd
+            .args(["push", "-q", "origin", "main"])
+            .current_dir(&sb.work)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        sb.assert_no_secret_in(&stderr, "push stderr");
+        let landed = Command::new("git")
+            .arg("--git-dir")
+            .arg(root.join("acme/widget-model"))
+            .args(["rev-parse", "--verify", "-q", "refs/heads/main"])
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert_eq!(out.status.success(), lands, "{stderr}");
+        assert_eq!(landed, lands, "{stderr}");
+        if lands {
+            assert!(
+                stderr.contains("role read in acme"),
+                "the hook says what is unknown: {stderr}"
+            );
+        } else {
+            assert!(stderr.contains("read token"), "{stderr}");
+        }
+    }
+}

@@ -9,8 +9,11 @@
 //! Quirks: a bad PAT often gets 203 with an HTML sign-in page instead of 401,
 //! so a 203 or a body that is not JSON is a rejection; a PAT cannot read its
 //! own expiry, so prepush-auth cannot warn before one expires or say that a
-//! rejected one did; a missing branch permission (`TF401027 …
-//! GenericContribute`) shows only when the pack arrives, never at the probe.
+//! rejected one did. An identity without Contribute on the repository is
+//! refused at the advertisement (403 `TF401027 … GenericContribute`,
+//! recorded); branch policies (`TF402455`) apply per ref when the pack
+//! arrives and cannot be seen before. What the advertisement answers a PAT
+//! with Code (Read) only is not publicly recorded: the verdict says so.
 
 use chrono::NaiveDate;
 
@@ -161,7 +164,7 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         Some(Ok(p)) => p,
     };
     let text = probe.text();
-    let words = host_words(probe).map(|w| format!(" ({w})")).unwrap_or_default();
+    let words = azure_words(probe).map(|w| format!(" ({w})")).unwrap_or_default();
     let f = match probe.status {
         200 if advertises(probe) => Finding::new(
             Reason::Ok,
@@ -171,20 +174,26 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
                 ctx.shown()
             ),
         ),
+        // The account's permission, in Azure DevOps' own words (recorded).
         403 if text.contains("TF401027") || text.contains("GenericContribute") => Finding::new(
             Reason::NoRepoAccess,
             format!("{login} may not contribute to {repo}{words}"),
         )
         .fix(format!("ask a project administrator for Contribute on {repo}")),
-        // The PAT signs in, yet git is refused at the advertisement (a 200
-        // here is a sign-in page): it lacks Code (Read & write), or the
-        // account lacks the repository.
+        // Any other TF code is the host's own reason: say it, do not guess whose.
+        403 if !words.is_empty() => Finding::new(
+            Reason::HostRefused,
+            format!("Azure DevOps refuses {login} a push to {repo}{words}"),
+        ),
+        // The PAT signs in, yet git is refused at the advertisement without
+        // a word (a 200 here is a sign-in page). Azure DevOps' answer for a
+        // PAT with Code (Read) only is not publicly recorded.
         200 | 203 | 401 | 403 => renew(
             ctx,
             Finding::new(
                 Reason::MissingWriteScope,
                 format!(
-                    "{} signs in as {login}, but git refuses it a push to {repo}{words}: the PAT most likely lacks the scope Code (Read & write); if it has it, the account lacks Contribute on the repository {}",
+                    "{} signs in as {login}, but git refuses it a push to {repo}{words}: the PAT most likely lacks the scope Code (Read & write) (what Azure DevOps answers such a PAT is not publicly recorded); if it has it, the account lacks Contribute on the repository {}",
                     ctx.subject(),
                     ctx.shown()
                 ),
@@ -215,6 +224,24 @@ fn rejected(ctx: &Context, rest: &Response) -> Finding {
     )
 }
 
+/// Azure DevOps' reason: the first `TF…:` sentence (a refusal may come
+/// after pkt-line bytes of an advertisement, recorded), else the first line.
+fn azure_words(resp: &Response) -> Option<String> {
+    let text = resp.text();
+    let tf = text.lines().find_map(|l| {
+        let at = l.find("TF")?;
+        let sentence = &l[at..];
+        sentence[2..]
+            .starts_with(|c: char| c.is_ascii_digit())
+            .then(|| sentence.trim().to_owned())
+    });
+    match tf {
+        Some(t) => Some(t.chars().filter(|c| !c.is_control()).take(200).collect()),
+        None if resp.header("content-type").is_some_and(|c| c.contains("html")) => None,
+        None => host_words(resp),
+    }
+}
+
 /// A receive-pack ref advertisement, not a sign-in page served with 200.
 fn advertises(resp: &Response) -> bool {
     resp.header("content-type")
@@ -242,7 +269,7 @@ fn signed_in_user(json: &serde_json::Value) -> Option<String> {
 mod tests {
     use super::*;
     use crate::http::Failure;
-    use crate::providers::testkit::{Case, day, destinations, planned, resp};
+    use crate::providers::testkit::{Case, day, destinations, fixture, planned, resp};
 
     const URL: &str = "https://acme@dev.azure.com/acme/Widgets/_git/widgets";
     const PAT: &str = "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst";
@@ -304,10 +331,7 @@ mod tests {
 
     #[test]
     fn a_203_sign_in_page_is_a_rejection_with_the_global_pat_date() {
-        let f = case().judge(vec![(
-            Purpose::Rest,
-            resp(203, &[("Content-Type", "text/html")], SIGN_IN),
-        )]);
+        let f = case().judge(vec![(Purpose::Rest, fixture("azure-devops/rest-203-sign-in.http"))]);
         assert_eq!(f.reason, Reason::TokenInvalid);
         assert!(f.message.contains("203"), "{}", f.message);
         assert!(f.message.contains("cannot read its own expiry"), "{}", f.message);
@@ -317,7 +341,7 @@ mod tests {
         // After the day, the past tense.
         let mut later = case();
         later.now = day(2027, 1, 10);
-        let f = later.judge(vec![(Purpose::Rest, resp(401, &[], ""))]);
+        let f = later.judge(vec![(Purpose::Rest, fixture("azure-devops/rest-401-pat.http"))]);
         assert!(f.fix[0].contains("stopped working on 2026-12-01"), "{:?}", f.fix);
         // A 200 that is a page, not JSON, is the same.
         let f = case().judge(vec![(Purpose::Rest, resp(200, &[], SIGN_IN))]);
@@ -356,5 +380,24 @@ mod tests {
             case().judge(vec![(Purpose::Rest, Err(Failure::Timeout))]).reason,
             Reason::Timeout
         );
+    }
+
+    /// Recorded: an identity without Contribute is refused at the
+    /// advertisement with TF401027, after pkt-line bytes; the words are the
+    /// sentence, not the bytes.
+    #[test]
+    fn tf401027_at_the_advertisement_is_the_accounts_missing_contribute() {
+        let f = case().judge(vec![
+            (Purpose::Rest, resp(200, &[], CONNECTION)),
+            (Purpose::PushProbe, fixture("azure-devops/probe-403-tf401027.http")),
+        ]);
+        assert_eq!(f.reason, Reason::NoRepoAccess);
+        assert!(
+            f.message
+                .contains("(TF401027: You need the Git 'GenericContribute' permission"),
+            "{}",
+            f.message
+        );
+        assert!(!f.message.contains("service=git-receive-pack"), "{}", f.message);
     }
 }

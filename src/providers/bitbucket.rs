@@ -37,10 +37,32 @@ const API_TOKEN_SCOPES: &str = "read:repository:bitbucket and write:repository:b
 const PROBE_NO_SCOPE: &str = "lack one or more required privilege scopes";
 const PROBE_NEEDS_2FA: &str = "enable two-step authentication";
 const PROBE_IP_ALLOWLIST: &str = "whitelist your IP";
+const PROBE_NO_ACCESS: &str = "either does not exist or you do not have access";
+
+/// Bitbucket's git answers are a few plain-text lines (a change id, the
+/// sentence, a link): the sentences, without the links, in one line.
+fn bitbucket_words(resp: &Response) -> Option<String> {
+    let text = resp.text();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("http"))
+        .collect();
+    if lines.is_empty() {
+        return host_words(resp);
+    }
+    let joined: String = lines
+        .join(" / ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(240)
+        .collect();
+    Some(joined)
+}
 
 fn api_token_fixes(ctx: &Context, f: Finding) -> Finding {
     f.fix(format!(
-        "create an API token with the scopes {API_TOKEN_SCOPES}: {API_TOKENS_URL}"
+        "create an API token with the scopes {API_TOKEN_SCOPES} (\"Create API token with scopes\", app Bitbucket; a token without scopes cannot be used for git): {API_TOKENS_URL}"
     ))
     .fix(format!(
         "store it with the username {API_TOKEN_USERNAME} (or your Bitbucket username, never the email address); forget the old one: {}",
@@ -140,49 +162,68 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
     };
     let info = answers.ok(Purpose::Rest).and_then(access_token_info);
     let text = probe.text();
-    let words = host_words(probe).map(|w| format!(" ({w})")).unwrap_or_default();
+    let words = bitbucket_words(probe)
+        .map(|w| format!(" (bitbucket.org says: {w})"))
+        .unwrap_or_default();
     let repo = &ctx.url.repository;
     let f = match probe.status {
         200 => accepted(ctx),
-        401 => refused(ctx),
-        // App passwords after their removal (PROVIDERS.md, wording unconfirmed:
-        // any 410 from git's own endpoint means a retired credential type).
+        401 => refused(ctx, &words),
+        // The host's own statement (tests/fixtures/bitbucket/probe-410-app-password.http):
+        // during the brownouts it is true for minutes at a time, after the
+        // removal for good. Either way the verdict says what the host said;
+        // the state caches it no longer than any other answer (state.rs).
         410 => {
             let what = if ctx.credential.kind == TokenKind::BitbucketAppPassword {
                 ctx.subject()
             } else {
                 format!("{} (an app password: older ones have no prefix)", ctx.subject())
             };
+            let when = if ctx.since(APP_PASSWORDS_REMOVED) {
+                format!("app passwords were removed on {APP_PASSWORDS_REMOVED}")
+            } else if ctx.since(APP_PASSWORDS_BROWNOUTS) {
+                format!(
+                    "this is a brownout window (app passwords fail for minutes at a time from {APP_PASSWORDS_BROWNOUTS}), and they stop working for good on {APP_PASSWORDS_REMOVED}"
+                )
+            } else {
+                format!("app passwords are deprecated and stop working on {APP_PASSWORDS_REMOVED}")
+            };
             api_token_fixes(
                 ctx,
                 Finding::new(
                     Reason::CredentialRetired,
                     format!(
-                        "Bitbucket no longer accepts {what}{words}: app passwords were removed on {APP_PASSWORDS_REMOVED} {}",
+                        "bitbucket.org refuses {what} with HTTP 410{words}: {when} {}",
                         ctx.shown()
                     ),
                 ),
             )
         }
         403 if text.contains(PROBE_NO_SCOPE) => missing_scope(ctx, info.as_ref(), &words),
+        // Workspace policies: not this account's access to the repository.
         403 if text.contains(PROBE_NEEDS_2FA) => Finding::new(
-            Reason::NoRepoAccess,
-            format!("the workspace of {repo} requires two-step verification, and your account does not use it{words}"),
+            Reason::HostRefused,
+            format!("the workspace of {repo} admits only accounts with two-step verification, and yours does not use it{words}"),
         )
         .fix(format!(
             "turn on two-step verification (Personal settings > Two-step verification): {}/account/settings/",
             ctx.web()
         )),
         403 if text.contains(PROBE_IP_ALLOWLIST) => Finding::new(
-            Reason::NoRepoAccess,
+            Reason::HostRefused,
             format!("the workspace of {repo} admits only allowlisted IP addresses, and yours is not one{words}"),
         )
         .fix("ask a workspace admin to add your IP address (Workspace settings > IP allowlisting), or push from an allowed network"),
-        403 => Finding::new(
+        // "The requested repository either does not exist or you do not have access."
+        403 if text.contains(PROBE_NO_ACCESS) => Finding::new(
             Reason::NoRepoAccess,
             format!("Bitbucket accepts {} but refuses a push to {repo}{words}", ctx.subject()),
         )
         .fix(format!("ask a workspace admin of {repo} for write access, or push to a fork")),
+        403 => Finding::new(
+            Reason::HostRefused,
+            format!("Bitbucket accepts {} but refuses a push to {repo}{words}", ctx.subject()),
+        ),
         404 => probe_not_found(ctx, repo, &ctx.subject(), &words),
         _ => probe_other(host, probe, &words),
     };
@@ -227,7 +268,7 @@ fn accepted(ctx: &Context) -> Finding {
 }
 
 /// The probe's 401: the credential (or, for tokens, the username with it).
-fn refused(ctx: &Context) -> Finding {
+fn refused(ctx: &Context, words: &str) -> Finding {
     let subject = ctx.subject();
     let shown = ctx.shown();
     let user = ctx.credential.username.as_deref();
@@ -237,30 +278,37 @@ fn refused(ctx: &Context) -> Finding {
             Finding::new(
                 Reason::WrongUsername,
                 format!(
-                    "bitbucket.org rejects {subject} with the username {}: access tokens work only with the username {ACCESS_TOKEN_USERNAME} {shown}",
+                    "bitbucket.org rejects {subject} with the username {}{words}: access tokens work only with the username {ACCESS_TOKEN_USERNAME} {shown}",
                     user.unwrap_or_default()
                 ),
             ),
         ),
+        // Access tokens do not expire (Atlassian's access-token docs).
         TokenKind::BitbucketAccessToken => access_token_fixes(
             ctx,
             Finding::new(
                 Reason::TokenInvalid,
-                format!("bitbucket.org rejects {subject}: it was revoked, or it expired {shown}"),
+                format!(
+                    "bitbucket.org rejects {subject}{words}: it was revoked or mistyped (access tokens do not expire) {shown}"
+                ),
             ),
         ),
+        // Atlassian (Community 3057268, staff): an API token created without
+        // scopes cannot be used for git; git answers it with the same 401.
         TokenKind::BitbucketApiToken => {
-            let why = match user {
+            let username = match user {
                 Some(u) if u != API_TOKEN_USERNAME => format!(
-                    "it expired or was revoked, or {u} is not your Bitbucket username (git needs that username or {API_TOKEN_USERNAME}, never the email address)"
+                    "; or {u} is not your Bitbucket username (git needs that username or {API_TOKEN_USERNAME}, never the email address)"
                 ),
-                _ => "it expired or was revoked".to_owned(),
+                _ => String::new(),
             };
             api_token_fixes(
                 ctx,
                 Finding::new(
                     Reason::TokenInvalid,
-                    format!("bitbucket.org rejects {subject}: {why} {shown}"),
+                    format!(
+                        "bitbucket.org rejects {subject}{words}: an API token created without scopes cannot be used for git at all, so if it was made with \"Create API token\" rather than \"Create API token with scopes\", that is the cause; otherwise it expired or was revoked{username} (Bitbucket does not say which) {shown}"
+                    ),
                 ),
             )
         }
@@ -269,7 +317,7 @@ fn refused(ctx: &Context) -> Finding {
             Finding::new(
                 Reason::TokenInvalid,
                 format!(
-                    "bitbucket.org rejects {subject}: it was revoked or mistyped; app passwords cannot be made since {APP_PASSWORDS_FROZEN} and stop working on {APP_PASSWORDS_REMOVED} {shown}"
+                    "bitbucket.org rejects {subject}{words}: it was revoked or mistyped; app passwords cannot be made since {APP_PASSWORDS_FROZEN} and stop working on {APP_PASSWORDS_REMOVED} {shown}"
                 ),
             ),
         ),
@@ -284,7 +332,7 @@ fn refused(ctx: &Context) -> Finding {
                 Finding::new(
                     Reason::PasswordNotToken,
                     format!(
-                        "bitbucket.org rejects {}: it is neither an API token (ATATT…) nor an access token (ATCTT…), and Bitbucket refuses account passwords for git since {PASSWORDS_REFUSED_SINCE}{app_passwords} {shown}",
+                        "bitbucket.org rejects {}{words}: it is neither an API token (ATATT…) nor an access token (ATCTT…), and Bitbucket refuses account passwords for git since {PASSWORDS_REFUSED_SINCE}{app_passwords} {shown}",
                         subject.replace("password or token", "password")
                     ),
                 ),
@@ -292,7 +340,10 @@ fn refused(ctx: &Context) -> Finding {
         }
         _ => renew(
             ctx,
-            Finding::new(Reason::TokenInvalid, format!("bitbucket.org rejects {subject} {shown}")),
+            Finding::new(
+                Reason::TokenInvalid,
+                format!("bitbucket.org rejects {subject}{words} {shown}"),
+            ),
         ),
     }
 }
@@ -354,7 +405,7 @@ fn access_token_info(rest: &Response) -> Option<TokenInfo> {
 mod tests {
     use super::*;
     use crate::http::Failure;
-    use crate::providers::testkit::{Case, day, destinations, planned, resp};
+    use crate::providers::testkit::{Case, day, destinations, fixture, planned, resp};
 
     const URL: &str = "https://bitbucket.org/acme/widgets.git";
     const ADVERTISEMENT: &str = "001f# service=git-receive-pack\n0000";
@@ -415,11 +466,7 @@ mod tests {
         // Git's own answer after the removal, for an unprefixed one.
         let f = Case::new(URL, Some("alice"), "x7Gh2KpQ9mZr4TvW8yBn").judge(vec![(
             Purpose::PushProbe,
-            resp(
-                410,
-                &[],
-                "App passwords are deprecated and must be replaced with API tokens.\n",
-            ),
+            fixture("bitbucket/probe-410-app-password.http"),
         )]);
         assert_eq!(f.reason, Reason::CredentialRetired);
         assert!(f.message.contains("older ones have no prefix"), "{}", f.message);
@@ -469,14 +516,7 @@ mod tests {
             r#"{"full_name":"acme/widgets"}"#,
         );
         let f = case.judge(vec![
-            (
-                Purpose::PushProbe,
-                resp(
-                    403,
-                    &[],
-                    "Your credentials lack one or more required privilege scopes.\n",
-                ),
-            ),
+            (Purpose::PushProbe, fixture("bitbucket/probe-403-no-scope.http")),
             (Purpose::Rest, rest),
         ]);
         assert_eq!(f.reason, Reason::MissingWriteScope);
@@ -493,20 +533,22 @@ mod tests {
     #[test]
     fn the_probe_403_texts_name_the_cause() {
         let case = Case::new(URL, Some(API_TOKEN_USERNAME), &api_token());
-        let judge = |body: &str| case.judge(vec![(Purpose::PushProbe, resp(403, &[], body))]);
-        let f = judge("Your credentials lack one or more required privilege scopes.");
+        let judge = |path: &str| case.judge(vec![(Purpose::PushProbe, fixture(path))]);
+        let f = judge("bitbucket/probe-403-no-scope.http");
         assert_eq!(f.reason, Reason::MissingWriteScope);
         assert!(
             f.message
                 .contains("read:repository:bitbucket and write:repository:bitbucket")
         );
-        let f = judge("The requested repository either does not exist or you do not have access.");
+        let f = judge("bitbucket/probe-403-no-access.http");
         assert_eq!(f.reason, Reason::NoRepoAccess);
-        let f = judge("To access this repository, enable two-step authentication.");
-        assert_eq!(f.reason, Reason::NoRepoAccess);
+        // Issue 10, case 8: workspace policies are not the account's access.
+        let f = judge("bitbucket/probe-403-two-step-required.http");
+        assert_eq!(f.reason, Reason::HostRefused);
         assert!(f.message.contains("two-step"));
-        let f = judge("To access this repository, an admin must whitelist your IP.");
-        assert_eq!(f.reason, Reason::NoRepoAccess);
+        let f = judge("bitbucket/probe-403-ip-allowlist.http");
+        assert_eq!(f.reason, Reason::HostRefused);
+        assert!(f.message.contains("whitelist your IP"), "{}", f.message);
         assert!(f.fix[0].contains("IP allowlisting"));
         assert_eq!(
             case.judge(vec![(Purpose::PushProbe, Err(Failure::Timeout))]).reason,
@@ -516,5 +558,63 @@ mod tests {
             case.judge(vec![(Purpose::PushProbe, resp(500, &[], ""))]).reason,
             Reason::HostError
         );
+    }
+
+    /// Issue 10, case 6: an API token without scopes is refused by git with
+    /// the same 401 as any other: say so first, and never "expired" for
+    /// access tokens.
+    #[test]
+    fn a_refused_api_token_names_the_missing_scopes_and_access_tokens_never_expire() {
+        let f = Case::new(URL, Some(API_TOKEN_USERNAME), &api_token()).judge(vec![(
+            Purpose::PushProbe,
+            fixture("bitbucket/probe-401-api-token.http"),
+        )]);
+        assert_eq!(f.reason, Reason::TokenInvalid);
+        assert!(
+            f.message.contains("without scopes cannot be used for git"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message.contains("You may not have access to this repository"),
+            "{}",
+            f.message
+        );
+        assert!(f.fix[0].contains("Create API token with scopes"), "{:?}", f.fix);
+        assert!(f.fix[0].contains("read:repository:bitbucket and write:repository:bitbucket"));
+        let f = Case::new(URL, Some(ACCESS_TOKEN_USERNAME), &access_token()).judge(vec![(
+            Purpose::PushProbe,
+            fixture("bitbucket/probe-401-api-token.http"),
+        )]);
+        assert_eq!(f.reason, Reason::TokenInvalid);
+        assert!(!f.message.contains("expired"), "{}", f.message);
+        assert!(f.message.contains("do not expire"), "{}", f.message);
+    }
+
+    /// Issue 10, case 7: the 410 is the host's statement; during the
+    /// brownouts it says so, and names the day of the removal.
+    #[test]
+    fn a_410_says_what_the_host_said_in_a_brownout_and_after_the_removal() {
+        let mut brownout = Case::new(URL, Some("alice"), APP_PASSWORD);
+        brownout.now = day(2026, 6, 20);
+        let f = brownout.judge(vec![(
+            Purpose::PushProbe,
+            fixture("bitbucket/probe-410-app-password.http"),
+        )]);
+        assert_eq!(f.reason, Reason::CredentialRetired);
+        assert!(
+            f.message
+                .contains("App passwords are deprecated and must be replaced with API tokens."),
+            "{}",
+            f.message
+        );
+        assert!(f.message.contains("brownout window"), "{}", f.message);
+        assert!(!f.message.contains("http"), "no links in the words: {}", f.message);
+        let f = Case::new(URL, Some("alice"), "x7Gh2KpQ9mZr4TvW8yBn").judge(vec![(
+            Purpose::PushProbe,
+            fixture("bitbucket/probe-410-app-password.http"),
+        )]);
+        assert_eq!(f.reason, Reason::CredentialRetired);
+        assert!(f.message.contains("removed on 2026-07-28"), "{}", f.message);
     }
 }

@@ -101,6 +101,7 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
     };
     let repo = repo_name(ctx);
     let words = server_words(probe).map(|w| format!(" ({w})")).unwrap_or_default();
+    let basic_rest_worked = rest.status == 200 && ctx.credential.kind != TokenKind::BitbucketServerHttpToken;
     let who = login
         .as_ref()
         .map_or_else(|| "the account".to_owned(), |l| format!("the account {l}"));
@@ -115,47 +116,77 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
             ),
         ),
         401 => refused_by_git(ctx, login.as_deref(), &words),
-        403 => Finding::new(
+        // Atlassian's KB gives two causes for git's 403 and the answer names
+        // neither: the account (or token) lacks REPO_WRITE, or the server
+        // turned off "Allow basic authentication on API calls". A REST call
+        // that got in with the same Basic pair rules the second out.
+        403 if basic_rest_worked => Finding::new(
             Reason::NoRepoAccess,
             format!("{who} may read {repo} but not push to it: pushing needs REPO_WRITE{words}"),
         )
         .fix(format!("ask a project admin of {repo} for write access"))
         .fix("a token also needs the permission Repository write (Manage account > HTTP access tokens)"),
+        403 => Finding::new(
+            Reason::HostRefused,
+            format!(
+                "{} refuses git's Basic login a push to {repo} (HTTP 403{}): either {who} (or the token) lacks REPO_WRITE, or the server has \"Allow basic authentication on API calls\" turned off; the answer does not say which",
+                ctx.url.host,
+                if words.is_empty() { ", without a reason".to_owned() } else { words.clone() }
+            ),
+        )
+        .fix(format!("ask a project admin of {repo} whether you have write access"))
+        .fix("if Basic authentication is off on the server, use SSH, or send an HTTP access token as a Bearer header (git -c http.extraHeader='Authorization: Bearer …')"),
         404 => probe_not_found(ctx, repo, &who, &words),
         _ => probe_other(host, probe, &words),
     };
     f.with_token(info)
 }
 
-/// REST took the token, git's Basic login did not: the username is the
-/// difference, or the token is one that only works as a Bearer header.
+/// REST took the token, git's Basic login did not. Atlassian: project and
+/// repository tokens work only as Bearer and must not be used with a username
+/// in Basic authentication, so git's login refuses them whatever the
+/// username; a user's token fails only under another name. REST cannot tell
+/// the two kinds apart (no recorded answer shows what a project token's
+/// `X-AUSERNAME` is), so where the names differ both fixes are given.
 fn refused_by_git(ctx: &Context, login: Option<&str>, words: &str) -> Finding {
     let user = ctx.credential.username.as_deref();
+    let project_token_fix = format!(
+        "if it is a project or repository token: it never works with git's Basic login (Atlassian: Bearer only); use an HTTP access token of your own user (Manage account > HTTP access tokens: {}/plugins/servlet/access-tokens/manage) or SSH",
+        base(ctx)
+    );
     if let (Some(user), Some(login)) = (user, login)
         && !user.eq_ignore_ascii_case(login)
     {
         return Finding::new(
-            Reason::WrongUsername,
+            Reason::TokenInvalid,
             format!(
-                "{} belongs to {login}, but git sends the username {user}, and git's login refuses the pair{words} {}",
+                "the REST API accepts {} as {login}, but git's Basic login refuses it with the username {user}{words}: either it is {login}'s own token stored under another name, or it is a project or repository token, which Basic login never takes {}",
                 ctx.subject(),
                 ctx.shown()
             ),
         )
-        .fix(format!("store the token under the username {login}"))
+        .fix(format!("if it is {login}'s own HTTP access token: store it under the username {login}"))
+        .fix(project_token_fix)
         .fix(format!("then forget the old entry: {}", ctx.forget_command()));
     }
-    let bearer_only = if ctx.credential.kind == TokenKind::BitbucketServerHttpToken {
-        "; project and repository tokens work only as a Bearer header (http.extraHeader), not as git's password"
-    } else {
-        ""
-    };
+    if ctx.credential.kind == TokenKind::BitbucketServerHttpToken {
+        return Finding::new(
+            Reason::TokenInvalid,
+            format!(
+                "the REST API accepts {} (as a Bearer token), but git's Basic login refuses it{words}: a project or repository token works only as Bearer, never as git's password {}",
+                ctx.subject(),
+                ctx.shown()
+            ),
+        )
+        .fix(project_token_fix)
+        .fix(format!("then forget the old entry: {}", ctx.forget_command()));
+    }
     renew(
         ctx,
         Finding::new(
             Reason::TokenInvalid,
             format!(
-                "the REST API accepts {}, but git's login refuses it{words}{bearer_only} {}",
+                "the REST API accepts {}, but git's login refuses it{words} {}",
                 ctx.subject(),
                 ctx.shown()
             ),
@@ -177,12 +208,11 @@ mod tests {
     use super::*;
     use crate::config::HostConfig;
     use crate::http::Failure;
-    use crate::providers::testkit::{Case, destinations, planned, resp};
+    use crate::providers::testkit::{Case, destinations, fixture, planned, resp};
     use crate::providers::{Provider, for_host};
 
     const URL: &str = "https://git.acme.example/bitbucket/scm/ops/widgets.git";
     const TOKEN: &str = "BBDC-MTIzNDU2Nzg5MDEyOnN1cGVyc2VjcmV0dG9rZW4K";
-    const PROJECTS: &str = r#"{"size":1,"limit":1,"isLastPage":false,"values":[{"key":"OPS","id":1,"name":"Ops","public":false,"type":"NORMAL"}],"start":0,"nextPageStart":1}"#;
     const ADVERTISEMENT: &str = "001f# service=git-receive-pack\n0000";
 
     fn case(user: &str, secret: &str) -> Case {
@@ -217,10 +247,14 @@ mod tests {
         assert_eq!(default_api(&root), "https://bb.example/rest/api/1.0");
     }
 
+    fn projects() -> crate::http::Outcome {
+        fixture("bitbucket-server/rest-200-projects.http")
+    }
+
     #[test]
     fn a_writer_is_ok_and_named_by_x_ausername() {
         let f = case("alice", TOKEN).judge(vec![
-            (Purpose::Rest, resp(200, &[("X-AUSERNAME", "alice")], PROJECTS)),
+            (Purpose::Rest, projects()),
             (Purpose::PushProbe, resp(200, &[], ADVERTISEMENT)),
         ]);
         assert_eq!(f.reason, Reason::Ok, "{}", f.message);
@@ -228,42 +262,58 @@ mod tests {
         assert_eq!(f.token.unwrap().login.as_deref(), Some("alice"));
     }
 
+    /// Issue 10, case 8: git's 403 is a missing `REPO_WRITE` or a server with
+    /// Basic authentication off (Atlassian KB); only a Basic REST call that
+    /// got in rules the second out.
     #[test]
-    fn a_read_only_user_is_refused_by_the_probe() {
+    fn a_403_is_the_accounts_access_only_where_basic_auth_is_known_to_work() {
         let f = case("alice", TOKEN).judge(vec![
-            (Purpose::Rest, resp(200, &[("X-AUSERNAME", "alice")], PROJECTS)),
-            (Purpose::PushProbe, resp(403, &[], "")),
+            (Purpose::Rest, projects()),
+            (Purpose::PushProbe, fixture("bitbucket-server/probe-403.http")),
         ]);
-        assert_eq!(f.reason, Reason::NoRepoAccess);
-        assert!(f.message.contains("REPO_WRITE"));
+        assert_eq!(f.reason, Reason::HostRefused, "{}", f.message);
+        assert!(
+            f.message.contains("REPO_WRITE") && f.message.contains("basic authentication"),
+            "{}",
+            f.message
+        );
+        let f = case("alice", "hunter2-hunter2").judge(vec![
+            (Purpose::Rest, projects()),
+            (Purpose::PushProbe, fixture("bitbucket-server/probe-403.http")),
+        ]);
+        assert_eq!(f.reason, Reason::NoRepoAccess, "{}", f.message);
     }
 
+    /// Issue 10, case 5: project and repository tokens never work with
+    /// git's Basic login; "store it under <login>" alone cannot fix them.
     #[test]
     fn rejections_and_usernames() {
         let f = case("alice", TOKEN).judge(vec![(
             Purpose::Rest,
-            resp(
-                401,
-                &[],
-                r#"{"errors":[{"context":null,"message":"Authentication failed. Please check your credentials and try again.","exceptionName":"com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException"}]}"#,
-            ),
+            fixture("bitbucket-server/rest-401-authentication-failed.http"),
         )]);
         assert_eq!(f.reason, Reason::TokenInvalid);
         assert!(f.message.contains("Authentication failed"), "{}", f.message);
         assert!(f.fix[1].contains("git credential reject"));
 
         let f = case("bob", TOKEN).judge(vec![
-            (Purpose::Rest, resp(200, &[("X-AUSERNAME", "alice")], PROJECTS)),
+            (Purpose::Rest, projects()),
             (Purpose::PushProbe, resp(401, &[], "")),
         ]);
-        assert_eq!(f.reason, Reason::WrongUsername);
-        assert!(f.fix[0].contains("alice"));
+        assert_eq!(f.reason, Reason::TokenInvalid, "{}", f.message);
+        assert!(f.fix[0].contains("store it under the username alice"), "{:?}", f.fix);
+        assert!(
+            f.fix[1].contains("project or repository token") && f.fix[1].contains("SSH"),
+            "{:?}",
+            f.fix
+        );
         let f = case("alice", TOKEN).judge(vec![
-            (Purpose::Rest, resp(200, &[("X-AUSERNAME", "alice")], PROJECTS)),
+            (Purpose::Rest, projects()),
             (Purpose::PushProbe, resp(401, &[], "")),
         ]);
         assert_eq!(f.reason, Reason::TokenInvalid);
         assert!(f.message.contains("Bearer"), "{}", f.message);
+        assert!(!f.fix.iter().any(|l| l.contains("store it under")), "{:?}", f.fix);
         assert_eq!(
             case("alice", TOKEN)
                 .judge(vec![(Purpose::Rest, Err(Failure::Timeout))])
