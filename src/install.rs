@@ -69,8 +69,104 @@ fn is_ours(path: &Path) -> bool {
     fs::read_to_string(path).is_ok_and(|t| t.contains(HOOK_MARK))
 }
 
+/// The line that runs the check from a shared hook: a clone on a machine
+/// without prepush-auth pushes as before.
+const SHARED_HOOK_LINE: &str =
+    r#"if command -v prepush-auth >/dev/null 2>&1; then prepush-auth pre-push "$@" || exit 1; fi"#;
+
+/// `dir` as an absolute path, through symlinks where it exists.
+fn absolute(dir: &Path) -> PathBuf {
+    let abs = if dir.is_absolute() {
+        dir.to_owned()
+    } else {
+        std::env::current_dir().map_or_else(|_| dir.to_owned(), |d| d.join(dir))
+    };
+    fs::canonicalize(&abs).unwrap_or(abs)
+}
+
+/// The work tree when the hooks directory is inside it but not inside the
+/// git directory: a committed directory (husky's `.husky`, a `githooks/`
+/// set with `core.hooksPath`), shared with everyone who clones it.
+fn committed_hooks_root(dir: &Path) -> Option<PathBuf> {
+    let top = absolute(Path::new(&git_out(&["rev-parse", "--show-toplevel"]).ok()?));
+    let git_dir = absolute(Path::new(&git_out(&["rev-parse", "--git-common-dir"]).ok()?));
+    let dir = absolute(dir);
+    (dir.starts_with(&top) && !dir.starts_with(&git_dir)).then_some(top)
+}
+
+/// The hook file a person edits: husky ≥ 9 points `core.hooksPath` at
+/// `.husky/_` (generated, ignored) whose stubs run `.husky/<hook>`.
+fn editable_hook(dir: &Path) -> PathBuf {
+    if dir.file_name().is_some_and(|n| n == "_")
+        && let Some(parent) = dir.parent()
+    {
+        return parent.join("pre-push");
+    }
+    dir.join("pre-push")
+}
+
+/// Whether a hook already runs prepush-auth, itself or through the hook
+/// manager it hands over to (lefthook, pre-commit).
+fn already_runs_us(hook: &Path, top: &Path) -> bool {
+    let Ok(text) = fs::read_to_string(hook) else {
+        return false;
+    };
+    if text.contains("prepush-auth") {
+        return true;
+    }
+    let mentions = |files: &[&str]| {
+        files
+            .iter()
+            .any(|f| fs::read_to_string(top.join(f)).is_ok_and(|t| t.contains("prepush-auth")))
+    };
+    (text.contains("lefthook") && mentions(&["lefthook.yml", ".lefthook.yml", "lefthook.yaml", ".lefthook.yaml"]))
+        || (text.contains("pre-commit") && mentions(&[".pre-commit-config.yaml"]))
+}
+
+/// A committed hooks directory gets no path of this machine: say what to add.
+fn shared_hook_advice(dir: &Path, top: &Path) -> String {
+    let hook = editable_hook(dir);
+    if already_runs_us(&hook, top) || already_runs_us(&dir.join("pre-push"), top) {
+        return format!(
+            "{} already runs prepush-auth; left as is (the hooks directory is committed, so nothing of this machine is written there)",
+            hook.display()
+        );
+    }
+    let shown = hook.strip_prefix(top).unwrap_or(&hook).display().to_string();
+    let add = if hook.exists() {
+        format!("add this line to {shown}:\n    {SHARED_HOOK_LINE}")
+    } else {
+        format!("create {shown} (executable) with:\n    #!/bin/sh\n    {SHARED_HOOK_LINE}")
+    };
+    format!(
+        "the hooks directory {} (core.hooksPath) is in the work tree and shared with everyone who clones it, so this machine's path is not written into it; nothing was changed.\n\
+         prepush-auth: {add}\n\
+         prepush-auth: or with lefthook (lefthook.yml):\n\
+         \x20   pre-push:\n\
+         \x20     commands:\n\
+         \x20       prepush-auth:\n\
+         \x20         run: prepush-auth pre-push {{1}} {{2}}\n\
+         \x20         use_stdin: true\n\
+         prepush-auth: or with pre-commit (.pre-commit-config.yaml; then `pre-commit install --hook-type pre-push`):\n\
+         \x20   - repo: local\n\
+         \x20     hooks:\n\
+         \x20       - id: prepush-auth\n\
+         \x20         name: prepush-auth\n\
+         \x20         entry: prepush-auth pre-push\n\
+         \x20         language: system\n\
+         \x20         stages: [pre-push]\n\
+         \x20         pass_filenames: false\n\
+         \x20         always_run: true\n\
+         \x20         verbose: true",
+        dir.strip_prefix(top).unwrap_or(dir).display()
+    )
+}
+
 fn install_hook(force: bool) -> Result<String> {
     let dir = hooks_dir()?;
+    if let Some(top) = committed_hooks_root(&dir) {
+        return Ok(shared_hook_advice(&dir, &top));
+    }
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let hook = dir.join("pre-push");
     let saved = dir.join(format!("pre-push{SAVED_SUFFIX}"));
