@@ -446,11 +446,24 @@ fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Find
         let names: Vec<String> = helpers_run.iter().map(|h| crate::git::helper_short_name(h)).collect();
         format!("no credential helper had one (asked: {})", names.join(", "))
     };
+    // With a helper configured, the fix is not to configure one (it said
+    // `git config --global credential.helper store` where store was set,
+    // issue 11): git saves what you type into the helpers it has.
+    let fix = if helpers_run.is_empty() {
+        "store a token once, e.g. with `git config --global credential.helper store` (or your keychain helper), then push".to_owned()
+    } else {
+        let mut names: Vec<String> = helpers_run.iter().map(|h| crate::git::helper_short_name(h)).collect();
+        names.dedup();
+        format!(
+            "push once from a terminal and enter a token when git asks: git then saves it with {}",
+            names.join(", ")
+        )
+    };
     Finding::new(
         Reason::NoCredential,
         format!("git has no stored credential for {}: {asked}; git will ask for one when you push (or fail without a terminal)", url.host),
     )
-    .fix("store a token once, e.g. with `git config --global credential.helper store` (or your keychain helper), then push")
+    .fix(fix)
 }
 
 fn where_it_lives(source: &Source) -> Option<String> {

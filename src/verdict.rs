@@ -39,6 +39,9 @@ pub enum Reason {
     UnsupportedHost,
     SshRemote,
     LocalRemote,
+    /// `check --all`: this remote's configuration cannot be read (no URL, a
+    /// URL git cannot parse); the other remotes are still checked.
+    RemoteMisconfigured,
 }
 
 impl Reason {
@@ -64,7 +67,8 @@ impl Reason {
             | Self::RateLimited
             | Self::HostError
             | Self::UnexpectedResponse
-            | Self::UnsupportedHost => Kind::Unknown,
+            | Self::UnsupportedHost
+            | Self::RemoteMisconfigured => Kind::Unknown,
             Self::SshRemote | Self::LocalRemote => Kind::Skip,
         }
     }
@@ -112,6 +116,7 @@ impl Reason {
             Self::UnsupportedHost => "unsupported_host",
             Self::SshRemote => "ssh_remote",
             Self::LocalRemote => "local_remote",
+            Self::RemoteMisconfigured => "remote_misconfigured",
         }
     }
 }
@@ -168,6 +173,7 @@ mod tests {
             Reason::TokenExpired,
             Reason::MissingWorkflowScope,
             Reason::SshRemote,
+            Reason::RemoteMisconfigured,
         ] {
             assert_eq!(serde_json::to_value(r).unwrap(), r.code());
         }
