@@ -188,3 +188,70 @@ fn the_no_credential_fix_never_suggests_the_helper_already_set() {
     assert_eq!(c["reason"], "no_credential");
     assert!(c["fix"].to_string().contains("credential.helper store"), "{c}");
 }
+
+/// Regression (issue 11 item 5): after switching where the credential
+/// lives, a cached `ok` replayed the old sentence ("written in the remote
+/// URL"). The cache keeps the host's answers; a hit judges them again with
+/// this run's credential, so the words name where it comes from now.
+#[test]
+fn a_cached_verdict_names_where_the_credential_comes_from_now() {
+    let secret = classic_token("switchswitchswitchswitchswitch");
+    let host = github(vec![tok(&secret, Some("repo"))], REPO_JSON);
+    let sb = Sandbox::new();
+    sb.use_host(&host, "github", "/api/v3");
+    sb.secrets.lock().unwrap().push(secret.clone());
+    let in_url = host
+        .url(REPO_PATH)
+        .replacen("http://", &format!("http://alice:{secret}@"), 1);
+    sb.init_repo(&in_url);
+    let first = sb.run(&["check", "--format", "json"]).check();
+    assert_eq!(first["reason"], "ok", "{first}");
+    assert_eq!(first["cached"], false);
+    assert_eq!(first["credential"]["helper"], "the remote URL");
+    let sent = host.count();
+
+    // The same token, now from `store`, the URL without it.
+    sb.git(&["remote", "set-url", "origin", &host.url(REPO_PATH)]);
+    sb.store_credential(&host.url(REPO_PATH), "alice", &secret);
+    let run = sb.run(&["check", "--format", "json"]);
+    let c = run.check();
+    assert_eq!(c["cached"], true, "{c}");
+    assert_eq!(host.count(), sent, "a cache hit sends nothing");
+    assert_eq!(c["reason"], "ok");
+    assert_eq!(c["credential"]["helper"], "store");
+    let words = format!("{} {}", c["message"], c["fix"]);
+    assert!(!words.contains("remote URL"), "stale words from the cache: {words}");
+    let human = sb.run(&["check"]);
+    assert!(!human.stdout.contains("remote URL"), "{}", human.stdout);
+    // Whatever the judge says about the token, it says it as the fresh check does.
+    let fresh = sb.run(&["check", "--format", "json", "--no-cache"]).check();
+    assert_eq!(c["message"], fresh["message"]);
+    assert_eq!(c["fix"], fresh["fix"]);
+    assert_eq!(c["token"], fresh["token"]);
+}
+
+/// A rejection read from the cache names the helper that holds the stale
+/// credential now, as a fresh one does.
+#[test]
+fn a_cached_rejection_names_this_runs_helper() {
+    let secret = classic_token("rejectedrejectedrejectedreject");
+    let host = github(vec![], REPO_JSON);
+    let sb = Sandbox::new();
+    sb.use_host(&host, "github", "/api/v3");
+    sb.secrets.lock().unwrap().push(secret.clone());
+    let in_url = host
+        .url(REPO_PATH)
+        .replacen("http://", &format!("http://alice:{secret}@"), 1);
+    sb.init_repo(&in_url);
+    let first = sb.run(&["check", "--format", "json"]).check();
+    assert_eq!(first["verdict"], "block", "{first}");
+    assert!(first.to_string().contains("remote URL"), "{first}");
+    sb.git(&["remote", "set-url", "origin", &host.url(REPO_PATH)]);
+    sb.store_credential(&host.url(REPO_PATH), "alice", &secret);
+    let c = sb.run(&["check", "--format", "json"]).check();
+    assert_eq!(c["cached"], true, "{c}");
+    assert_eq!(c["verdict"], "block");
+    let words = format!("{} {}", c["message"], c["fix"]);
+    assert!(!words.contains("remote URL"), "{words}");
+    assert!(words.contains("store"), "{words}");
+}
