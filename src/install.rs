@@ -576,7 +576,16 @@ fn install_helper(mode: HelperMode, global: bool) -> Result<String> {
                     if plan.copied_from_global == 1 { "y" } else { "ies" }
                 ));
             }
-            for e in plan.later.iter().filter(|e| e.value.is_empty()) {
+            // A reset followed by a gate is another gate block (the
+            // repository's own): there the gate is asked first already.
+            let later = &plan.later;
+            let bare_resets = later.iter().enumerate().filter(|(i, e)| {
+                e.value.is_empty()
+                    && !later
+                        .get(i + 1)
+                        .is_some_and(|next| next.url == e.url && is_gate_entry(&next.value))
+            });
+            for (_, e) in bare_resets {
                 notes.push(format!(
                     "{} resets the helpers for {} after the gate's block: there git does not ask the gate (install it there too: prepush-auth install --helper gate)",
                     e.origin,

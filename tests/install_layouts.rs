@@ -347,3 +347,45 @@ fn install_global_without_helper_says_what_it_did() {
     );
     assert!(run.stdout.contains("this repository only"), "{}", run.stdout);
 }
+
+/// A reset in this repository's config comes after a global gate: git
+/// there asks the repository's own chain, without the gate. Faithful, and
+/// said.
+#[test]
+fn a_repository_reset_after_the_global_gate_is_said_and_its_chain_kept() {
+    let l = Layout::new();
+    l.global_config("[credential]\n\thelper = store\n");
+    l.stored(&[&format!(
+        "https://alice:{}@github.com",
+        classic_token("resetlaterresetlaterresetlater")
+    )]);
+    l.sb.git(&["config", "--local", "credential.https://github.com.helper", ""]);
+    l.sb.git(&[
+        "config",
+        "--local",
+        "--add",
+        "credential.https://github.com.helper",
+        "osxkeychain",
+    ]);
+    let url = "https://github.com/acme/widgets.git";
+    let before = l.fill(url, false);
+    let run = l.prepush_auth(&["install", "--helper", "gate", "--global"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("resets the helpers for https://github.com after the gate's block"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(l.fill(url, false), before, "the repository's chain is kept");
+    // Installed in the repository too, the gate is first there again, and
+    // the global install no longer warns.
+    let local = l.prepush_auth(&["install", "--helper", "gate"]);
+    assert_eq!(local.code, 0, "{}", local.stderr);
+    let (out, helpers) = l.fill(url, true);
+    assert_eq!(out, before.0);
+    assert!(helpers[0].contains("credential --gate"), "{helpers:?}");
+    assert_eq!(&helpers[1..], &before.1[..]);
+    let again = l.prepush_auth(&["install", "--helper", "gate", "--global"]);
+    assert!(!again.stdout.contains("resets the helpers"), "{}", again.stdout);
+}
