@@ -11,7 +11,7 @@ use crate::engine::{Check, Engine, Mode, Options};
 use crate::http::NetConfig;
 use crate::output::{self, Stream};
 use crate::target::{self, Repo};
-use crate::verdict::Kind;
+use crate::verdict::{Finding, Kind, Reason};
 
 /// Panics print where, never what. A panic's message may quote the value
 /// it choked on, and for a string slice that is the whole string ("byte
@@ -29,21 +29,58 @@ pub fn install_panic_hook() {
     }));
 }
 
+/// Whether the command line asks for JSON, read from the raw arguments: a
+/// usage error happens before clap has understood them (SPEC §5: with
+/// `--format json`, every outcome is one JSON document).
+fn wants_json(args: &[std::ffi::OsString]) -> bool {
+    let args: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
+    args.first().is_some_and(|c| *c == "check")
+        && (args.contains(&"--format=json") || args.windows(2).any(|w| w == ["--format", "json"]))
+}
+
 pub fn run() -> Result<u8> {
-    let cli = Cli::parse();
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() && wants_json(&raw) => {
+            let first = e.to_string();
+            let line = first.lines().next().unwrap_or("usage error");
+            let line = line.strip_prefix("error: ").unwrap_or(line);
+            output::write(Stream::Stdout, &output::json_error(Some(line)));
+            return Ok(2);
+        }
+        // Help and version on stdout (exit 0); usage errors on stderr (exit 2).
+        Err(e) => e.exit(),
+    };
     if std::env::var("PREPUSH_AUTH").is_ok_and(|v| v == "0")
         && !matches!(
             cli.command,
             Command::Install(_) | Command::Uninstall { .. } | Command::Completions { .. }
         )
     {
+        // Hooks and helpers stay silent (git reads a helper's stdout); a
+        // `check` someone typed says why it said nothing.
+        if let Command::Check(args) = &cli.command {
+            output::notice("disabled by PREPUSH_AUTH=0; nothing checked");
+            if args.format == Format::Json {
+                output::write(Stream::Stdout, &output::json_error(None));
+            }
+        }
         return Ok(0);
     }
     match cli.command {
         // A panic (a bug) in `check` means the tool could not tell: that is
         // `unknown` (SPEC §4), exit 0, or 1 under --strict; the panic hook
-        // has printed its one line.
-        Command::Check(args) => unknown_on_panic(args.strict, || check(&args)),
+        // has printed its one line. An error is exit 2; with `--format
+        // json` it is the document's `error`.
+        Command::Check(args) => match unknown_on_panic(args.strict, || check(&args)) {
+            Err(e) if args.format == Format::Json => {
+                let line = crate::target::without_userinfo(&format!("{e:#}").replace('\n', " "));
+                output::write(Stream::Stdout, &output::json_error(Some(&line)));
+                Ok(2)
+            }
+            other => other,
+        },
         Command::PrePush { remote, url } => Ok(fail_open(|| crate::hook::run(remote, url))),
         Command::Credential { action, gate } => Ok(fail_open(|| match action.as_str() {
             "get" => crate::helper::run(crate::cli::HelperAction::Get, gate),
@@ -130,29 +167,47 @@ fn check(args: &CheckArgs) -> Result<u8> {
     let mut s = setup()?;
     if !s.engine.config.enabled {
         output::notice("disabled by configuration (enabled = false)");
+        if args.format == Format::Json {
+            output::write(Stream::Stdout, &output::json_error(None));
+        }
         return Ok(0);
     }
-    let targets = match (&args.target, args.all, &s.repo) {
-        (_, true, None) | (None, false, None) => bail!("not in a git repository; give a URL to check"),
-        (_, true, Some(repo)) => {
-            let names = repo.remote_names();
-            if names.is_empty() {
-                bail!("this repository has no remotes");
-            }
-            names.iter().map(|n| repo.push_target(n)).collect::<Result<Vec<_>>>()?
-        }
-        (None, false, Some(repo)) => vec![repo.push_target(&repo.push_remote_name())?],
-        (Some(t), false, Some(repo)) if repo.has_remote(t) => vec![repo.push_target(t)?],
-        (Some(t), false, Some(repo)) => vec![repo.url_target(t)?],
-        (Some(t), false, None) => vec![target::url_target_without_repo(t)?],
-    };
     let opts = Options {
         timeout: Duration::from_millis(args.timeout_ms.unwrap_or(s.engine.config.timeout_ms).max(1)),
         use_cache: !args.no_cache,
         offline: args.offline,
         mode: Mode::Check,
     };
-    let checks: Vec<Check> = targets.iter().map(|t| s.engine.check(t, None, &opts)).collect();
+    let checks: Vec<Check> = if let (true, Some(repo)) = (args.all, &s.repo) {
+        let names = repo.remote_names();
+        if names.is_empty() {
+            bail!("this repository has no remotes");
+        }
+        // A broken remote is its own entry; the others are still checked.
+        let targets: Vec<_> = names.iter().map(|n| (n, repo.push_target(n))).collect();
+        targets
+            .into_iter()
+            .map(|(name, target)| match target {
+                Ok(t) => s.engine.check(&t, None, &opts),
+                Err(e) => misconfigured(name, &e),
+            })
+            .collect()
+    } else {
+        let targets = match (&args.target, args.all, &s.repo) {
+            (_, true, _) | (None, false, None) => bail!("not in a git repository; give a URL to check"),
+            (None, false, Some(repo)) => vec![repo.push_target(&repo.push_remote_name())?],
+            (Some(t), false, Some(repo)) if repo.has_remote(t) => vec![repo.push_target(t)?],
+            (Some(t), false, Some(repo)) => {
+                refuse_unknown_name(t, Some(repo))?;
+                vec![repo.url_target(t)?]
+            }
+            (Some(t), false, None) => {
+                refuse_unknown_name(t, None)?;
+                vec![target::url_target_without_repo(t)?]
+            }
+        };
+        targets.iter().map(|t| s.engine.check(t, None, &opts)).collect()
+    };
     match args.format {
         Format::Human => output::write(
             Stream::Stdout,
@@ -161,7 +216,63 @@ fn check(args: &CheckArgs) -> Result<u8> {
         Format::Json => output::write(Stream::Stdout, &output::json(&checks)),
     }
     let strict = args.strict || s.engine.config.strict;
+    // A remote that cannot be read is a configuration error (SPEC §4: 2),
+    // reported after every other remote was checked.
+    if checks.iter().any(|c| c.finding.reason == Reason::RemoteMisconfigured) {
+        return Ok(2);
+    }
     Ok(exit_status(&checks, strict))
+}
+
+/// The entry of a remote whose configuration cannot be read.
+fn misconfigured(name: &str, error: &anyhow::Error) -> Check {
+    Check {
+        remote: Some(name.to_owned()),
+        url: String::new(),
+        host: None,
+        provider: None,
+        repository: None,
+        finding: Finding::new(Reason::RemoteMisconfigured, format!("{error:#}; not checked"))
+            .fix(format!("see `git remote get-url --push {name}`")),
+        credential: None,
+        requests: 0,
+        cached: false,
+        elapsed_ms: 0,
+    }
+}
+
+/// git refuses a push to a name that is neither a remote nor a path
+/// (`'nosuch' does not appear to be a git repository`); so does `check`,
+/// rather than calling it a local remote and passing (issue 11).
+///
+/// Only a bare word (what a remote name looks like) is refused: a text with
+/// a slash is a path the user meant, and stays a local remote (`skip`).
+fn refuse_unknown_name(text: &str, repo: Option<&Repo>) -> Result<()> {
+    if looks_like_url(text) || text.contains('/') || std::path::Path::new(text).exists() {
+        return Ok(());
+    }
+    let remotes = repo.map(Repo::remote_names).unwrap_or_default();
+    let known = if remotes.is_empty() {
+        if repo.is_some() {
+            "this repository has no remotes".to_owned()
+        } else {
+            "not in a git repository".to_owned()
+        }
+    } else {
+        format!("the remotes here are: {}", remotes.join(", "))
+    };
+    let shown: String = text
+        .chars()
+        .take(120)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    bail!("'{shown}' is neither a remote nor a URL nor an existing path ({known})")
+}
+
+/// A URL as git reads one: `scheme://…`, or scp-like `host:path` (a colon
+/// before any slash).
+fn looks_like_url(text: &str) -> bool {
+    text.contains("://") || text.find(':').is_some_and(|colon| !text[..colon].contains('/'))
 }
 
 /// SPEC §4: 1 for block (and unknown under strict), else 0.

@@ -56,8 +56,8 @@ pub struct CheckArgs {
     pub all: bool,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Total time budget in milliseconds.
-    #[arg(long)]
+    /// Total time budget in milliseconds (at least 1).
+    #[arg(long, value_parser = at_least_one_ms)]
     pub timeout_ms: Option<u64>,
     /// Exit 1 when the host could not be asked (unknown).
     #[arg(long)]
@@ -103,4 +103,13 @@ pub struct InstallArgs {
     /// Replace a hook prepush-auth did not write (it is kept and chained otherwise).
     #[arg(long)]
     pub force: bool,
+}
+
+/// `--timeout-ms 0` would give up before starting (it said "within 1 ms").
+fn at_least_one_ms(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err("0 leaves no time to check; give at least 1 (milliseconds)".to_owned()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("{e} (a number of milliseconds)")),
+    }
 }

@@ -86,6 +86,16 @@ impl Config {
     /// defaults; a broken one is an error the caller reports in one line.
     pub fn load(work_tree: Option<&Path>) -> Result<Self> {
         let mut config = Self::default();
+        // A file named on purpose must exist: a typo in PREPUSH_AUTH_CONFIG
+        // silently ran with the defaults (issue 11), another host's API unset.
+        if let Some(named) = std::env::var_os("PREPUSH_AUTH_CONFIG").filter(|p| !p.is_empty())
+            && !Path::new(&named).exists()
+        {
+            anyhow::bail!(
+                "PREPUSH_AUTH_CONFIG names {}, which does not exist",
+                Path::new(&named).display()
+            );
+        }
         if let Some(path) = user_config_path()
             && let Some(text) = read_optional(&path)?
         {

@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::credential::{self, Credential, Lookup, Source};
-use crate::http::{self, Destinations, NetConfig};
+use crate::http::{self, Destinations, Failure, NetConfig, Response};
 use crate::providers::{self, Answers, Context, Provider, Purpose};
 use crate::secret::Secret;
-use crate::state::{CachedVerdict, Remembered, State};
+use crate::state::{CachedAnswer, CachedVerdict, Remembered, State};
 use crate::target::{PushTarget, Transport};
 use crate::tokens::TokenKind;
 use crate::verdict::{Finding, Kind, Reason, TokenInfo};
@@ -224,23 +224,20 @@ impl Engine {
                 .zip(self.state())
                 .and_then(|(vk, state)| state.cached(vk, now, ttl).cloned())
                 .filter(|v| usable_from_cache(v.reason, opts.mode));
-            if let Some(v) = cached {
+            // The host's answers, judged again with this run's context: the
+            // words name where the credential comes from now (a cached
+            // sentence said "from credential helper 'store'" after the
+            // switch to another helper, issue 11). A judge that now
+            // concludes otherwise makes it a miss.
+            let rejudged = cached.and_then(|v| {
+                let answers = replayed_answers(&v.answers)?;
+                let finding = scrubbed(providers::judge(provider, &ctx, &answers), &credential);
+                (finding.reason == v.reason).then_some(finding)
+            });
+            if let Some(finding) = rejudged {
                 check.cached = true;
-                // Scrubbed before it was stored; again here for state files
-                // written before that was so.
-                check.finding = scrubbed(
-                    Finding {
-                        reason: v.reason,
-                        message: v.message,
-                        fix: v.fix,
-                        token: v.token,
-                        advisory: false,
-                        unconfirmed: false,
-                    },
-                    &credential,
-                );
-                check.finding = self.expiry_warning(check.finding, &credential, now);
-                return finish(check, start);
+                check.finding = self.expiry_warning(settled(finding, provider, opts.mode), &credential, now);
+                return Self::finish_block(check, &credential, start);
             }
         }
 
@@ -293,17 +290,12 @@ impl Engine {
                 finding = providers::judge(provider, &ctx, &answers);
             }
         }
-        if finding.unconfirmed && finding.reason.kind() == Kind::Block {
-            finding.advisory = true;
-        }
-        if opts.mode == Mode::PrePush {
-            finding = within_hook(finding, provider);
-        }
         // Scrubbed here, before anything is remembered or cached: a host
         // may quote the token back (in its message, even in a header), and
         // the state file must never hold it (SPEC §7 rule 1). It did: the
         // scrub happened only on output, after the verdict was cached.
-        let finding = scrubbed(finding, &credential);
+        let judged = finding.reason;
+        let finding = scrubbed(settled(finding, provider, opts.mode), &credential);
         let finding = self.expiry_warning(finding, &credential, now);
 
         // Remember what the host told us while the token worked, so a later
@@ -316,10 +308,8 @@ impl Engine {
         let cacheable = !finding.advisory
             && (matches!(finding.kind(), Kind::Ok | Kind::Warn) || finding.reason.rejects_credential());
         let to_cache = cacheable.then(|| CachedVerdict {
-            reason: finding.reason,
-            message: finding.message.clone(),
-            fix: finding.fix.clone(),
-            token: finding.token.clone(),
+            reason: judged,
+            answers: kept_answers(&answers, &credential),
             at: now,
         });
         if let (Some(tk), Some(vk)) = (token_key, verdict_key)
@@ -381,6 +371,99 @@ impl Engine {
     }
 }
 
+/// Text from the host, as it may be kept: without the secret, nor a
+/// username that is itself a token.
+fn scrub_text(text: &str, credential: &Credential) -> String {
+    let text = crate::secret::scrub(text, &credential.secret);
+    match credential
+        .username
+        .as_deref()
+        .filter(|u| crate::tokens::classify(u) != TokenKind::Unrecognised)
+    {
+        Some(u) => crate::secret::scrub(&text, &Secret::new(u)),
+        None => text,
+    }
+}
+
+fn purpose_name(p: Purpose) -> &'static str {
+    match p {
+        Purpose::Rest => "rest",
+        Purpose::User => "user",
+        Purpose::Repository => "repository",
+        Purpose::PushProbe => "push_probe",
+    }
+}
+
+/// The host's answers as the state keeps them: scrubbed (SPEC §7 rule 1),
+/// each body cut at [`crate::state::ANSWER_BODY_CAP`].
+fn kept_answers(answers: &Answers, credential: &Credential) -> Vec<CachedAnswer> {
+    answers
+        .0
+        .iter()
+        .map(|(purpose, outcome)| {
+            let purpose = purpose_name(*purpose).to_owned();
+            match outcome {
+                Ok(r) => {
+                    let body = String::from_utf8_lossy(&r.body[..r.body.len().min(crate::state::ANSWER_BODY_CAP)]);
+                    CachedAnswer {
+                        purpose,
+                        status: r.status,
+                        headers: r
+                            .headers
+                            .iter()
+                            .map(|(k, v)| (k.clone(), scrub_text(v, credential)))
+                            .collect(),
+                        body: scrub_text(&body, credential),
+                        failure: None,
+                    }
+                }
+                Err(f) => CachedAnswer {
+                    purpose,
+                    status: 0,
+                    headers: Vec::new(),
+                    body: String::new(),
+                    failure: Some(match f {
+                        Failure::Timeout => "timeout".to_owned(),
+                        Failure::TooLarge => "too_large".to_owned(),
+                        Failure::Network(m) => format!("network: {}", scrub_text(m, credential)),
+                        Failure::NotAllowed(m) => format!("not_allowed: {}", scrub_text(m, credential)),
+                    }),
+                },
+            }
+        })
+        .collect()
+}
+
+/// The answers a judge reads, from the state; `None` when there are none
+/// (an entry from before answers were kept) or one is not understood.
+fn replayed_answers(kept: &[CachedAnswer]) -> Option<Answers> {
+    if kept.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(kept.len());
+    for a in kept {
+        let purpose = [Purpose::Rest, Purpose::User, Purpose::Repository, Purpose::PushProbe]
+            .into_iter()
+            .find(|p| purpose_name(*p) == a.purpose)?;
+        let outcome = match a.failure.as_deref() {
+            None => Ok(Response {
+                status: a.status,
+                headers: a.headers.clone(),
+                body: a.body.clone().into_bytes(),
+            }),
+            Some("timeout") => Err(Failure::Timeout),
+            Some("too_large") => Err(Failure::TooLarge),
+            Some(f) => match f.split_once(": ") {
+                Some(("network", m)) => Err(Failure::Network(m.to_owned())),
+                Some(("not_allowed", m)) => Err(Failure::NotAllowed(m.to_owned())),
+                _ => return None,
+            },
+        };
+        out.push((purpose, outcome));
+    }
+    Some(Answers(out))
+}
+
 /// `finding` with the secret, and a username that is itself a token,
 /// replaced by their redacted forms wherever text from elsewhere (a host's
 /// words, its headers) could have carried them: message, fix and the token
@@ -436,6 +519,19 @@ fn token_in_username(credential: &mut Credential, provider: Provider) {
         credential.kind = kind;
         credential.username = None;
     }
+}
+
+/// What a judge concluded, weighed by the order of evidence: an inference
+/// git could not confirm is only a warning, and so, in the hook, is what
+/// git's own answer contradicts. Applied alike to fresh and replayed answers.
+fn settled(mut finding: Finding, provider: Provider, mode: Mode) -> Finding {
+    if finding.unconfirmed && finding.reason.kind() == Kind::Block {
+        finding.advisory = true;
+    }
+    if mode == Mode::PrePush {
+        finding = within_hook(finding, provider);
+    }
+    finding
 }
 
 /// The pre-push hook's rule (SPEC §2, order of evidence): git has just
@@ -508,11 +604,24 @@ fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Find
         let names: Vec<String> = helpers_run.iter().map(|h| crate::git::helper_short_name(h)).collect();
         format!("no credential helper had one (asked: {})", names.join(", "))
     };
+    // With a helper configured, the fix is not to configure one (it said
+    // `git config --global credential.helper store` where store was set,
+    // issue 11): git saves what you type into the helpers it has.
+    let fix = if helpers_run.is_empty() {
+        "store a token once, e.g. with `git config --global credential.helper store` (or your keychain helper), then push".to_owned()
+    } else {
+        let mut names: Vec<String> = helpers_run.iter().map(|h| crate::git::helper_short_name(h)).collect();
+        names.dedup();
+        format!(
+            "push once from a terminal and enter a token when git asks: git then saves it with {}",
+            names.join(", ")
+        )
+    };
     Finding::new(
         Reason::NoCredential,
         format!("git has no stored credential for {}: {asked}; git will ask for one when you push (or fail without a terminal)", url.host),
     )
-    .fix("store a token once, e.g. with `git config --global credential.helper store` (or your keychain helper), then push")
+    .fix(fix)
 }
 
 fn where_it_lives(source: &Source) -> Option<String> {
@@ -542,4 +651,66 @@ fn host_of(api: &str) -> Option<String> {
         Some(p) => format!("{host}:{p}"),
         None => host,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cache keeps the host's answers without the secret, and gives
+    /// the judge back what it read (issue 11: facts, not sentences).
+    #[test]
+    fn kept_answers_are_scrubbed_and_replay_as_the_judge_read_them() {
+        let token = "ghp_KEPTkeptKEPTkeptKEPTkeptKEPTkept0123";
+        let cred = Credential::new(Some("alice".to_owned()), Secret::new(token), Source::Url);
+        let answers = Answers(vec![
+            (
+                Purpose::Rest,
+                Ok(Response {
+                    status: 200,
+                    headers: vec![
+                        ("x-oauth-scopes".to_owned(), "repo".to_owned()),
+                        ("x-echo".to_owned(), token.to_owned()),
+                    ],
+                    body: format!("{{\"login\":\"alice\",\"quoted\":\"{token}\"}}").into_bytes(),
+                }),
+            ),
+            (Purpose::PushProbe, Err(Failure::Network("refused".to_owned()))),
+            (Purpose::User, Err(Failure::Timeout)),
+        ]);
+        let kept = kept_answers(&answers, &cred);
+        let stored = serde_json::to_string(&kept).unwrap();
+        assert!(!stored.contains("KEPTkept"), "{stored}");
+        let back = replayed_answers(&kept).unwrap();
+        let rest = back.ok(Purpose::Rest).unwrap();
+        assert_eq!(rest.status, 200);
+        assert_eq!(rest.header("x-oauth-scopes"), Some("repo"));
+        assert_eq!(rest.json().unwrap()["login"], "alice");
+        assert_eq!(
+            back.get(Purpose::PushProbe).unwrap().as_ref().err(),
+            Some(&Failure::Network("refused".to_owned()))
+        );
+        assert_eq!(back.get(Purpose::User).unwrap().as_ref().err(), Some(&Failure::Timeout));
+        // Entries from before answers were kept are misses.
+        assert!(replayed_answers(&[]).is_none());
+    }
+
+    /// A body longer than the cap is kept in part: a judge that then
+    /// concludes otherwise makes the entry a miss (checked in `check`).
+    #[test]
+    fn long_bodies_are_kept_in_part() {
+        let cred = Credential::new(None, Secret::new("x"), Source::Url);
+        let answers = Answers(vec![(
+            Purpose::PushProbe,
+            Ok(Response {
+                status: 200,
+                headers: Vec::new(),
+                body: vec![b'a'; crate::state::ANSWER_BODY_CAP * 2],
+            }),
+        )]);
+        assert_eq!(
+            kept_answers(&answers, &cred)[0].body.len(),
+            crate::state::ANSWER_BODY_CAP
+        );
+    }
 }

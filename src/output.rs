@@ -43,6 +43,7 @@ fn target_label(c: &Check) -> String {
         _ => c.url.clone(),
     };
     match &c.remote {
+        Some(name) if place.is_empty() => name.clone(),
         Some(name) => format!("{name} ({place})"),
         None => place,
     }
@@ -131,6 +132,13 @@ fn check_json(c: &Check) -> Value {
         "cached": c.cached,
         "elapsed_ms": c.elapsed_ms,
     })
+}
+
+/// The JSON document for an outcome that is no check: a usage or
+/// configuration error (`error`), or nothing checked (`checks` empty).
+pub fn json_error(error: Option<&str>) -> String {
+    let doc = json!({"schema": 1, "checks": [], "error": error});
+    format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default())
 }
 
 /// Writes to a stream; a closed pipe (`| head`) is not an error.

@@ -33,14 +33,39 @@ pub struct Remembered {
     pub last_ok: Option<DateTime<Utc>>,
 }
 
+/// A remembered verdict: the facts, never its sentences (issue 11). The
+/// words depend on this run (which helper gave the credential, today's
+/// date), so a hit re-runs the host's pure judge on the host's answers,
+/// kept here scrubbed of the secret, with this run's context. `reason` is
+/// what the judge concluded then: a hit whose judge now says otherwise
+/// (a newer prepush-auth, a body kept only in part) is a miss.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct CachedVerdict {
     pub reason: Reason,
-    pub message: String,
-    pub fix: Vec<String>,
-    pub token: Option<TokenInfo>,
+    /// The host's answers, in the plan's order. Entries written before
+    /// answers were kept have none, and are misses.
+    #[serde(default)]
+    pub answers: Vec<CachedAnswer>,
     pub at: DateTime<Utc>,
 }
+
+/// One answer of the host, as the judge reads it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CachedAnswer {
+    /// `rest`, `user`, `repository`, `push_probe`.
+    pub purpose: String,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// Up to [`ANSWER_BODY_CAP`] bytes of the body, as text.
+    pub body: String,
+    /// The request failed instead (`timeout`, `too_large`, `network: …`).
+    #[serde(default)]
+    pub failure: Option<String>,
+}
+
+/// How much of a body is kept: API answers are a few KiB; a push probe's
+/// advertisement lists every ref, and its judge reads the first lines.
+pub const ANSWER_BODY_CAP: usize = 32 * 1024;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct File1 {
@@ -299,9 +324,7 @@ mod tests {
     fn verdict(reason: Reason, at: DateTime<Utc>) -> CachedVerdict {
         CachedVerdict {
             reason,
-            message: "m".to_owned(),
-            fix: Vec::new(),
-            token: None,
+            answers: Vec::new(),
             at,
         }
     }

@@ -49,6 +49,9 @@ pub enum Reason {
     UnsupportedHost,
     SshRemote,
     LocalRemote,
+    /// `check --all`: this remote's configuration cannot be read (no URL, a
+    /// URL git cannot parse); the other remotes are still checked.
+    RemoteMisconfigured,
 }
 
 impl Reason {
@@ -75,7 +78,8 @@ impl Reason {
             | Self::RateLimited
             | Self::HostError
             | Self::UnexpectedResponse
-            | Self::UnsupportedHost => Kind::Unknown,
+            | Self::UnsupportedHost
+            | Self::RemoteMisconfigured => Kind::Unknown,
             Self::SshRemote | Self::LocalRemote => Kind::Skip,
         }
     }
@@ -125,6 +129,7 @@ impl Reason {
             Self::UnsupportedHost => "unsupported_host",
             Self::SshRemote => "ssh_remote",
             Self::LocalRemote => "local_remote",
+            Self::RemoteMisconfigured => "remote_misconfigured",
         }
     }
 }
@@ -210,6 +215,7 @@ mod tests {
             Reason::WriteAccessUnknown,
             Reason::HostRefused,
             Reason::SshRemote,
+            Reason::RemoteMisconfigured,
         ] {
             assert_eq!(serde_json::to_value(r).unwrap(), r.code());
         }

@@ -264,11 +264,161 @@ fn install_is_idempotent_and_uninstall_restores_exactly_what_was_there() {
 fn the_hook_goes_where_core_hooks_path_points() {
     let sb = Sandbox::new();
     sb.init_repo("https://github.com/acme/widgets.git");
-    sb.git(&["config", "core.hooksPath", "githooks"]);
+    // Outside the work tree: this machine's own hooks directory.
+    let hooks = sb.dir.path().join("my-hooks");
+    sb.git(&["config", "core.hooksPath", hooks.to_str().unwrap()]);
     let run = sb.run(&["install"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(sb.work.join("githooks/pre-push").exists());
+    assert!(hooks.join("pre-push").exists());
     assert!(!sb.work.join(".git/hooks/pre-push").exists());
+}
+
+fn tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = walk(dir)
+        .into_iter()
+        .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+/// husky ≥ 9: `core.hooksPath = .husky/_` (generated stubs) running the
+/// committed `.husky/pre-push`.
+fn husky(sb: &Sandbox, user_hook: &str) {
+    std::fs::create_dir_all(sb.work.join(".husky/_")).unwrap();
+    std::fs::write(
+        sb.work.join(".husky/_/pre-push"),
+        "#!/usr/bin/env sh\n. \"$(dirname \"$0\")/h\"\n",
+    )
+    .unwrap();
+    std::fs::write(sb.work.join(".husky/_/.gitignore"), "*\n").unwrap();
+    std::fs::write(sb.work.join(".husky/pre-push"), user_hook).unwrap();
+    sb.git(&["add", ".husky/pre-push"]);
+    sb.git(&["commit", "-qm", "husky"]);
+    sb.git(&["config", "core.hooksPath", ".husky/_"]);
+}
+
+/// Regression (issue 11): `install` rewrote the committed `.husky/pre-push`
+/// with this machine's absolute path and left an untracked
+/// `pre-push.prepush-auth-saved` beside it.
+#[test]
+fn a_committed_hooks_directory_gets_no_machine_path_but_the_line_to_add() {
+    let sb = Sandbox::new();
+    sb.init_repo("https://github.com/acme/widgets.git");
+    husky(&sb, "npm test\n");
+    let before = tree(&sb.work.join(".husky"));
+    let run = sb.run(&["install"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        tree(&sb.work.join(".husky")),
+        before,
+        "nothing written into the committed hooks"
+    );
+    assert!(!sb.work.join(".git/hooks/pre-push").exists());
+    assert!(run.stdout.contains("nothing was changed"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("add this line to .husky/pre-push:"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(r#"prepush-auth pre-push "$@""#),
+        "the one line: {}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("run: prepush-auth pre-push {1} {2}"),
+        "lefthook: {}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("entry: prepush-auth pre-push"),
+        "pre-commit: {}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains(BIN), "no machine path: {}", run.stdout);
+    assert_eq!(
+        sb.git(&["status", "--porcelain"]).stdout,
+        b"",
+        "no untracked file left behind"
+    );
+}
+
+/// Regression (issue 11): where the husky script already ran prepush-auth,
+/// install added a second run (the check ran twice per push).
+#[test]
+fn a_committed_hook_that_already_runs_prepush_auth_is_left_alone() {
+    let sb = Sandbox::new();
+    sb.init_repo("https://github.com/acme/widgets.git");
+    husky(&sb, "npm test\nprepush-auth pre-push \"$@\"\n");
+    let before = tree(&sb.work.join(".husky"));
+    let run = sb.run(&["install"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("already runs prepush-auth; left as is"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("add this line"), "{}", run.stdout);
+    assert_eq!(tree(&sb.work.join(".husky")), before);
+}
+
+/// The line the advice gives works: with prepush-auth on PATH it runs the
+/// check (a bad push is stopped); without it the push goes on.
+#[test]
+fn the_advised_line_runs_the_check_and_is_harmless_without_the_binary() {
+    let secret = classic_token("advisedadvisedadvisedadvisedad");
+    let w = world(vec![good(&secret, "repo")], &[&secret], &secret);
+    let run = w.sb.run(&["install"]);
+    assert!(run.stdout.contains("installed"), "{}", run.stdout);
+    w.sb.run(&["uninstall"]);
+    husky(&w.sb, "#!/bin/sh\n");
+    let advice = w.sb.run(&["install"]).stdout;
+    let line = advice
+        .lines()
+        .skip_while(|l| !l.contains("add this line"))
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_owned();
+    // husky's stub, reduced to what it does: run the committed hook.
+    std::fs::write(
+        w.sb.work.join(".husky/_/pre-push"),
+        "#!/bin/sh\nexec sh -e \"$(dirname \"$0\")/../pre-push\" \"$@\"\n",
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(w.sb.work.join(".husky/_/pre-push"))
+        .status()
+        .unwrap();
+    std::fs::write(w.sb.work.join(".husky/pre-push"), format!("#!/bin/sh\n{line}\n")).unwrap();
+    // Without prepush-auth on PATH: the push lands.
+    let out = push(&w.sb, &["-q", "origin", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // With it: a workflow change from a token lacking `workflow` is stopped
+    // (the one thing the hook stops: git's own check let the token through).
+    std::fs::create_dir_all(w.sb.work.join(".github/workflows")).unwrap();
+    std::fs::write(w.sb.work.join(".github/workflows/ci.yml"), "on: push\n").unwrap();
+    w.sb.git(&["add", "."]);
+    w.sb.git(&["commit", "-qm", "add CI"]);
+    let bin_dir = w.sb.dir.path().join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    std::os::unix::fs::symlink(BIN, bin_dir.join("prepush-auth")).unwrap();
+    let mut path = std::ffi::OsString::from(&bin_dir);
+    path.push(":");
+    path.push(path_without_prepush_auth());
+    let mut cmd = Command::new("git");
+    w.sb.env(&mut cmd);
+    let out = cmd
+        .env("PATH", path)
+        .args(["push", "-q", "origin", "main"])
+        .current_dir(&w.sb.work)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("workflow scope"), "{}", text(&out));
 }
 
 fn pre_push(sb: &Sandbox, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
