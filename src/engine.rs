@@ -230,7 +230,12 @@ impl Engine {
             // switch to another helper, issue 11). A judge that now
             // concludes otherwise makes it a miss.
             let rejudged = cached.and_then(|v| {
-                let answers = replayed_answers(&v.answers)?;
+                let mut answers = replayed_answers(&v.answers)?;
+                if opts.mode == Mode::PrePush {
+                    answers
+                        .0
+                        .push((Purpose::PushProbe, Ok(http::Response::git_witnessed_advertisement())));
+                }
                 let finding = scrubbed(providers::judge(provider, &ctx, &answers), &credential);
                 (finding.reason == v.reason).then_some(finding)
             });
@@ -273,7 +278,10 @@ impl Engine {
         // Order of evidence: where an inference suggests that the credential
         // may not push and the host's own push check was not asked, ask it
         // (one more request, only on this path) rather than block on a guess.
+        // The gate stops git only for a rejected credential, which an extra
+        // probe cannot change: it never pays for one.
         if finding.unconfirmed
+            && opts.mode != Mode::Gate
             && answers.get(Purpose::PushProbe).is_none()
             && let Some(probe) = providers::push_probe(provider, &ctx)
         {
@@ -309,7 +317,11 @@ impl Engine {
             && (matches!(finding.kind(), Kind::Ok | Kind::Warn) || finding.reason.rejects_credential());
         let to_cache = cacheable.then(|| CachedVerdict {
             reason: judged,
-            answers: kept_answers(&answers, &credential),
+            // git's witness in the hook is not an answer the host gave:
+            // kept out, so that a `check` replaying these answers judges
+            // without it (and asks again where the witness made the
+            // difference), and the hook adds it back.
+            answers: kept_answers(&answers, &credential, opts.mode == Mode::PrePush),
             at: now,
         });
         if let (Some(tk), Some(vk)) = (token_key, verdict_key)
@@ -396,10 +408,11 @@ fn purpose_name(p: Purpose) -> &'static str {
 
 /// The host's answers as the state keeps them: scrubbed (SPEC §7 rule 1),
 /// each body cut at [`crate::state::ANSWER_BODY_CAP`].
-fn kept_answers(answers: &Answers, credential: &Credential) -> Vec<CachedAnswer> {
+fn kept_answers(answers: &Answers, credential: &Credential, witnessed: bool) -> Vec<CachedAnswer> {
     answers
         .0
         .iter()
+        .filter(|(purpose, _)| !(witnessed && *purpose == Purpose::PushProbe))
         .map(|(purpose, outcome)| {
             let purpose = purpose_name(*purpose).to_owned();
             match outcome {
@@ -542,7 +555,7 @@ fn settled(mut finding: Finding, provider: Provider, mode: Mode) -> Finding {
 /// finding stays, as a warning: it may explain a refusal when the pack
 /// arrives, but it never stops a push git has let through.
 fn within_hook(mut finding: Finding, provider: Provider) -> Finding {
-    if finding.reason.kind() != Kind::Block || finding.reason == Reason::MissingWorkflowScope {
+    if finding.reason.kind() != Kind::Block {
         return finding;
     }
     if finding.reason.rejects_credential() || provider.advertisement_checks_write() {
@@ -678,7 +691,7 @@ mod tests {
             (Purpose::PushProbe, Err(Failure::Network("refused".to_owned()))),
             (Purpose::User, Err(Failure::Timeout)),
         ]);
-        let kept = kept_answers(&answers, &cred);
+        let kept = kept_answers(&answers, &cred, false);
         let stored = serde_json::to_string(&kept).unwrap();
         assert!(!stored.contains("KEPTkept"), "{stored}");
         let back = replayed_answers(&kept).unwrap();
@@ -709,7 +722,7 @@ mod tests {
             }),
         )]);
         assert_eq!(
-            kept_answers(&answers, &cred)[0].body.len(),
+            kept_answers(&answers, &cred, false)[0].body.len(),
             crate::state::ANSWER_BODY_CAP
         );
     }

@@ -138,20 +138,44 @@ fn run_inner(remote: Option<String>, url: Option<String>) -> Result<u8> {
     };
     let mut check = setup.engine.check(&target, None, &opts);
     let remote_name = target.remote.clone().filter(|r| !r.contains('/') && !r.contains(':'));
-    if check.provider == Some(crate::provider::Provider::Github)
-        && let Some(cred) = &check.credential
-    {
-        let web = format!("{}://{}", target.url.protocol(), target.url.host);
-        let instead = crate::providers::github::workflow_rule(&check.finding, cred.kind, &cred.secret, &web, || {
-            crate::git::pushed_commits_touch(".github/workflows/", &updates, remote_name.as_deref())
-        });
-        if let Some(finding) = instead {
-            check.finding = finding;
+    let touches = std::cell::OnceCell::new();
+    let touches_workflows = || {
+        *touches
+            .get_or_init(|| crate::git::pushed_commits_touch(".github/workflows/", &updates, remote_name.as_deref()))
+    };
+    if let Some(mut blocked) = workflow_rule(&check, &target, touches_workflows) {
+        // Scopes remembered from before may be stale (the user has just
+        // added `workflow`, as the fix said): a block is never made of them.
+        if check.cached && blocked.reason == crate::verdict::Reason::MissingWorkflowScope {
+            check = setup.engine.check(
+                &target,
+                None,
+                &Options {
+                    use_cache: false,
+                    ..opts
+                },
+            );
+            blocked = workflow_rule(&check, &target, touches_workflows).unwrap_or_else(|| check.finding.clone());
         }
+        check.finding = blocked;
     }
     report(&check);
     let strict = setup.engine.config.strict;
     Ok(crate::app::exit_status(std::slice::from_ref(&check), strict))
+}
+
+/// GitHub's workflow rule for this push, if it changes the verdict.
+fn workflow_rule(
+    check: &Check,
+    target: &PushTarget,
+    touches: impl FnOnce() -> Option<bool>,
+) -> Option<crate::verdict::Finding> {
+    if check.provider != Some(crate::provider::Provider::Github) {
+        return None;
+    }
+    let cred = check.credential.as_ref()?;
+    let web = format!("{}://{}", target.url.protocol(), target.url.host);
+    crate::providers::github::workflow_rule(&check.finding, cred.kind, &cred.secret, &web, touches)
 }
 
 /// A hook that talks on every push gets uninstalled: quiet when all is

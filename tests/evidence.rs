@@ -212,10 +212,11 @@ fn in_the_hook_a_rest_refusal_git_contradicts_never_stops_the_push() {
         w.host.count_path("/api/v3/repos/acme/widgets") >= 1,
         "the hook asked the API"
     );
-    // `check` without git's witness (and without the hook's remembered
-    // verdict): there the host's 401 is what is known, and it blocks.
-    let run = w.sb.run(&["check", "--format", "json", "--no-cache"]);
+    // `check` has no such witness: the hook's remembered answers, judged
+    // without it, say otherwise, so it asks again, and the host's 401 blocks.
+    let run = w.sb.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(run.check()["cached"], false, "{}", run.stdout);
 }
 
 /// Recorded: GitHub refuses workflow changes from a token without the
@@ -294,4 +295,51 @@ fn an_unknown_write_access_is_said_and_never_stops_the_push() {
     let err = push_lands(&w);
     assert!(err.contains("not known"), "the hook says what is unknown:\n{err}");
     assert!(w.host.count_path("/api/whoami-v2") >= 1, "the Hub was asked");
+}
+
+/// The hook's workflow rule never blocks on scopes remembered from before:
+/// the user who just added `workflow`, as the fix said, pushes at once.
+#[test]
+fn a_workflow_block_is_never_made_of_remembered_scopes() {
+    let secret = classic_token("RememberedScopesRememberedScop");
+    let scopes = std::sync::Arc::new(std::sync::Mutex::new("repo".to_owned()));
+    let sb = Sandbox::new();
+    let (b, bare) = backend(&sb, &secret);
+    let (wanted, current) = (secret.clone(), scopes.clone());
+    let host = FakeHost::builder()
+        .git(b)
+        .route_fn(move |r| {
+            if !r.path.starts_with("/api/v3/") {
+                return None;
+            }
+            if r.header("authorization").and_then(|a| a.strip_prefix("Bearer ")) != Some(wanted.as_str()) {
+                return Some(fixture("github/bad-credentials.http"));
+            }
+            let mut reply = expiring_next_year(fixture("github/repo-classic-token.http"));
+            for (k, v) in &mut reply.headers {
+                if k.eq_ignore_ascii_case("x-oauth-scopes") {
+                    *v = current.lock().unwrap().clone();
+                }
+            }
+            Some(reply)
+        })
+        .start();
+    sb.use_host(&host, "github", "/api/v3");
+    let url = host.url(REPO_PATH);
+    sb.init_repo(&url);
+    sb.store_credential(&url, "alice", &secret);
+    let w = World { sb, host, bare };
+    w.sb.run(&["install"]);
+    // A first push remembers the scopes (repo).
+    push_lands(&w);
+    std::fs::create_dir_all(w.sb.work.join(".github/workflows")).unwrap();
+    std::fs::write(w.sb.work.join(".github/workflows/ci.yml"), "on: push\n").unwrap();
+    w.sb.git(&["add", "."]);
+    w.sb.git(&["commit", "-qm", "add CI"]);
+    let out = push(&w.sb);
+    assert!(!out.status.success(), "stopped without workflow");
+    // The user adds the scope; the next push goes through at once.
+    *scopes.lock().unwrap() = "repo, workflow".to_owned();
+    let err = push_lands(&w);
+    assert!(!err.contains("workflow scope"), "{err}");
 }

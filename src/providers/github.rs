@@ -107,8 +107,12 @@ pub fn plan(ctx: &Context) -> Vec<(Purpose, Request)> {
     }
     let mut plan = vec![(Purpose::Rest, rest(format!("/repos/{}", ctx.url.repository)))];
     let login_known = ctx.remembered.is_some_and(|r| r.token.login.is_some());
+    // `/user` also carries `X-GitHub-SSO: partial-results` for the orgs a
+    // classic or OAuth token is not authorized in: always asked for those
+    // (same round trip), so a 404 is told apart from SSO every time.
     // Installation tokens act as the App, not a user: `/user` answers 403.
-    if !login_known && ctx.credential.kind != TokenKind::GithubInstallation {
+    let sso_kind = ctx.credential.kind.github_reports_scopes();
+    if (sso_kind || !login_known) && ctx.credential.kind != TokenKind::GithubInstallation {
         plan.push((Purpose::User, rest("/user".to_owned())));
     }
     if !ctx.credential.kind.github_reports_scopes() {
@@ -125,17 +129,19 @@ pub fn plan(ctx: &Context) -> Vec<(Purpose, Request)> {
 pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
     let host = ctx.url.host.as_str();
     let probe = answers.get(Purpose::PushProbe);
-    let git_lets_push = probe.is_some_and(|p| p.as_ref().is_ok_and(|r| r.status == 200));
+    let git = probe.and_then(|p| p.as_ref().ok());
     let rest = match answers.get(Purpose::Rest) {
         None => return Finding::new(Reason::UnsupportedHost, format!("no GitHub API is known for {host}")),
-        Some(Err(_)) if git_lets_push => return accepted_by_git(ctx, "the API did not answer"),
-        Some(Err(failure)) => return transport_finding(host, failure),
+        Some(Err(failure)) => return without_rest(ctx, git, transport_finding(host, failure)),
         Some(Ok(resp)) => resp,
     };
     if let Some(f) = rate_limited(host, rest) {
-        return f;
+        return without_rest(ctx, git, f);
     }
     let from_rest = judge_rest(ctx, answers, rest);
+    if from_rest.kind() == Kind::Unknown {
+        return without_rest(ctx, git, from_rest);
+    }
     let Some(probe) = probe else {
         return from_rest;
     };
@@ -150,6 +156,11 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         Err(_) => return from_rest,
         Ok(p) => p,
     };
+    if probe.status == 403
+        && let Some(limited) = rate_limited(host, probe)
+    {
+        return limited;
+    }
     match probe.status {
         // Level 1: git may push. What REST suggested is overruled; where it
         // said something (not the meaningless flags of an App installation),
@@ -167,11 +178,25 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         200 => from_rest,
         401 => rejected(ctx, probe),
         // git refuses: REST's block explains why, else the probe's words do.
-        403 | 404 if from_rest.kind() == Kind::Block => Finding {
-            unconfirmed: false,
-            ..from_rest
-        },
-        403 => refused_by_git(ctx, probe, from_rest.token.unwrap_or_default()),
+        403 | 404 if from_rest.kind() == Kind::Block => {
+            let mut f = Finding {
+                unconfirmed: false,
+                ..from_rest
+            };
+            if let Some(words) = host_words(probe) {
+                let _ = write!(f.message, "; git's push check says: {words}");
+            }
+            f
+        }
+        403 => {
+            // The account's own right to push, as REST shows it (meaningless
+            // for installation tokens, whose flags are all false).
+            let account_may_push = rest
+                .json()
+                .and_then(|r| r["permissions"]["push"].as_bool())
+                .filter(|_| ctx.credential.kind != TokenKind::GithubInstallation);
+            refused_by_git(ctx, probe, from_rest.token.unwrap_or_default(), account_may_push)
+        }
         404 => {
             let info = from_rest.token.clone().unwrap_or_default();
             not_found(ctx, &info, None)
@@ -180,6 +205,21 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
             let words = host_words(probe).map(|w| format!(": {w}")).unwrap_or_default();
             super::probe_other(host, probe, &words)
         }
+    }
+}
+
+/// REST could not be read (`unknown`): git's own push check, where it was
+/// asked, still decides; otherwise the unknown stands.
+fn without_rest(ctx: &Context, git: Option<&Response>, unknown: Finding) -> Finding {
+    let host = ctx.url.host.as_str();
+    match git.map(|p| p.status) {
+        Some(200) => accepted_by_git(ctx, &unknown.message),
+        Some(401) => git.map_or(unknown, |p| rejected(ctx, p)),
+        Some(403) => match git.and_then(|p| rate_limited(host, p)) {
+            Some(limited) => limited,
+            None => git.map_or(unknown, |p| refused_by_git(ctx, p, TokenInfo::default(), None)),
+        },
+        _ => unknown,
     }
 }
 
@@ -326,6 +366,22 @@ fn missing_repo_scope(ctx: &Context, scopes: &[String], repo: &str) -> Finding {
     .fix(format!("or create a new one: {}", new_token_url(ctx)))
 }
 
+/// Where a fine-grained or App token's write grant is set: the token's
+/// settings page, or, for App tokens, the App's permissions and installation.
+fn grant_contents_write(ctx: &Context) -> String {
+    let repo = &ctx.url.repository;
+    match ctx.credential.kind {
+        TokenKind::GithubAppUser | TokenKind::GithubInstallation => format!(
+            "the GitHub App needs the repository permission \"Contents: Read and write\" and access to {repo}: its owner sets the permission in the App's settings, and the installation must accept it and include {repo} ({}/settings/installations)",
+            web(ctx)
+        ),
+        _ => format!(
+            "give the token access to {repo} with \"Contents: Read and write\": {}/settings/personal-access-tokens",
+            web(ctx)
+        ),
+    }
+}
+
 /// git's push check lets the credential through (level 1).
 fn accepted_by_git(ctx: &Context, why_no_more: &str) -> Finding {
     let more = if why_no_more.is_empty() {
@@ -416,7 +472,8 @@ fn org_policy(ctx: &Context, lower: &str, words: &str) -> Option<Finding> {
 
 /// git's push check refuses (403) and REST saw nothing wrong: the probe's
 /// words say why (recorded texts, PROVIDERS.md).
-fn refused_by_git(ctx: &Context, probe: &Response, info: TokenInfo) -> Finding {
+/// `account_may_push` is REST's `permissions.push`, where it means something.
+fn refused_by_git(ctx: &Context, probe: &Response, info: TokenInfo, account_may_push: Option<bool>) -> Finding {
     let repo = ctx.url.repository.as_str();
     let text = probe.text();
     let words = host_words(probe).unwrap_or_default();
@@ -440,10 +497,7 @@ fn refused_by_git(ctx: &Context, probe: &Response, info: TokenInfo) -> Finding {
                 ctx.shown()
             ),
         )
-        .fix(format!(
-            "give the token \"Contents: Read and write\" on {repo}: {}/settings/personal-access-tokens",
-            web(ctx)
-        ))
+        .fix(grant_contents_write(ctx))
         .with_token(info);
     }
     // `Permission to O/R.git denied to U.`: U has no push access, except
@@ -454,20 +508,25 @@ fn refused_by_git(ctx: &Context, probe: &Response, info: TokenInfo) -> Finding {
         .nth(1)
         .map(|u| u.trim_end_matches('.').trim().to_owned());
     let owner = repo.split('/').next().unwrap_or_default();
+    // The same text where REST says the account itself may push: then too
+    // it is the token's grant (fine-grained or App) that is missing.
     let grant_kind = !ctx.credential.kind.github_reports_scopes();
-    if grant_kind && denied_to.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(owner)) {
+    let owns = denied_to.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(owner));
+    if grant_kind && (owns || account_may_push == Some(true)) {
+        let why = if owns {
+            format!("{owner} owns {repo}")
+        } else {
+            format!("the account may push to {repo}")
+        };
         return Finding::new(
             Reason::MissingWriteScope,
             format!(
-                "GitHub refuses the push ({words}): {owner} owns {repo}, so it is {}'s grant that lacks Contents: write on it {}",
+                "GitHub refuses the push ({words}): {why}, so it is {}'s grant that lacks Contents: write on it {}",
                 ctx.subject(),
                 ctx.shown()
             ),
         )
-        .fix(format!(
-            "give the token access to {repo} with \"Contents: Read and write\": {}/settings/personal-access-tokens",
-            web(ctx)
-        ))
+        .fix(grant_contents_write(ctx))
         .with_token(info);
     }
     let who = denied_to.map_or_else(|| "the token's account".to_owned(), |u| format!("the account {u}"));
@@ -560,12 +619,12 @@ fn not_found(ctx: &Context, info: &TokenInfo, user: Option<&Response>) -> Findin
         .and_then(|v| v.split("organizations=").nth(1))
         .map(str::trim);
     if let Some(orgs) = partial {
+        let owner = repo.split('/').next().unwrap_or_default();
         return Finding::new(
             Reason::SsoRequired,
             format!(
-                "GitHub does not show {repo} to {}, and says the token is not authorized for SAML single sign-on in the organizations with ids {orgs}: if {} is one of them, that is why {}",
+                "GitHub does not show {repo} to {}, and says the token is not authorized for SAML single sign-on in the organizations with ids {orgs}; if {owner} is one of them (`gh api orgs/{owner} --jq .id` shows its id), that is why {}",
                 ctx.subject(),
-                repo.split('/').next().unwrap_or_default(),
                 ctx.shown()
             ),
         )
@@ -631,11 +690,11 @@ fn token_info(ctx: &Context, rest: &Response, user: Option<&Response>) -> TokenI
 /// fine-grained and App tokens the grant ("Workflows: Read and write") is
 /// invisible, so the hook says so and does not block. `finding` is the
 /// check's verdict; the answer is the verdict to show instead, if any.
-/// `shown` is the redacted secret, `web` the host's web root.
+/// `redacted` is the secret as output shows it, `web` the host's web root.
 pub fn workflow_rule(
     finding: &Finding,
     kind: TokenKind,
-    shown: &str,
+    redacted: &str,
     web: &str,
     touches: impl FnOnce() -> Option<bool>,
 ) -> Option<Finding> {
@@ -659,10 +718,10 @@ pub fn workflow_rule(
         return Some(noted);
     }
     let have = scopes.map(|s| s.join(", ")).unwrap_or_default();
-    let shown = if shown.starts_with('(') {
-        shown.to_owned()
+    let shown = if redacted.starts_with('(') {
+        redacted.to_owned()
     } else {
-        format!("({shown})")
+        format!("({redacted})")
     };
     Some(Finding {
         reason: Reason::MissingWorkflowScope,
@@ -894,8 +953,10 @@ mod tests {
         ]);
         assert_eq!(f.reason, Reason::MissingWriteScope);
         assert!(f.fix[0].contains("Contents"));
+        // The account may not push (REST): then the refusal is its access.
+        let read_only = REPO.replace(r#""push":true"#, r#""push":false"#);
         let f = Case::new(&fg).judge(vec![
-            (Purpose::Rest, resp(200, &[], REPO)),
+            (Purpose::Rest, resp(200, &[], &read_only)),
             (
                 Purpose::PushProbe,
                 resp(403, &[], "Permission to acme/widgets.git denied to alice.\n"),
@@ -1231,5 +1292,67 @@ mod recorded {
             (Purpose::PushProbe, fixture("github/probe-archived.http")),
         ]);
         assert_eq!(f.reason, Reason::RepoArchived, "{}", f.message);
+    }
+
+    #[test]
+    fn when_rest_cannot_be_read_git_still_decides() {
+        let fg = Case::new(URL, Some("alice"), &fine_grained());
+        let server_error = Ok(Response {
+            status: 503,
+            ..Response::default()
+        });
+        for rest in [
+            server_error,
+            Err(Failure::Timeout),
+            fixture("github/secondary-rate-limit.http"),
+            fixture("github/primary-rate-limit.http"),
+        ] {
+            let f = fg.judge(vec![(Purpose::Rest, rest.clone()), (Purpose::PushProbe, git_says(200))]);
+            assert_eq!(f.reason, Reason::Ok, "git let it through: {}", f.message);
+            let f = fg.judge(vec![
+                (Purpose::Rest, rest.clone()),
+                (Purpose::PushProbe, fixture("github/probe-write-not-granted.http")),
+            ]);
+            assert_eq!(
+                f.reason,
+                Reason::MissingWriteScope,
+                "git's refusal stands: {}",
+                f.message
+            );
+            let f = fg.judge(vec![(Purpose::Rest, rest)]);
+            assert_eq!(f.reason.kind(), Kind::Unknown, "{}", f.message);
+        }
+    }
+
+    #[test]
+    fn permission_denied_where_rest_says_the_account_may_push_is_the_grant() {
+        // alice may push (REST, recorded), and git refuses her token: the
+        // fine-grained or App grant is missing, not her access.
+        for secret in [fine_grained(), token("ghu_")] {
+            let case = Case::new(URL, Some("alice"), &secret);
+            let f = case.judge(vec![
+                (Purpose::Rest, fixture("github/repo-classic-token.http")),
+                (Purpose::PushProbe, fixture("github/probe-permission-denied.http")),
+            ]);
+            assert_eq!(f.reason, Reason::MissingWriteScope, "{}", f.message);
+            let app = secret.starts_with("ghu_");
+            assert_eq!(f.fix[0].contains("GitHub App"), app, "{:?}", f.fix);
+        }
+    }
+
+    #[test]
+    fn user_is_asked_for_classic_tokens_every_time_for_its_sso_header() {
+        let mut case = Case::new(URL, Some("alice"), &token("ghp_"));
+        case.remembered = Some(crate::state::Remembered {
+            token: TokenInfo {
+                login: Some("alice".into()),
+                ..TokenInfo::default()
+            },
+            ..crate::state::Remembered::default()
+        });
+        assert!(plan(&case.ctx()).iter().any(|(p, _)| *p == Purpose::User));
+        let mut fg = Case::new(URL, Some("alice"), &fine_grained());
+        fg.remembered = case.remembered.clone();
+        assert!(!plan(&fg.ctx()).iter().any(|(p, _)| *p == Purpose::User));
     }
 }

@@ -183,10 +183,15 @@ pub fn plan(ctx: &Context) -> Vec<(Purpose, Request)> {
 pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
     let host = ctx.url.host.as_str();
     let git_lets_push = answers.ok(Purpose::PushProbe).is_some_and(|p| p.status == 200);
+    // Where the API cannot be read, git's own answer (if it has a verdict:
+    // let through, refused) still decides.
+    let git_decides = answers
+        .ok(Purpose::PushProbe)
+        .is_some_and(|p| matches!(p.status, 200 | 401 | 403));
     let token = match answers.get(Purpose::Rest) {
         // Deploy and CI job tokens: the push probe alone.
         None => return judge_probe(ctx, answers, &Api::default()),
-        Some(Err(_)) if git_lets_push => return judge_probe(ctx, answers, &Api::default()),
+        Some(Err(_)) if git_decides => return judge_probe(ctx, answers, &Api::default()),
         Some(Err(failure)) => return transport_finding(host, failure),
         Some(Ok(resp)) => resp,
     };
@@ -198,7 +203,11 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         return refused;
     }
     if let Some(f) = common_status(host, token) {
-        return f;
+        return if git_decides {
+            judge_probe(ctx, answers, &Api::default())
+        } else {
+            f
+        };
     }
     // Anything but 200 (an OAuth token on this route, a fine-grained token
     // that may not read itself, an old server without it): the probe tells
@@ -1073,5 +1082,27 @@ mod recorded {
         assert_eq!(f.reason, Reason::Ok, "{}", f.message);
         let f = job.judge(vec![(Purpose::PushProbe, fixture("gitlab/probe-unauthorized.http"))]);
         assert_eq!(f.reason, Reason::TokenInvalid, "{}", f.message);
+    }
+
+    #[test]
+    fn when_the_api_cannot_be_read_git_still_decides() {
+        let limited = Ok(Response {
+            status: 429,
+            ..Response::default()
+        });
+        for rest in [Err(Failure::Timeout), limited] {
+            let f = case().judge(vec![
+                (Purpose::Rest, rest.clone()),
+                (Purpose::PushProbe, git_lets_push()),
+            ]);
+            assert_eq!(f.reason, Reason::Ok, "{}", f.message);
+            let f = case().judge(vec![
+                (Purpose::Rest, rest.clone()),
+                (Purpose::PushProbe, fixture("gitlab/probe-upload-code.http")),
+            ]);
+            assert_eq!(f.reason, Reason::MissingWriteScope, "{}", f.message);
+            let f = case().judge(vec![(Purpose::Rest, rest), (Purpose::PushProbe, Err(Failure::Timeout))]);
+            assert_eq!(f.reason.kind(), crate::verdict::Kind::Unknown, "{}", f.message);
+        }
     }
 }
