@@ -1,0 +1,444 @@
+#![allow(clippy::pedantic)]
+//! The release artifacts as users install them (issue 12): the wheel into a
+//! fresh virtualenv, the npm tarballs into a scratch project run by npx and
+//! lefthook, the pre-commit mirror installing the wheel, the archive that
+//! `cargo binstall` fetches. Each installed binary then checks, and guards a
+//! real `git push` through git's own `git http-backend`, against the
+//! loopback GitHub emulation; nothing is fetched from a registry (pip runs
+//! with `--no-index`, npm with `--offline`) and the trap proxy fails any
+//! attempt to leave the machine.
+//!
+//! Runs when `PREPUSH_AUTH_DIST` names the directory `packaging/build-all.sh`
+//! filled (`.ci/run` sets it); otherwise it says so and passes, unless
+//! `PREPUSH_AUTH_REQUIRE_PACKAGES=1`.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use support::*;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The pre-commit mirror's first push (virtualenv, wheel install, hook run)
+/// must stay far from the 2 min 44 s of `language: rust`. The goal is 15 s;
+/// this bound only catches a regression to compiling, on a loaded machine.
+const FIRST_RUN_CEILING: Duration = Duration::from_secs(60);
+
+fn dist() -> Option<PathBuf> {
+    match std::env::var_os("PREPUSH_AUTH_DIST") {
+        Some(d) => Some(PathBuf::from(d)),
+        None => {
+            assert!(
+                std::env::var("PREPUSH_AUTH_REQUIRE_PACKAGES").as_deref() != Ok("1"),
+                "PREPUSH_AUTH_DIST is required here: run packaging/build-all.sh and point it at dist/"
+            );
+            eprintln!("PREPUSH_AUTH_DIST is not set: the packaged artifacts are not exercised");
+            None
+        }
+    }
+}
+
+/// The one file in `dir` whose name starts and ends so.
+fn artifact(dir: &Path, prefix: &str, suffix: &str) -> PathBuf {
+    let found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with(prefix) && name.ends_with(suffix)
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "{prefix}*{suffix} in {}: {found:?}", dir.display());
+    found[0].clone()
+}
+
+fn tool(name: &str) -> PathBuf {
+    let local = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(".ci/tools/node_modules/.bin")
+        .join(name);
+    if local.exists() {
+        return local;
+    }
+    std::env::var_os("PATH")
+        .and_then(|p| std::env::split_paths(&p).map(|d| d.join(name)).find(|p| p.is_file()))
+        .unwrap_or_else(|| panic!("{name} is needed to try the packages (.ci/run installs it)"))
+}
+
+struct World {
+    sb: Sandbox,
+    host: FakeHost,
+}
+
+/// A work repository whose `origin` is the emulated GitHub with a real git
+/// behind it, and a classic token with `repo` but not `workflow` in the
+/// credential store.
+fn world(random: &str) -> World {
+    let secret = classic_token(random);
+    let sb = Sandbox::new();
+    let backend = GitBackend::new(sb.dir.path().join("server"), "acme/widgets.git", &[("*", &secret)]);
+    let host = github_with(vec![tok(&secret, Some("repo"))], REPO_JSON, Some(backend));
+    sb.use_host(&host, "github", "/api/v3");
+    let url = host.url(REPO_PATH);
+    sb.init_repo(&url);
+    sb.store_credential(&url, "alice", &secret);
+    std::fs::write(sb.work.join(".gitignore"), "node_modules/\n").unwrap();
+    sb.git(&["add", ".gitignore"]);
+    sb.git(&["commit", "-qm", "ignore"]);
+    World { sb, host }
+}
+
+/// The tools' own calls home, which the trap proxy would count: npm's and
+/// pip's checks for a newer npm or pip, virtualenv's refresh of its seed
+/// wheels. None is part of installing or running prepush-auth.
+const NO_CALLS_HOME: [(&str, &str); 4] = [
+    ("npm_config_update_notifier", "false"),
+    ("npm_config_offline", "true"),
+    ("PIP_DISABLE_PIP_VERSION_CHECK", "1"),
+    ("VIRTUALENV_NO_PERIODIC_UPDATE", "1"),
+];
+
+/// Runs `program` in the sandbox's work repository with its environment.
+fn run(sb: &Sandbox, program: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(program);
+    sb.env(&mut cmd);
+    cmd.args(args).current_dir(&sb.work).stdin(Stdio::null());
+    cmd.envs(NO_CALLS_HOME);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let all = text(&out);
+    sb.assert_no_secret_in(&all, &format!("the output of {}", program.display()));
+    out
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn ok(out: Output, what: &str) -> Output {
+    assert!(out.status.success(), "{what} failed:\n{}", text(&out));
+    out
+}
+
+/// `--version` and one real `check` with an installed binary (or launcher).
+fn version_and_check(w: &World, program: &Path, pre: &[&str]) {
+    let args = |rest: &[&'static str]| -> Vec<&str> { pre.iter().copied().chain(rest.iter().copied()).collect() };
+    let out = ok(run(&w.sb, program, &args(&["--version"]), &[]), "--version");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("prepush-auth {VERSION}\n")
+    );
+    let before = w.host.count_path("/api/v3/repos/acme/widgets");
+    let out = run(&w.sb, program, &args(&["check", "--format", "json"]), &[]);
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let check = run.check();
+    assert_eq!(check["verdict"], "ok", "{check}");
+    assert_eq!(check["provider"], "github", "{check}");
+    assert_eq!(check["repository"], "acme/widgets", "{check}");
+    assert_eq!(check["token"]["login"], "alice", "{check}");
+    assert_eq!(check["cached"], false, "{check}");
+    assert!(
+        w.host.count_path("/api/v3/repos/acme/widgets") > before,
+        "the host was not asked"
+    );
+}
+
+/// How long the first push took: wall time, and the CPU time of git and
+/// everything it waited for (the hook manager, pip, prepush-auth), which a
+/// loaded machine does not inflate.
+struct Took {
+    wall: Duration,
+    cpu: Option<f64>,
+}
+
+/// A plain push lands through the hook manager (which asked the host), and a
+/// push that adds a workflow is stopped: the token lacks the `workflow` scope.
+fn pushes_through_the_hook(w: &World, env: &[(&str, &str)]) -> Took {
+    let git = Path::new("git");
+    // A verdict remembered by an earlier `check` would spare the request.
+    let _ = std::fs::remove_dir_all(w.sb.home.join(".cache/prepush-auth"));
+    let before = w.host.count_path("/api/v3/repos/acme/widgets");
+    let cpu_file = w.sb.dir.path().join("push.cpu");
+    let cpu_file = cpu_file.to_string_lossy();
+    let timer = Path::new("/usr/bin/time");
+    let start = Instant::now();
+    let out = if timer.exists() {
+        run(
+            &w.sb,
+            timer,
+            &["-o", &cpu_file, "-f", "%U %S", "git", "push", "origin", "main"],
+            env,
+        )
+    } else {
+        run(&w.sb, git, &["push", "origin", "main"], env)
+    };
+    let wall = start.elapsed();
+    ok(out, "the first push");
+    let cpu = std::fs::read_to_string(&*cpu_file).ok().and_then(|t| {
+        t.lines()
+            .last()
+            .map(|l| l.split_whitespace().filter_map(|n| n.parse::<f64>().ok()).sum())
+    });
+    assert!(
+        w.host.count_path("/api/v3/repos/acme/widgets") > before,
+        "the hook did not run prepush-auth"
+    );
+    std::fs::create_dir_all(w.sb.work.join(".github/workflows")).unwrap();
+    std::fs::write(w.sb.work.join(".github/workflows/ci.yml"), "on: push\n").unwrap();
+    w.sb.git(&["add", ".github"]);
+    w.sb.git(&["commit", "-qm", "add CI"]);
+    let out = run(&w.sb, git, &["push", "origin", "main"], env);
+    let all = text(&out);
+    assert!(!out.status.success(), "the workflow push went through:\n{all}");
+    assert!(all.contains("workflow scope"), "{all}");
+    Took { wall, cpu }
+}
+
+#[test]
+fn the_wheel_installs_into_a_fresh_virtualenv_and_its_binary_checks() {
+    let Some(dist) = dist() else { return };
+    let w = world("wheelwheelwheelwheelwheelwheel");
+    let wheel = artifact(&dist, &format!("prepush_auth-{VERSION}-"), ".whl");
+    let venv = w.sb.dir.path().join("venv");
+    ok(
+        run(
+            &w.sb,
+            Path::new("python3"),
+            &["-m", "venv", &venv.to_string_lossy()],
+            &[],
+        ),
+        "python3 -m venv",
+    );
+    let python = venv.join("bin/python");
+    ok(
+        run(
+            &w.sb,
+            &python,
+            &[
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-index",
+                "--disable-pip-version-check",
+                &wheel.to_string_lossy(),
+            ],
+            &[],
+        ),
+        "pip install",
+    );
+    let installed = venv.join("bin/prepush-auth");
+    assert!(installed.is_file(), "the wheel put no prepush-auth in the virtualenv");
+    version_and_check(&w, &installed, &[]);
+}
+
+#[test]
+fn the_npm_packages_install_offline_and_run_under_npx_and_lefthook() {
+    let Some(dist) = dist() else { return };
+    let w = world("npmnpmnpmnpmnpmnpmnpmnpmnpmnpm");
+    let main = dist.join(format!("prepush-auth-{VERSION}.tgz"));
+    let platform = artifact(&dist, "prepush-auth-linux-", &format!("-{VERSION}.tgz"));
+    std::fs::write(
+        w.sb.work.join("package.json"),
+        "{\"name\": \"scratch\", \"private\": true}\n",
+    )
+    .unwrap();
+    // --offline: the other platforms' packages cannot be fetched, and being
+    // optional, npm goes on without them.
+    ok(
+        run(
+            &w.sb,
+            Path::new("npm"),
+            &[
+                "install",
+                "--offline",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                &platform.to_string_lossy(),
+                &main.to_string_lossy(),
+            ],
+            &[],
+        ),
+        "npm install",
+    );
+    assert!(w.sb.work.join("node_modules/.bin/prepush-auth").exists());
+    // npx runs the launcher, which runs the platform package's binary.
+    version_and_check(&w, Path::new("npx"), &["--no-install", "prepush-auth"]);
+
+    std::fs::write(
+        w.sb.work.join("lefthook.yml"),
+        "pre-push:\n  commands:\n    prepush-auth:\n      run: npx --no-install prepush-auth pre-push {1} {2}\n      use_stdin: true\n",
+    )
+    .unwrap();
+    w.sb.git(&["add", "lefthook.yml", "package.json"]);
+    w.sb.git(&["commit", "-qm", "lefthook"]);
+    ok(run(&w.sb, &tool("lefthook"), &["install"], &[]), "lefthook install");
+    pushes_through_the_hook(&w, &[]);
+}
+
+#[test]
+fn the_pre_commit_mirror_installs_the_wheel_and_guards_the_push() {
+    let Some(dist) = dist() else { return };
+    let w = world("mirrormirrormirrormirrormirror");
+    // A local directory stands in for PyPI, holding what pip fetches from it:
+    // the wheel, and flit_core to build the mirror's empty project.
+    let build_deps = dist.join("pip-build-deps");
+    assert!(
+        std::fs::read_dir(&build_deps).is_ok_and(|mut d| d.any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("flit_core-"))),
+        "no flit_core wheel in {}: python3 -m pip download --only-binary=:all: --dest {0} flit_core",
+        build_deps.display()
+    );
+    let find_links = format!("{} {}", dist.display(), build_deps.display());
+
+    // The mirror repository, made from the files build-all.sh staged.
+    let mirror = w.sb.dir.path().join("mirror");
+    std::fs::create_dir_all(&mirror).unwrap();
+    for entry in std::fs::read_dir(dist.join("pre-commit-mirror")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), mirror.join(entry.file_name())).unwrap();
+    }
+    for args in [
+        &["init", "-q"][..],
+        &["add", "."],
+        &["commit", "-qm", "mirror"],
+        &["tag", &format!("v{VERSION}")],
+    ] {
+        assert!(
+            w.sb.git_in(&mirror, args).status.success(),
+            "git {args:?} in the mirror"
+        );
+    }
+    std::fs::write(
+        w.sb.work.join(".pre-commit-config.yaml"),
+        format!(
+            "repos:\n  - repo: {}\n    rev: v{VERSION}\n    hooks:\n      - id: prepush-auth\n",
+            mirror.display()
+        ),
+    )
+    .unwrap();
+    w.sb.git(&["add", ".pre-commit-config.yaml"]);
+    w.sb.git(&["commit", "-qm", "pre-commit"]);
+    let pre_commit = tool("pre-commit");
+    ok(
+        run(&w.sb, &pre_commit, &["install", "--hook-type", "pre-push"], &[]),
+        "pre-commit install",
+    );
+
+    let env = [("PIP_FIND_LINKS", find_links.as_str()), ("PIP_NO_INDEX", "1")];
+    let first = pushes_through_the_hook(&w, &env);
+    // The binary pre-commit runs is the wheel's, in the hook's virtualenv.
+    let envs: Vec<PathBuf> = walk(&w.sb.home.join(".cache/pre-commit"))
+        .into_iter()
+        .filter(|p| p.ends_with("bin/prepush-auth"))
+        .collect();
+    assert_eq!(envs.len(), 1, "{envs:?}");
+    eprintln!(
+        "pre-commit mirror: first push through the hook (virtualenv, wheel install, check) took {:.1} s wall, {} CPU (goal < 15 s)",
+        first.wall.as_secs_f64(),
+        first.cpu.map_or("unmeasured".to_owned(), |c| format!("{c:.1} s"))
+    );
+    assert!(first.wall < FIRST_RUN_CEILING, "first run took {:?}", first.wall);
+}
+
+#[test]
+fn the_archive_is_laid_out_as_cargo_binstall_expects_and_its_sums_hold() {
+    let Some(dist) = dist() else { return };
+    let sb = Sandbox::new();
+    let manifest: toml::Table = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let binstall = &manifest["package"]["metadata"]["binstall"];
+    let archive = artifact(&dist, &format!("prepush-auth-{VERSION}-"), ".tar.gz");
+    let file = archive.file_name().unwrap().to_string_lossy().into_owned();
+    let target = file
+        .strip_prefix(&format!("prepush-auth-{VERSION}-"))
+        .and_then(|t| t.strip_suffix(".tar.gz"))
+        .unwrap();
+    let expand = |template: &str| {
+        template
+            .replace("{ name }", "prepush-auth")
+            .replace("{ version }", VERSION)
+            .replace("{ target }", target)
+            .replace("{ bin }", "prepush-auth")
+            .replace("{ binary-ext }", "")
+    };
+    let url = expand(binstall["pkg-url"].as_str().unwrap());
+    assert!(
+        url.ends_with(&format!("/v{VERSION}/{file}")),
+        "binstall would fetch {url}"
+    );
+    let out = sb.dir.path().join("unpacked");
+    std::fs::create_dir_all(&out).unwrap();
+    ok(
+        run(
+            &sb,
+            Path::new("tar"),
+            &["-xzf", &archive.to_string_lossy(), "-C", &out.to_string_lossy()],
+            &[],
+        ),
+        "tar",
+    );
+    let bin = out.join(expand(binstall["bin-dir"].as_str().unwrap()));
+    let top = bin.parent().unwrap();
+    let got = ok(run(&sb, &bin, &["--version"], &[]), "the archive's binary");
+    assert_eq!(
+        String::from_utf8_lossy(&got.stdout),
+        format!("prepush-auth {VERSION}\n")
+    );
+    for name in [
+        "README.md",
+        "LICENSE-MIT",
+        "LICENSE-APACHE",
+        "man/prepush-auth.1",
+        "man/prepush-auth-check.1",
+        "completions/prepush-auth.bash",
+        "completions/_prepush-auth",
+        "completions/prepush-auth.fish",
+        "completions/_prepush-auth.ps1",
+    ] {
+        assert!(top.join(name).is_file(), "{name} is missing from {file}");
+    }
+    let man = std::fs::read_to_string(top.join("man/prepush-auth.1")).unwrap();
+    assert!(man.contains(".TH prepush-auth 1"), "{man}");
+    // The page renders (man's own formatter, as `man -l` would).
+    if let Ok(out) = Command::new("groff")
+        .args(["-man", "-Tascii", "-P-cbou"])
+        .arg(top.join("man/prepush-auth-check.1"))
+        .output()
+    {
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("--format <FORMAT>"),
+            "{}",
+            text(&out)
+        );
+    }
+    let sums = Command::new("sha256sum")
+        .args(["--check", "--strict", "SHA256SUMS"])
+        .current_dir(&dist)
+        .output()
+        .unwrap();
+    assert!(sums.status.success(), "{}", text(&sums));
+    let listed = String::from_utf8_lossy(&sums.stdout);
+    for f in [file.as_str(), &format!("prepush-auth-{VERSION}.tgz")] {
+        assert!(listed.contains(&format!("{f}: OK")), "{f} not in SHA256SUMS:\n{listed}");
+    }
+}
