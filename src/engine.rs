@@ -43,7 +43,8 @@ pub struct CredentialView {
     pub username: Option<String>,
     pub secret: String,
     pub kind: TokenKind,
-    pub helper: String,
+    /// Where it lives: the helper, by id and name, and its variable.
+    pub place: crate::helpers::Place,
 }
 
 /// One checked push target: everything output needs, and nothing secret.
@@ -59,6 +60,8 @@ pub struct Check {
     pub requests: usize,
     pub cached: bool,
     pub elapsed_ms: u64,
+    /// The keyed hash that names the token in the state (never the token).
+    pub token_key: Option<String>,
 }
 
 impl Check {
@@ -115,6 +118,7 @@ impl Engine {
             requests: 0,
             cached: false,
             elapsed_ms: 0,
+            token_key: None,
         };
         let skip = match url.transport {
             Transport::Ssh => Some(Finding::new(
@@ -177,11 +181,17 @@ impl Engine {
         // The same text is a different kind of token on different hosts.
         credential.kind = crate::tokens::classify_for(&credential.secret, provider);
         token_in_username(&mut credential, provider);
+        // gh answers from GH_TOKEN & co. before its login: when it did, the
+        // stale token is that variable (named, never shown).
+        credential.place.env =
+            crate::helpers::gh_variable(&credential.place.kind, &url.hostname, &credential.secret, |k| {
+                std::env::var(k).ok()
+            });
         check.credential = Some(CredentialView {
             username: credential.username_shown(),
             secret: credential.secret.redacted(),
             kind: credential.kind,
-            helper: credential.source.label(),
+            place: credential.place.clone(),
         });
 
         let now = Utc::now();
@@ -199,6 +209,7 @@ impl Engine {
             }
             None => (None, None, None),
         };
+        check.token_key.clone_from(&token_key);
         let ctx = Context {
             url,
             api: api.as_deref(),
@@ -214,7 +225,7 @@ impl Engine {
         let offline = general_offline(&ctx).or_else(|| providers::offline(provider, &ctx));
         if let Some(f) = offline.filter(|f| opts.mode != Mode::PrePush || !f.reason.rejects_credential()) {
             check.finding = f;
-            return Self::finish_block(check, &credential, start);
+            return Self::finish_block(check, &credential, url, start);
         }
 
         if opts.use_cache {
@@ -237,7 +248,7 @@ impl Engine {
                     },
                     &credential,
                 );
-                check.finding = self.expiry_warning(check.finding, &credential, now);
+                check.finding = self.expiry_warning(check.finding, &credential, url, now);
                 return finish(check, start);
             }
         }
@@ -265,7 +276,7 @@ impl Engine {
         // the state file must never hold it (SPEC §7 rule 1). It did: the
         // scrub happened only on output, after the verdict was cached.
         let finding = scrubbed(providers::judge(provider, &ctx, &answers), &credential);
-        let finding = self.expiry_warning(finding, &credential, now);
+        let finding = self.expiry_warning(finding, &credential, url, now);
 
         // Remember what the host told us while the token worked, so a later
         // rejection can say "expired on …".
@@ -273,6 +284,7 @@ impl Engine {
         let learned = accepted.then(|| Remembered {
             token: finding.token.clone().unwrap_or_default(),
             last_ok: Some(now),
+            expiry_warned: None,
         });
         let cacheable = matches!(finding.reason.kind(), Kind::Ok | Kind::Warn) || finding.reason.rejects_credential();
         let to_cache = cacheable.then(|| CachedVerdict {
@@ -289,11 +301,26 @@ impl Engine {
             let _ = state.record(&tk, learned, &vk, to_cache);
         }
         check.finding = finding;
-        Self::finish_block(check, &credential, start)
+        Self::finish_block(check, &credential, url, start)
+    }
+
+    /// The pre-push hook warns of an expiry at most once a day per token
+    /// (remembered by its keyed hash); `check` always shows it.
+    pub fn first_expiry_warning_today(&mut self, check: &Check) -> bool {
+        match (check.token_key.as_deref(), self.state()) {
+            (Some(key), Some(state)) => state.first_expiry_warning_today(key, Utc::now()),
+            _ => true,
+        }
     }
 
     /// A working token that expires within `warn_expiry_days` is a warning.
-    fn expiry_warning(&self, finding: Finding, credential: &Credential, now: DateTime<Utc>) -> Finding {
+    fn expiry_warning(
+        &self,
+        finding: Finding,
+        credential: &Credential,
+        url: &crate::target::RemoteUrl,
+        now: DateTime<Utc>,
+    ) -> Finding {
         if finding.reason != Reason::Ok {
             return finding;
         }
@@ -321,15 +348,20 @@ impl Engine {
                 finding.message,
                 at.format("%Y-%m-%d")
             ),
-            fix: vec!["renew it before then and update your credential helper".to_owned()],
+            fix: vec![crate::helpers::renew_line(&credential.place, url)],
             token: finding.token,
         }
     }
 
     /// Blocks that reject the credential say where the stale secret lives.
-    fn finish_block(mut check: Check, credential: &Credential, start: Instant) -> Check {
+    fn finish_block(
+        mut check: Check,
+        credential: &Credential,
+        url: &crate::target::RemoteUrl,
+        start: Instant,
+    ) -> Check {
         if check.finding.reason.rejects_credential()
-            && let Some(line) = where_it_lives(&credential.source)
+            && let Some(line) = where_it_lives(credential, url)
         {
             check.finding.fix.push(line);
         }
@@ -428,9 +460,9 @@ fn general_offline(ctx: &Context) -> Option<Finding> {
             ),
         )
         .fix(format!(
-            "create a new token for {}, then forget the old one: {}",
+            "create a new token for {}, {}",
             ctx.url.host,
-            ctx.forget_command()
+            ctx.forget("the old one")
         ))
         .with_token(TokenInfo {
             expires_at: Some(expired),
@@ -440,37 +472,61 @@ fn general_offline(ctx: &Context) -> Option<Finding> {
 }
 
 fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Finding {
+    let exec_path = if helpers_run.is_empty() {
+        None
+    } else {
+        crate::git::exec_path()
+    };
+    // A helper that is not installed answers nothing: name it as missing,
+    // for that is the cause (git only says "not a git command" in passing).
+    let missing: Vec<String> = helpers_run
+        .iter()
+        .filter_map(|h| crate::helpers::missing_program(h, exec_path.as_deref()))
+        .collect();
     let asked = if helpers_run.is_empty() {
         "no credential helper is configured".to_owned()
     } else {
-        let names: Vec<String> = helpers_run.iter().map(|h| crate::git::helper_short_name(h)).collect();
+        let mut names: Vec<String> = helpers_run
+            .iter()
+            .map(|h| {
+                let name = Source::Helper(h.clone()).place().name();
+                match crate::helpers::missing_program(h, exec_path.as_deref()) {
+                    Some(program) => format!("{name} (not installed: no {program} on PATH)"),
+                    None => name,
+                }
+            })
+            .collect();
+        // git may ask a helper twice (once per credential pass): name it once.
+        names.dedup();
         format!("no credential helper had one (asked: {})", names.join(", "))
+    };
+    let fix = if let Some(program) = missing.first() {
+        format!(
+            "install {program}, or remove that credential.helper entry (`git config --show-origin --get-regexp 'credential.*helper'` shows where it is)"
+        )
+    } else if helpers_run.is_empty() {
+        "store a token once, e.g. with `git config --global credential.helper store` (or your keychain helper), then push".to_owned()
+    } else {
+        "push once and give git the token when it asks: the configured helper keeps it".to_owned()
     };
     Finding::new(
         Reason::NoCredential,
         format!("git has no stored credential for {}: {asked}; git will ask for one when you push (or fail without a terminal)", url.host),
     )
-    .fix("store a token once, e.g. with `git config --global credential.helper store` (or your keychain helper), then push")
+    .fix(fix)
 }
 
-fn where_it_lives(source: &Source) -> Option<String> {
-    match source {
-        Source::Url => {
-            Some("the secret is written in the remote URL: `git remote set-url` it without the token".to_owned())
-        }
-        Source::Helper(cmd) => {
-            let origin = crate::git::helper_origins()
-                .into_iter()
-                .find(|(_, _, value)| crate::git::helper_command(value) == *cmd)
-                .map(|(file, key, _)| format!(" ({key} in {file})"))
-                .unwrap_or_default();
-            Some(format!(
-                "the stale credential is stored by helper '{}'{origin}",
-                crate::git::helper_short_name(cmd)
-            ))
-        }
+/// The line that says where a rejected credential lives: the helper, its
+/// config entry and file, the environment variable, or the URL.
+fn where_it_lives(credential: &Credential, url: &crate::target::RemoteUrl) -> Option<String> {
+    let origin = match &credential.source {
+        Source::Helper(cmd) => crate::git::helper_origins()
+            .into_iter()
+            .find(|(_, _, value)| crate::git::helper_command(value) == *cmd)
+            .map(|(file, key, _)| format!("{key} in {file}")),
         _ => None,
-    }
+    };
+    crate::helpers::lives_line(&credential.place, url, origin.as_deref())
 }
 
 fn host_of(api: &str) -> Option<String> {

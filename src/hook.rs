@@ -141,7 +141,13 @@ fn run_inner(remote: Option<String>, url: Option<String>) -> Result<u8> {
     crate::providers::github::apply_workflow_rule(&mut check, || {
         crate::git::pushed_commits_touch(".github/workflows/", &updates, remote_name.as_deref())
     });
-    report(&check);
+    // Warned once a day, not on every push: the hook that talks too much
+    // gets uninstalled, and `check` shows it whenever asked.
+    let repeat =
+        check.finding.reason == crate::verdict::Reason::ExpiresSoon && !setup.engine.first_expiry_warning_today(&check);
+    if !repeat {
+        report(&check);
+    }
     let strict = setup.engine.config.strict;
     Ok(crate::app::exit_status(std::slice::from_ref(&check), strict))
 }

@@ -43,8 +43,8 @@ fn api_token_fixes(ctx: &Context, f: Finding) -> Finding {
         "create an API token with the scopes {API_TOKEN_SCOPES}: {API_TOKENS_URL}"
     ))
     .fix(format!(
-        "store it with the username {API_TOKEN_USERNAME} (or your Bitbucket username, never the email address); forget the old one: {}",
-        ctx.forget_command()
+        "store it with the username {API_TOKEN_USERNAME} (or your Bitbucket username, never the email address); {}",
+        ctx.forget("the old one")
     ))
 }
 
@@ -55,8 +55,8 @@ fn access_token_fixes(ctx: &Context, f: Finding) -> Finding {
         ctx.url.repository
     ))
     .fix(format!(
-        "store it with the username {ACCESS_TOKEN_USERNAME}; forget the old one: {}",
-        ctx.forget_command()
+        "store it with the username {ACCESS_TOKEN_USERNAME}; {}",
+        ctx.forget("the old one")
     ))
 }
 
@@ -95,7 +95,7 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
                 ),
             )
             .fix(format!("store the credential under the username {store_under}"))
-            .fix(format!("then forget the one stored under the email address: {}", ctx.forget_command())),
+            .fix(ctx.forget("the one stored under the email address")),
         );
     }
     if kind == TokenKind::BitbucketAppPassword && ctx.since(APP_PASSWORDS_REMOVED) {

@@ -40,7 +40,7 @@ fn renew(ctx: &Context, f: Finding) -> Finding {
         "create an HTTP access token with the permission Repository write (Manage account > HTTP access tokens): {}/plugins/servlet/access-tokens/manage",
         base(ctx)
     ))
-    .fix(format!("then forget the old one: {}", ctx.forget_command()))
+    .fix(ctx.forget("the old one"))
 }
 
 pub fn plan(ctx: &Context) -> Vec<(Purpose, Request)> {
@@ -143,7 +143,7 @@ fn refused_by_git(ctx: &Context, login: Option<&str>, words: &str) -> Finding {
             ),
         )
         .fix(format!("store the token under the username {login}"))
-        .fix(format!("then forget the old entry: {}", ctx.forget_command()));
+        .fix(ctx.forget("the old entry"));
     }
     let bearer_only = if ctx.credential.kind == TokenKind::BitbucketServerHttpToken {
         "; project and repository tokens work only as a Bearer header (http.extraHeader), not as git's password"

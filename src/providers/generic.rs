@@ -43,18 +43,12 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
                 ctx.subject().replace("password or token", "password")
             ),
         )
-        .fix(format!(
-            "create an access token on {host}, then forget the password: {}",
-            ctx.forget_command()
-        )),
+        .fix(format!("create an access token on {host}, {}", ctx.forget("the password"))),
         401 => Finding::new(
             Reason::TokenInvalid,
             format!("{host} rejects {}{words} {}", ctx.subject(), ctx.shown()),
         )
-        .fix(format!(
-            "get a new password or token for {host}, then forget the old one: {}",
-            ctx.forget_command()
-        ))
+        .fix(format!("get a new password or token for {host}, {}", ctx.forget("the old one")))
         .fix(name_the_host(host)),
         // GitLab: "You can't push code to an archived project."; Gitea: "This repo is archived."
         403 if text.contains("archived") => Finding::new(

@@ -30,7 +30,7 @@ fn renew(ctx: &Context, f: Finding) -> Finding {
         "create an access token with repository Read and Write (write:repository): {}",
         tokens_url(ctx)
     ))
-    .fix(format!("then forget the old one: {}", ctx.forget_command()))
+    .fix(ctx.forget("the old one"))
 }
 
 /// `owner/name`: the last two segments (a server may live under a sub-path).

@@ -48,7 +48,7 @@ fn new_token_url(ctx: &Context) -> String {
 
 fn renew(ctx: &Context, f: Finding) -> Finding {
     f.fix(format!("create a new token: {}", new_token_url(ctx)))
-        .fix(format!("then forget the old one: {}", ctx.forget_command()))
+        .fix(ctx.forget("the old one"))
 }
 
 pub fn offline(ctx: &Context) -> Option<Finding> {
@@ -212,6 +212,7 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
                     ctx.shown()
                 ),
             )
+            .fix_opt(ctx.scope_fix("repo"))
             .fix(format!("add the repo scope to the token: {}/settings/tokens", web(ctx)))
             .fix(format!("or create a new one: {}", new_token_url(ctx)))
             .with_token(info);
@@ -427,10 +428,15 @@ pub fn apply_workflow_rule(check: &mut crate::engine::Check, touches: impl FnOnc
                     format!("({})", cred.secret)
                 },
             ),
-            fix: vec![
-                format!("add the workflow scope to the token: {web}/settings/tokens"),
-                format!("or create a new one: {web}/settings/tokens/new?scopes=repo,workflow&description=prepush-auth"),
-            ],
+            fix: crate::helpers::scope_line(&cred.place, check.host.as_deref().unwrap_or_default(), "workflow")
+                .into_iter()
+                .chain([
+                    format!("add the workflow scope to the token: {web}/settings/tokens"),
+                    format!(
+                        "or create a new one: {web}/settings/tokens/new?scopes=repo,workflow&description=prepush-auth"
+                    ),
+                ])
+                .collect(),
             token: check.finding.token.clone(),
         };
     } else {

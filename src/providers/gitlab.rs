@@ -65,8 +65,7 @@ fn renew(ctx: &Context, f: Finding) -> Finding {
             new_token_url(ctx)
         ),
     };
-    f.fix(make)
-        .fix(format!("then forget the old one: {}", ctx.forget_command()))
+    f.fix(make).fix(ctx.forget("the old one"))
 }
 
 fn username_words(user: Option<&str>) -> String {
@@ -112,7 +111,7 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
                 "use the username {CI_JOB_USERNAME}: https://{CI_JOB_USERNAME}:${{CI_JOB_TOKEN}}@{}/{}.git",
                 ctx.url.host, ctx.url.repository
             ))
-            .fix(format!("then forget the stored one: {}", ctx.forget_command())),
+            .fix(ctx.forget("the stored one")),
         ),
         TokenKind::GitlabDeployToken if !could_be_deploy_username(user) => Some(
             Finding::new(
@@ -128,7 +127,7 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
                 "store it under the username shown when the token was made (Settings > Repository > Deploy tokens): {}",
                 deploy_tokens_url(ctx)
             ))
-            .fix(format!("then forget the stored one: {}", ctx.forget_command())),
+            .fix(ctx.forget("the stored one")),
         ),
         _ => None,
     }
@@ -215,7 +214,7 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
             "GitLab cannot add scopes to a token: create one with write_repository: {}",
             new_token_url(ctx)
         ))
-        .fix(format!("then forget the old one: {}", ctx.forget_command()))
+        .fix(ctx.forget("the old one"))
         .with_token(info);
     }
     let role = match answers
@@ -304,7 +303,7 @@ fn judge_probe(ctx: &Context, answers: &Answers, info: Option<&TokenInfo>, role:
                 ),
             )
             .fix(fix)
-            .fix(format!("then forget the old one: {}", ctx.forget_command()))
+            .fix(ctx.forget("the old one"))
         }
         403 => {
             let why = if text.contains(PROBE_NO_ROLE) {
