@@ -549,3 +549,108 @@ fn a_helper_that_is_not_installed_is_named_as_missing() {
     assert_eq!(c["reason"], "no_credential");
     assert!(!fixes(&c)[0].contains("credential.helper store"), "{c}");
 }
+
+/// `jj` from the `jj-cli` crate, given by `PREPUSH_AUTH_JJ=/path/to/jj`
+/// (it is slow to build, so CI runs this only when it is there).
+fn jj() -> Option<String> {
+    let jj = std::env::var("PREPUSH_AUTH_JJ").ok().filter(|p| !p.is_empty());
+    if jj.is_none() {
+        eprintln!("SKIPPED: set PREPUSH_AUTH_JJ=/path/to/jj to run the Jujutsu test");
+    }
+    jj
+}
+
+fn jj_run(sb: &Sandbox, jj: &str, args: &[&str]) -> Output {
+    let mut cmd = Command::new(jj);
+    sb.env(&mut cmd);
+    let out = cmd
+        .args(args)
+        .env("JJ_USER", "T")
+        .env("JJ_EMAIL", "t@example.com")
+        .current_dir(&sb.work)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    sb.assert_no_secret_in(&text, "jj output");
+    out
+}
+
+/// `jj git push` runs `git push --no-verify`: git's credential helpers, but
+/// no pre-push hook. Proves what README's "Jujutsu" says, in a colocated
+/// repository against git's own http-backend.
+#[test]
+fn jj_git_push_meets_the_helper_entries_but_not_the_hook() {
+    let Some(jj) = jj() else { return };
+    let good = classic_token("jjgoodjjgoodjjgoodjjgoodjjgood");
+    let dead = classic_token("jjdeadjjdeadjjdeadjjdeadjjdead");
+    let sb = Sandbox::new();
+    let root = sb.dir.path().join("server");
+    let backend = GitBackend::new(root.clone(), "acme/widgets.git", &[("*", good.as_str())]);
+    // The token may push, but lacks the workflow scope: the hook would block
+    // a push touching .github/workflows/.
+    let host = github_with(vec![tok(&good, Some("repo"))], REPO_JSON, Some(backend));
+    sb.use_host(&host, "github", "/api/v3");
+    let url = host.url(REPO_PATH);
+    sb.init_repo(&url);
+    sb.store_credential(&url, "alice", &good);
+    sb.secrets.lock().unwrap().push(dead.clone());
+    assert!(jj_run(&sb, &jj, &["git", "init", "--colocate"]).status.success());
+    assert_eq!(sb.run(&["install"]).code, 0);
+    assert_eq!(sb.run(&["install", "--helper", "observe", "--global"]).code, 0);
+
+    // 1. The hook does not run: a workflow change without the scope lands.
+    std::fs::create_dir_all(sb.work.join(".github/workflows")).unwrap();
+    std::fs::write(sb.work.join(".github/workflows/ci.yml"), "on: push\n").unwrap();
+    assert!(jj_run(&sb, &jj, &["commit", "-m", "ci"]).status.success());
+    assert!(
+        jj_run(&sb, &jj, &["bookmark", "set", "main", "-r", "@-"])
+            .status
+            .success()
+    );
+    let out = jj_run(&sb, &jj, &["git", "push", "--bookmark", "main", "--remote", "origin"]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    eprintln!("jj git push (workflow change, token without workflow):\n{err}");
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("prepush-auth"), "the pre-push hook ran under jj: {err}");
+
+    // 2. The observe helper explains a refused credential under jj.
+    let creds = sb.home.join(".git-credentials");
+    std::fs::write(&creds, format!("http://alice:{dead}@127.0.0.1:{}\n", host.port)).unwrap();
+    std::fs::write(sb.work.join("more"), "x\n").unwrap();
+    assert!(jj_run(&sb, &jj, &["commit", "-m", "more"]).status.success());
+    assert!(
+        jj_run(&sb, &jj, &["bookmark", "set", "main", "-r", "@-"])
+            .status
+            .success()
+    );
+    let out = jj_run(&sb, &jj, &["git", "push", "--bookmark", "main", "--remote", "origin"]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    eprintln!("jj git push (dead token, observe helper):\n{err}");
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("prepush-auth: push to"), "{err}");
+    assert!(err.contains("GitHub rejects"), "{err}");
+
+    // 3. The gate stops it before it is sent.
+    std::fs::write(&creds, format!("http://alice:{dead}@127.0.0.1:{}\n", host.port)).unwrap();
+    assert_eq!(sb.run(&["uninstall", "--global"]).code, 0);
+    assert_eq!(sb.run(&["install", "--helper", "gate", "--global"]).code, 0);
+    let sent_dead = || {
+        host.requests()
+            .iter()
+            .filter(|r| r.path.contains("git-receive-pack") && presented(r).as_deref() == Some(dead.as_str()))
+            .count()
+    };
+    let before = sent_dead();
+    let out = jj_run(&sb, &jj, &["git", "push", "--bookmark", "main", "--remote", "origin"]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    eprintln!("jj git push (dead token, gate):\n{err}");
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("told us to quit"), "{err}");
+    assert!(err.contains("GitHub rejects"), "{err}");
+    assert_eq!(sent_dead(), before, "the dead token was sent to git's endpoint");
+}
