@@ -187,6 +187,9 @@ impl Engine {
             crate::helpers::gh_variable(&credential.place.kind, &url.hostname, &credential.secret, |k| {
                 std::env::var(k).ok()
             });
+        if let (Some(var), Some(home)) = (credential.place.env, std::env::var_os("HOME")) {
+            credential.place.env_set_in = crate::helpers::variable_set_in(var, std::path::Path::new(&home));
+        }
         check.credential = Some(CredentialView {
             username: credential.username_shown(),
             secret: credential.secret.redacted(),

@@ -60,11 +60,26 @@ pub enum Kind {
 pub struct Place {
     pub kind: Kind,
     pub env: Option<&'static str>,
+    /// Where that variable is set, when a shell startup file says so
+    /// (`~/.zshrc line 12`).
+    pub env_set_in: Option<String>,
 }
 
 impl Place {
     pub fn new(kind: Kind) -> Self {
-        Self { kind, env: None }
+        Self {
+            kind,
+            env: None,
+            env_set_in: None,
+        }
+    }
+
+    /// " (set in ~/.zshrc line 12)", or nothing.
+    fn set_in(&self) -> String {
+        self.env_set_in
+            .as_deref()
+            .map(|w| format!(" (set in {w})"))
+            .unwrap_or_default()
     }
 
     /// The stable id of SPEC §5's `credential.helper`: `gh`, `1password+gh`,
@@ -187,7 +202,8 @@ pub fn forget_line(place: &Place, url: &RemoteUrl, which: &str) -> String {
     let host = &url.host;
     if let Some(var) = place.env {
         return format!(
-            "then replace {var}: it is set in this environment and gh gives it to git before its own login; set it to a new token where it is set, or `unset {var}` to let gh use its login (`git credential reject` cannot change a variable)"
+            "then replace {var}: it is set in this environment{} and gh gives it to git before its own login; set it to a new token where it is set, or `unset {var}` to let gh use its login (`git credential reject` cannot change a variable)",
+            place.set_in()
         );
     }
     match &place.kind {
@@ -232,7 +248,8 @@ pub fn forget_line(place: &Place, url: &RemoteUrl, which: &str) -> String {
 pub fn scope_line(place: &Place, host: &str, scope: &str) -> Option<String> {
     if let Some(var) = place.env {
         return Some(format!(
-            "{var} is the token git sends (gh prefers it over its login): set it to a token with the {scope} scope, or `unset {var}` and run: gh auth refresh -h {host} -s {scope}"
+            "{var} is the token git sends (gh prefers it over its login){}: set it to a token with the {scope} scope, or `unset {var}` and run: gh auth refresh -h {host} -s {scope}",
+            place.set_in()
         ));
     }
     match place.kind {
@@ -247,7 +264,10 @@ pub fn scope_line(place: &Place, host: &str, scope: &str) -> Option<String> {
 /// The fix for a token that works but expires soon.
 pub fn renew_line(place: &Place, url: &RemoteUrl) -> String {
     if let Some(var) = place.env {
-        return format!("renew it before then and set {var} to the new one where it is set");
+        return format!(
+            "renew it before then and set {var} to the new one where it is set{}",
+            place.set_in()
+        );
     }
     match &place.kind {
         Kind::Gh => format!("renew it before then and give the new one to gh: gh auth login -h {}", url.host),
@@ -275,7 +295,8 @@ pub fn lives_line(place: &Place, url: &RemoteUrl, origin: Option<&str>) -> Optio
     let origin = origin.map(|o| format!(" ({o})")).unwrap_or_default();
     if let Some(var) = place.env {
         return Some(format!(
-            "the stale token is the environment variable {var}: gh prefers it over its own login{origin}"
+            "the stale token is the environment variable {var}{}: gh prefers it over its own login{origin}",
+            place.set_in()
         ));
     }
     Some(match &place.kind {
@@ -343,6 +364,37 @@ pub fn gh_variable(
         .copied()
         .find(|v| env(v).is_some_and(|x| !x.is_empty()))?;
     (env(first).as_deref() == Some(secret.expose())).then_some(first)
+}
+
+/// Where `var` is set, when a shell startup file in `home` assigns it:
+/// `~/.zshrc line 12`. Read only once a variable is known to be the stale
+/// token; the line itself is never shown (it holds the token).
+pub fn variable_set_in(var: &str, home: &Path) -> Option<String> {
+    const FILES: &[&str] = &[
+        ".bashrc",
+        ".bash_profile",
+        ".bash_login",
+        ".profile",
+        ".zshenv",
+        ".zprofile",
+        ".zshrc",
+        ".config/fish/config.fish",
+        ".envrc",
+    ];
+    FILES.iter().find_map(|file| {
+        let text = std::fs::read_to_string(home.join(file)).ok()?;
+        let line = text.lines().position(|line| {
+            let l = line.trim_start();
+            let l = ["export ", "set -gx ", "set -x ", "setenv "]
+                .iter()
+                .find_map(|p| l.strip_prefix(p))
+                .unwrap_or(l)
+                .trim_start();
+            l.strip_prefix(var)
+                .is_some_and(|rest| rest.starts_with('=') || rest.starts_with(' '))
+        })?;
+        Some(format!("~/{file} line {}", line + 1))
+    })
 }
 
 /// Knows a helper by the command git runs (`git credential-store --file x`,
@@ -691,6 +743,7 @@ mod tests {
         let env = Place {
             kind: Kind::Gh,
             env: Some("GH_TOKEN"),
+            env_set_in: None,
         };
         let l = forget_line(&env, &u, "the old one");
         assert!(l.contains("unset GH_TOKEN") && !l.contains(reject), "{l}");
@@ -743,6 +796,38 @@ mod tests {
             gh_variable(&Kind::OnePasswordGh, "github.com", &secret, with(&[("GH_TOKEN", tok)])),
             None
         );
+    }
+
+    #[test]
+    fn where_the_stale_variable_is_set_is_named_by_file_and_line() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::write(home.path().join(".bashrc"), "# GH_TOKEN=old\nalias x=y\n").unwrap();
+        assert_eq!(variable_set_in("GH_TOKEN", home.path()), None);
+        std::fs::write(
+            home.path().join(".zshrc"),
+            "export PATH=x\nexport GH_TOKENS=no\n  export GH_TOKEN=ghp_x\n",
+        )
+        .unwrap();
+        assert_eq!(
+            variable_set_in("GH_TOKEN", home.path()).as_deref(),
+            Some("~/.zshrc line 3")
+        );
+        std::fs::create_dir_all(home.path().join(".config/fish")).unwrap();
+        std::fs::write(
+            home.path().join(".config/fish/config.fish"),
+            "set -gx GITHUB_TOKEN ghp_y\n",
+        )
+        .unwrap();
+        assert_eq!(
+            variable_set_in("GITHUB_TOKEN", home.path()).as_deref(),
+            Some("~/.config/fish/config.fish line 1")
+        );
+        let place = Place {
+            kind: Kind::Gh,
+            env: Some("GH_TOKEN"),
+            env_set_in: Some("~/.zshrc line 3".into()),
+        };
+        assert!(forget_line(&place, &url(), "the old one").contains("(set in ~/.zshrc line 3)"));
     }
 
     #[test]

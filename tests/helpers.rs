@@ -218,6 +218,12 @@ fn a_stale_enterprise_token_in_the_environment_is_the_variable_gh_hands_over() {
     w.only_helper(&format!("!{gh} auth git-credential"));
     w.gh_login(&good);
     w.sb.secrets.lock().unwrap().push(stale.clone());
+    // Where it is set, named by file and line, never quoted.
+    std::fs::write(
+        w.sb.home.join(".bashrc"),
+        format!("alias ll='ls -l'\nexport GH_ENTERPRISE_TOKEN={stale}\n"),
+    )
+    .unwrap();
 
     // gh takes GH_ENTERPRISE_TOKEN for a host other than github.com, before its login.
     let run = w.run_env(&["check", "--format", "json"], &[("GH_ENTERPRISE_TOKEN", &stale)]);
@@ -228,6 +234,7 @@ fn a_stale_enterprise_token_in_the_environment_is_the_variable_gh_hands_over() {
     assert_eq!(c["credential"]["env"], "GH_ENTERPRISE_TOKEN");
     let f = fixes(&c).join("\n");
     assert!(f.contains("`unset GH_ENTERPRISE_TOKEN`"), "{f}");
+    assert!(f.contains("(set in ~/.bashrc line 2)"), "{f}");
     assert!(
         f.contains("the stale token is the environment variable GH_ENTERPRISE_TOKEN"),
         "{f}"
@@ -304,6 +311,7 @@ fn the_1password_gh_layout_is_named_from_check_the_hook_and_the_observe_helper()
     assert_eq!(inst.code, 0, "{}", inst.stderr);
     let first = w.push();
     let err = String::from_utf8_lossy(&first.stderr).into_owned();
+    eprintln!("git push, with the hook:\n{err}");
     assert!(first.status.success(), "{err}");
     for words in ["1Password", "gh", &format!("expires today, on {day}"), "1Password item"] {
         assert!(err.contains(words), "{words}: {err}");
@@ -320,6 +328,7 @@ fn the_1password_gh_layout_is_named_from_check_the_hook_and_the_observe_helper()
     wait_until(expiry);
     let refused = w.push();
     let err = String::from_utf8_lossy(&refused.stderr).into_owned();
+    eprintln!("git push, refused, with the observe helper:\n{err}");
     assert!(!refused.status.success(), "{err}");
     for words in [
         "from 1Password, handed to git by gh",
@@ -336,6 +345,7 @@ fn the_1password_gh_layout_is_named_from_check_the_hook_and_the_observe_helper()
     assert!(at < fatal, "explained before git's fatal line: {err}");
 
     // And check, afterwards.
+    eprintln!("check:\n{}", w.sb.run(&["check"]).stdout);
     let run = w.sb.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 1);
     let c = run.check();
