@@ -664,3 +664,39 @@ fn jj_git_push_meets_the_helper_entries_but_not_the_hook() {
     assert!(err.contains("GitHub rejects"), "{err}");
     assert_eq!(sent_dead(), before, "the dead token was sent to git's endpoint");
 }
+
+#[test]
+fn gh_missing_scopes_are_fixed_with_gh_auth_refresh() {
+    let Some(gh) = gh() else { return };
+    // No repo scope: `check` says which scope and how gh adds it.
+    let narrow = classic_token("ghnarrowghnarrowghnarrowghnarr");
+    let w = https(vec![tok(&narrow, Some("read:org"))], &[&narrow]);
+    w.only_helper(&format!("!{gh} auth git-credential"));
+    w.gh_login(&narrow);
+    let c = w.sb.run(&["check", "--format", "json"]).check();
+    assert_eq!(c["reason"], "missing_write_scope", "{c}");
+    assert_eq!(
+        fixes(&c)[0],
+        format!("gh gave git this token: gh auth refresh -h {} -s repo", w.hostport)
+    );
+
+    // No workflow scope: the hook stops a push that changes a workflow.
+    let repo_only = classic_token("ghrepoonlyghrepoonlyghrepoonly");
+    let w = https(vec![tok(&repo_only, Some("repo"))], &[&repo_only]);
+    w.only_helper(&format!("!{gh} auth git-credential"));
+    w.gh_login(&repo_only);
+    assert_eq!(w.sb.run(&["install"]).code, 0);
+    std::fs::create_dir_all(w.sb.work.join(".github/workflows")).unwrap();
+    std::fs::write(w.sb.work.join(".github/workflows/ci.yml"), "on: push\n").unwrap();
+    w.sb.git(&["add", ".github"]);
+    let out = w.push();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!(
+            "fix:    gh gave git this token: gh auth refresh -h {} -s workflow",
+            w.hostport
+        )),
+        "{err}"
+    );
+}
