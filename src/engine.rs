@@ -482,21 +482,24 @@ fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Find
     };
     // A helper that is not installed answers nothing: name it as missing,
     // for that is the cause (git only says "not a git command" in passing).
-    let missing: Vec<String> = helpers_run
+    let asked_helpers: Vec<(String, Option<String>)> = helpers_run
         .iter()
-        .filter_map(|h| crate::helpers::missing_program(h, exec_path.as_deref()))
+        .map(|h| {
+            (
+                Source::Helper(h.clone()).place().name(),
+                crate::helpers::missing_program(h, exec_path.as_deref()),
+            )
+        })
         .collect();
+    let missing: Vec<&String> = asked_helpers.iter().filter_map(|(_, m)| m.as_ref()).collect();
     let asked = if helpers_run.is_empty() {
         "no credential helper is configured".to_owned()
     } else {
-        let mut names: Vec<String> = helpers_run
+        let mut names: Vec<String> = asked_helpers
             .iter()
-            .map(|h| {
-                let name = Source::Helper(h.clone()).place().name();
-                match crate::helpers::missing_program(h, exec_path.as_deref()) {
-                    Some(program) => format!("{name} (not installed: no {program} on PATH)"),
-                    None => name,
-                }
+            .map(|(name, missing)| match missing {
+                Some(program) => format!("{name} (not installed: {program} not found)"),
+                None => name.clone(),
             })
             .collect();
         // git may ask a helper twice (once per credential pass): name it once.

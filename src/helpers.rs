@@ -576,7 +576,8 @@ fn shell_words(text: &str) -> Vec<String> {
     words
 }
 
-/// The program a helper command needs, when it is not installed: git
+/// The program a helper command needs (its name, or the path as written),
+/// when it is not installed: git
 /// looks for `git-credential-NAME` in its exec-path and on `PATH`; a
 /// shell snippet's first program on `PATH`; an absolute path as written.
 pub fn missing_program(command: &str, exec_path: Option<&Path>) -> Option<String> {
@@ -608,7 +609,13 @@ pub fn missing_program(command: &str, exec_path: Option<&Path>) -> Option<String
             .any(|dir| dir.join(&needed).is_file())
             || SHELL_BUILTINS.contains(&needed.as_str())
     };
-    (!found).then(|| program_name(&needed))
+    (!found).then(|| {
+        if needed.contains('/') {
+            needed
+        } else {
+            program_name(&needed)
+        }
+    })
 }
 
 /// Commands a `!` snippet may start with that are no program on PATH.
@@ -842,7 +849,7 @@ mod tests {
         );
         assert_eq!(
             missing_program("/no/such/op plugin run -- gh auth git-credential", exec).as_deref(),
-            Some("op")
+            Some("/no/such/op")
         );
         assert_eq!(missing_program("f() { echo; }; f", exec), None);
         assert_eq!(missing_program("echo password=x", exec), None);

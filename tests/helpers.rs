@@ -546,7 +546,7 @@ fn a_helper_that_is_not_installed_is_named_as_missing() {
     assert_eq!(c["reason"], "no_credential");
     let msg = c["message"].as_str().unwrap();
     assert!(
-        msg.contains("asked: osxkeychain (macOS keychain) (not installed: no git-credential-osxkeychain on PATH)"),
+        msg.contains("asked: osxkeychain (macOS keychain) (not installed: git-credential-osxkeychain not found)"),
         "{msg}"
     );
     assert!(
