@@ -482,11 +482,11 @@ fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Find
     };
     // A helper that is not installed answers nothing: name it as missing,
     // for that is the cause (git only says "not a git command" in passing).
-    let asked_helpers: Vec<(String, Option<String>)> = helpers_run
+    let asked_helpers: Vec<(crate::helpers::Place, Option<String>)> = helpers_run
         .iter()
         .map(|h| {
             (
-                Source::Helper(h.clone()).place().name(),
+                Source::Helper(h.clone()).place(),
                 crate::helpers::missing_program(h, exec_path.as_deref()),
             )
         })
@@ -497,9 +497,9 @@ fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Find
     } else {
         let mut names: Vec<String> = asked_helpers
             .iter()
-            .map(|(name, missing)| match missing {
-                Some(program) => format!("{name} (not installed: {program} not found)"),
-                None => name.clone(),
+            .map(|(place, missing)| match missing {
+                Some(program) => format!("{} (not installed: {program} not found)", place.id()),
+                None => place.name(),
             })
             .collect();
         // git may ask a helper twice (once per credential pass): name it once.

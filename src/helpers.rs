@@ -125,7 +125,7 @@ impl Place {
     /// Empty when nothing is known.
     pub fn from_phrase(&self) -> String {
         if let Some(var) = self.env {
-            return format!("from the environment variable {var}, which gh hands to git before its own login");
+            return format!("from the environment variable {var} (gh hands it to git before its own login)");
         }
         match &self.kind {
             Kind::Gh => "from gh (credential helper `gh auth git-credential`)".into(),

@@ -244,7 +244,7 @@ fn a_stale_enterprise_token_in_the_environment_is_the_variable_gh_hands_over() {
     assert!(
         human
             .stdout
-            .contains("from the environment variable GH_ENTERPRISE_TOKEN, which gh hands to git"),
+            .contains("from the environment variable GH_ENTERPRISE_TOKEN (gh hands it to git before its own login)"),
         "{}",
         human.stdout
     );
@@ -546,7 +546,7 @@ fn a_helper_that_is_not_installed_is_named_as_missing() {
     assert_eq!(c["reason"], "no_credential");
     let msg = c["message"].as_str().unwrap();
     assert!(
-        msg.contains("asked: osxkeychain (macOS keychain) (not installed: git-credential-osxkeychain not found)"),
+        msg.contains("asked: osxkeychain (not installed: git-credential-osxkeychain not found)"),
         "{msg}"
     );
     assert!(
