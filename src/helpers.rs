@@ -171,11 +171,6 @@ impl Place {
             Kind::Program(_) => Erases::Maybe,
         }
     }
-
-    /// Whether git's own erase after a refusal really removes the token.
-    pub fn git_erase_works(&self) -> bool {
-        self.erases() == Erases::Yes
-    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -317,14 +312,19 @@ pub fn lives_line(place: &Place, url: &RemoteUrl, origin: Option<&str>) -> Optio
 /// The note under a refusal seen by the observe helper: git now calls
 /// `erase` on every helper. Whether that helps depends on the place.
 pub fn after_refusal_note(place: &Place) -> String {
-    if place.git_erase_works() {
-        "git now erases it from every credential helper; if it comes back, it is stored where git cannot erase it"
-            .into()
-    } else {
-        format!(
+    match place.erases() {
+        Erases::Yes => {
+            "git now erases it from every credential helper; if it comes back, it is stored where git cannot erase it"
+                .into()
+        }
+        Erases::No => format!(
             "git now asks every helper to erase it, but {} keeps it: it comes back until it is replaced there",
             place.name()
-        )
+        ),
+        Erases::Maybe => format!(
+            "git now asks every helper to erase it; if it comes back, {} does not erase, and the token has to be changed where it reads it",
+            place.name()
+        ),
     }
 }
 
@@ -754,6 +754,15 @@ mod tests {
         };
         let l = forget_line(&env, &u, "the old one");
         assert!(l.contains("unset GH_TOKEN") && !l.contains(reject), "{l}");
+    }
+
+    #[test]
+    fn the_note_after_a_refusal_says_whether_git_erase_helps() {
+        assert!(after_refusal_note(&Place::new(Kind::Store { file: None })).starts_with("git now erases it"));
+        assert!(after_refusal_note(&Place::new(Kind::OnePasswordGh)).contains("but 1Password via gh keeps it"));
+        assert!(
+            after_refusal_note(&Place::new(Kind::Program("p".into()))).contains("if it comes back, p does not erase")
+        );
     }
 
     #[test]
