@@ -235,6 +235,7 @@ fn misconfigured(name: &str, error: &anyhow::Error) -> Check {
         finding: Finding::new(Reason::RemoteMisconfigured, format!("{error:#}; not checked"))
             .fix(format!("see `git remote get-url --push {name}`")),
         credential: None,
+        token_key: None,
         requests: 0,
         cached: false,
         elapsed_ms: 0,

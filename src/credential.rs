@@ -6,6 +6,7 @@ use anyhow::Result;
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::git::{self, FillOutcome};
+use crate::helpers::{self, Kind, Place};
 use crate::secret::Secret;
 use crate::target::RemoteUrl;
 use crate::tokens::{self, TokenKind};
@@ -14,6 +15,9 @@ pub struct Credential {
     pub username: Option<String>,
     pub secret: Secret,
     pub source: Source,
+    /// Where the credential lives: the helper known by its command, and the
+    /// environment variable it answered from (set by the engine).
+    pub place: Place,
     /// `password_expiry_utc` from the helper (git ≥ 2.40).
     pub expiry: Option<DateTime<Utc>>,
     pub kind: TokenKind,
@@ -51,6 +55,7 @@ impl std::fmt::Debug for Credential {
             .field("username", &self.username_shown())
             .field("secret", &self.secret)
             .field("source", &self.source)
+            .field("place", &self.place)
             .field("expiry", &self.expiry)
             .field("kind", &self.kind)
             .finish()
@@ -58,14 +63,19 @@ impl std::fmt::Debug for Credential {
 }
 
 impl Source {
-    /// For output: `store`, `the remote URL`, …
+    /// What the helper is, known by its command (never the command itself).
+    pub fn place(&self) -> Place {
+        Place::new(match self {
+            Self::Helper(cmd) => helpers::identify(cmd),
+            Self::Url => Kind::Url,
+            Self::Git => Kind::Git,
+            Self::Unknown => Kind::Unknown,
+        })
+    }
+
+    /// For output: `store`, `gh`, `1password+gh`, `the remote URL`, …
     pub fn label(&self) -> String {
-        match self {
-            Self::Helper(cmd) => git::helper_short_name(cmd),
-            Self::Url => "the remote URL".to_owned(),
-            Self::Git => "git".to_owned(),
-            Self::Unknown => "unknown".to_owned(),
-        }
+        self.place().name()
     }
 }
 
@@ -85,6 +95,7 @@ impl Credential {
         Self {
             username: username.filter(|u| !u.is_empty()),
             secret,
+            place: source.place(),
             source,
             expiry: None,
             kind,

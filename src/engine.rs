@@ -43,7 +43,8 @@ pub struct CredentialView {
     pub username: Option<String>,
     pub secret: String,
     pub kind: TokenKind,
-    pub helper: String,
+    /// Where it lives: the helper, by id and name, and its variable.
+    pub place: crate::helpers::Place,
 }
 
 /// One checked push target: everything output needs, and nothing secret.
@@ -59,6 +60,8 @@ pub struct Check {
     pub requests: usize,
     pub cached: bool,
     pub elapsed_ms: u64,
+    /// The keyed hash that names the token in the state (never the token).
+    pub token_key: Option<String>,
 }
 
 impl Check {
@@ -115,6 +118,7 @@ impl Engine {
             requests: 0,
             cached: false,
             elapsed_ms: 0,
+            token_key: None,
         };
         let skip = match url.transport {
             Transport::Ssh => Some(Finding::new(
@@ -177,11 +181,20 @@ impl Engine {
         // The same text is a different kind of token on different hosts.
         credential.kind = crate::tokens::classify_for(&credential.secret, provider);
         token_in_username(&mut credential, provider);
+        // gh answers from GH_TOKEN & co. before its login: when it did, the
+        // stale token is that variable (named, never shown).
+        credential.place.env =
+            crate::helpers::gh_variable(&credential.place.kind, &url.hostname, &credential.secret, |k| {
+                std::env::var(k).ok()
+            });
+        if let (Some(var), Some(home)) = (credential.place.env, std::env::var_os("HOME")) {
+            credential.place.env_set_in = crate::helpers::variable_set_in(var, std::path::Path::new(&home));
+        }
         check.credential = Some(CredentialView {
             username: credential.username_shown(),
             secret: credential.secret.redacted(),
             kind: credential.kind,
-            helper: credential.source.label(),
+            place: credential.place.clone(),
         });
 
         let now = Utc::now();
@@ -199,6 +212,7 @@ impl Engine {
             }
             None => (None, None, None),
         };
+        check.token_key.clone_from(&token_key);
         let ctx = Context {
             url,
             api: api.as_deref(),
@@ -214,7 +228,7 @@ impl Engine {
         let offline = general_offline(&ctx).or_else(|| providers::offline(provider, &ctx));
         if let Some(f) = offline.filter(|f| opts.mode != Mode::PrePush || !f.reason.rejects_credential()) {
             check.finding = f;
-            return Self::finish_block(check, &credential, start);
+            return Self::finish_block(check, &credential, url, start);
         }
 
         if opts.use_cache {
@@ -241,8 +255,8 @@ impl Engine {
             });
             if let Some(finding) = rejudged {
                 check.cached = true;
-                check.finding = self.expiry_warning(settled(finding, provider, opts.mode), &credential, now);
-                return Self::finish_block(check, &credential, start);
+                check.finding = self.expiry_warning(settled(finding, provider, opts.mode), &credential, url, now);
+                return Self::finish_block(check, &credential, url, start);
             }
         }
 
@@ -304,7 +318,7 @@ impl Engine {
         // scrub happened only on output, after the verdict was cached.
         let judged = finding.reason;
         let finding = scrubbed(settled(finding, provider, opts.mode), &credential);
-        let finding = self.expiry_warning(finding, &credential, now);
+        let finding = self.expiry_warning(finding, &credential, url, now);
 
         // Remember what the host told us while the token worked, so a later
         // rejection can say "expired on …".
@@ -312,6 +326,7 @@ impl Engine {
         let learned = accepted.then(|| Remembered {
             token: finding.token.clone().unwrap_or_default(),
             last_ok: Some(now),
+            expiry_warned: None,
         });
         let cacheable = !finding.advisory
             && (matches!(finding.kind(), Kind::Ok | Kind::Warn) || finding.reason.rejects_credential());
@@ -331,11 +346,26 @@ impl Engine {
             let _ = state.record(&tk, learned, &vk, to_cache);
         }
         check.finding = finding;
-        Self::finish_block(check, &credential, start)
+        Self::finish_block(check, &credential, url, start)
+    }
+
+    /// The pre-push hook warns of an expiry at most once a day per token
+    /// (remembered by its keyed hash); `check` always shows it.
+    pub fn first_expiry_warning_today(&mut self, check: &Check) -> bool {
+        match (check.token_key.as_deref(), self.state()) {
+            (Some(key), Some(state)) => state.first_expiry_warning_today(key, Utc::now()),
+            _ => true,
+        }
     }
 
     /// A working token that expires within `warn_expiry_days` is a warning.
-    fn expiry_warning(&self, finding: Finding, credential: &Credential, now: DateTime<Utc>) -> Finding {
+    fn expiry_warning(
+        &self,
+        finding: Finding,
+        credential: &Credential,
+        url: &crate::target::RemoteUrl,
+        now: DateTime<Utc>,
+    ) -> Finding {
         if finding.reason != Reason::Ok {
             return finding;
         }
@@ -363,7 +393,7 @@ impl Engine {
                 finding.message,
                 at.format("%Y-%m-%d")
             ),
-            fix: vec!["renew it before then and update your credential helper".to_owned()],
+            fix: vec![crate::helpers::renew_line(&credential.place, url)],
             token: finding.token,
             advisory: false,
             unconfirmed: false,
@@ -371,9 +401,14 @@ impl Engine {
     }
 
     /// Blocks that reject the credential say where the stale secret lives.
-    fn finish_block(mut check: Check, credential: &Credential, start: Instant) -> Check {
+    fn finish_block(
+        mut check: Check,
+        credential: &Credential,
+        url: &crate::target::RemoteUrl,
+        start: Instant,
+    ) -> Check {
         if check.finding.reason.rejects_credential()
-            && let Some(line) = where_it_lives(&credential.source)
+            && let Some(line) = where_it_lives(credential, url)
         {
             check.finding.fix.push(line);
         }
@@ -599,9 +634,9 @@ fn general_offline(ctx: &Context) -> Option<Finding> {
             ),
         )
         .fix(format!(
-            "create a new token for {}, then forget the old one: {}",
+            "create a new token for {}, {}",
             ctx.url.host,
-            ctx.forget_command()
+            ctx.forget("the old one")
         ))
         .with_token(TokenInfo {
             expires_at: Some(expired),
@@ -611,19 +646,45 @@ fn general_offline(ctx: &Context) -> Option<Finding> {
 }
 
 fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Finding {
+    let exec_path = if helpers_run.is_empty() {
+        None
+    } else {
+        crate::git::exec_path()
+    };
+    // A helper that is not installed answers nothing: name it as missing,
+    // for that is the cause (git only says "not a git command" in passing).
+    let asked_helpers: Vec<(crate::helpers::Place, Option<String>)> = helpers_run
+        .iter()
+        .map(|h| {
+            (
+                Source::Helper(h.clone()).place(),
+                crate::helpers::missing_program(h, exec_path.as_deref()),
+            )
+        })
+        .collect();
+    let missing: Vec<&String> = asked_helpers.iter().filter_map(|(_, m)| m.as_ref()).collect();
     let asked = if helpers_run.is_empty() {
         "no credential helper is configured".to_owned()
     } else {
-        let names: Vec<String> = helpers_run.iter().map(|h| crate::git::helper_short_name(h)).collect();
+        let mut names: Vec<String> = asked_helpers
+            .iter()
+            .map(|(place, missing)| match missing {
+                Some(program) => format!("{} (not installed: {program} not found)", place.id()),
+                None => place.name(),
+            })
+            .collect();
+        // git may ask a helper twice (once per credential pass): name it once.
+        names.dedup();
         format!("no credential helper had one (asked: {})", names.join(", "))
     };
-    // With a helper configured, the fix is not to configure one (it said
-    // `git config --global credential.helper store` where store was set,
-    // issue 11): git saves what you type into the helpers it has.
-    let fix = if helpers_run.is_empty() {
+    let fix = if let Some(program) = missing.first() {
+        format!(
+            "install {program}, or remove that credential.helper entry (`git config --show-origin --get-regexp 'credential.*helper'` shows where it is)"
+        )
+    } else if helpers_run.is_empty() {
         "store a token once, e.g. with `git config --global credential.helper store` (or your keychain helper), then push".to_owned()
     } else {
-        let mut names: Vec<String> = helpers_run.iter().map(|h| crate::git::helper_short_name(h)).collect();
+        let mut names: Vec<String> = asked_helpers.iter().map(|(place, _)| place.name()).collect();
         names.dedup();
         format!(
             "push once from a terminal and enter a token when git asks: git then saves it with {}",
@@ -637,24 +698,17 @@ fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Find
     .fix(fix)
 }
 
-fn where_it_lives(source: &Source) -> Option<String> {
-    match source {
-        Source::Url => {
-            Some("the secret is written in the remote URL: `git remote set-url` it without the token".to_owned())
-        }
-        Source::Helper(cmd) => {
-            let origin = crate::git::helper_origins()
-                .into_iter()
-                .find(|(_, _, value)| crate::git::helper_command(value) == *cmd)
-                .map(|(file, key, _)| format!(" ({key} in {file})"))
-                .unwrap_or_default();
-            Some(format!(
-                "the stale credential is stored by helper '{}'{origin}",
-                crate::git::helper_short_name(cmd)
-            ))
-        }
+/// The line that says where a rejected credential lives: the helper, its
+/// config entry and file, the environment variable, or the URL.
+fn where_it_lives(credential: &Credential, url: &crate::target::RemoteUrl) -> Option<String> {
+    let origin = match &credential.source {
+        Source::Helper(cmd) => crate::git::helper_origins()
+            .into_iter()
+            .find(|(_, _, value)| crate::git::helper_command(value) == *cmd)
+            .map(|(file, key, _)| format!("{key} in {file}")),
         _ => None,
-    }
+    };
+    crate::helpers::lives_line(&credential.place, url, origin.as_deref())
 }
 
 fn host_of(api: &str) -> Option<String> {

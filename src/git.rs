@@ -283,18 +283,81 @@ pub fn helper_command(value: &str) -> String {
     }
 }
 
-/// A short name for a helper command: `store`, `osxkeychain`, `manager`, or
-/// `a shell helper` (its text may hold anything, even a secret).
-pub fn helper_short_name(command: &str) -> String {
-    if let Some(rest) = command.strip_prefix("git credential-") {
-        return rest.split_whitespace().next().unwrap_or(rest).to_owned();
+/// The helper commands git runs for `url`, in git's order:
+/// `credential.helper` and every `credential.<url>.helper` whose URL
+/// matches, as they appear in the configuration; an empty value clears the
+/// list. git's `credential.c` applies every matching entry in config order
+/// (urlmatch with `select_all`); a key without a scheme
+/// (`credential.github.com.helper`) matches the host alone.
+pub fn helpers_for(url: &crate::target::RemoteUrl) -> Vec<String> {
+    helpers_for_in(&helper_origins(), url)
+}
+
+pub fn helpers_for_in(entries: &[(String, String, String)], url: &crate::target::RemoteUrl) -> Vec<String> {
+    let mut list = Vec::new();
+    for (_, key, value) in entries {
+        let Some(middle) = key.strip_prefix("credential.").and_then(|k| k.strip_suffix("helper")) else {
+            continue;
+        };
+        let pattern = middle.strip_suffix('.').unwrap_or(middle);
+        if !pattern.is_empty() && !config_url_matches(pattern, url) {
+            continue;
+        }
+        if value.is_empty() {
+            list.clear();
+        } else {
+            list.push(helper_command(value));
+        }
     }
-    let first = command.split_whitespace().next().unwrap_or("");
-    if command.starts_with('/') && !first.is_empty() {
-        let base = first.rsplit('/').next().unwrap_or(first);
-        return base.strip_prefix("git-credential-").unwrap_or(base).to_owned();
+    list
+}
+
+/// Does the URL of a `credential.<url>.*` key apply to `url`?
+fn config_url_matches(pattern: &str, url: &crate::target::RemoteUrl) -> bool {
+    let Some((scheme, rest)) = pattern.split_once("://") else {
+        return pattern.eq_ignore_ascii_case(&url.host) || pattern.eq_ignore_ascii_case(&url.hostname);
+    };
+    if !scheme.eq_ignore_ascii_case(url.protocol()) {
+        return false;
     }
-    "a shell helper".to_owned()
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (user, hostport) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, authority),
+    };
+    if user.is_some_and(|u| url.username.as_deref() != Some(u)) {
+        return false;
+    }
+    let default_port = if url.protocol() == "https" { "443" } else { "80" };
+    let split = |hp: &str| -> (String, String) {
+        match hp
+            .rsplit_once(':')
+            .filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit()))
+        {
+            Some((h, p)) => (h.to_ascii_lowercase(), p.to_owned()),
+            None => (hp.to_ascii_lowercase(), default_port.to_owned()),
+        }
+    };
+    let (want_host, want_port) = split(hostport);
+    let (have_host, have_port) = split(&url.host);
+    let host_ok = want_host == have_host || {
+        let (w, h): (Vec<&str>, Vec<&str>) = (want_host.split('.').collect(), have_host.split('.').collect());
+        w.len() == h.len() && w.iter().zip(&h).all(|(w, h)| *w == "*" || w == h)
+    };
+    let path = path.trim_end_matches('/');
+    let have_path = url.path.trim_start_matches('/');
+    host_ok
+        && want_port == have_port
+        && (path.is_empty() || have_path == path || have_path.starts_with(&format!("{path}/")))
+}
+
+/// Where git keeps its own programs (`git-credential-store` …).
+pub fn exec_path() -> Option<std::path::PathBuf> {
+    let mut cmd = git();
+    cmd.arg("--exec-path").stdout(Stdio::piped()).stderr(Stdio::null());
+    let out = run_with_deadline(cmd, b"", Instant::now() + Duration::from_millis(500)).ok()??;
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (out.status.success() && !text.is_empty()).then(|| text.into())
 }
 
 /// One line of git's pre-push input:
@@ -499,13 +562,42 @@ mod tests {
     }
 
     #[test]
-    fn helper_names() {
-        assert_eq!(helper_short_name(&helper_command("store")), "store");
-        assert_eq!(helper_short_name(&helper_command("cache --timeout 300")), "cache");
+    fn the_helpers_git_runs_for_a_url() {
+        let url = crate::target::RemoteUrl::parse("https://github.com/acme/widgets.git").unwrap();
+        let e = |key: &str, value: &str| ("~/.gitconfig".to_owned(), key.to_owned(), value.to_owned());
+        // The layout of issue 13: the host's entry resets the list.
+        let entries = [
+            e("credential.helper", "store"),
+            e("credential.https://github.com.helper", ""),
+            e(
+                "credential.https://github.com.helper",
+                "!/opt/homebrew/bin/op plugin run -- gh auth git-credential",
+            ),
+            e("credential.https://gitlab.com.helper", "cache"),
+        ];
         assert_eq!(
-            helper_short_name("/usr/lib/git-core/git-credential-libsecret"),
-            "libsecret"
+            helpers_for_in(&entries, &url),
+            vec!["/opt/homebrew/bin/op plugin run -- gh auth git-credential".to_owned()]
         );
-        assert_eq!(helper_short_name(&helper_command("!pass show git")), "a shell helper");
+        let other = crate::target::RemoteUrl::parse("https://example.com/a/b.git").unwrap();
+        assert_eq!(
+            helpers_for_in(&entries, &other),
+            vec!["git credential-store".to_owned()]
+        );
+        for (pattern, matches) in [
+            ("https://github.com", true),
+            ("https://github.com:443", true),
+            ("https://GitHub.com/", true),
+            ("https://github.com/acme", true),
+            ("https://github.com/acme/widgets.git", true),
+            ("https://github.com/acm", false),
+            ("http://github.com", false),
+            ("https://*.com", true),
+            ("https://gist.github.com", false),
+            ("https://bob@github.com", false),
+            ("github.com", true),
+        ] {
+            assert_eq!(config_url_matches(pattern, &url), matches, "{pattern}");
+        }
     }
 }

@@ -160,12 +160,32 @@ fn explain_rejection(input: &HelperInput) -> anyhow::Result<()> {
     let Some(url) = input.url(setup.repo.as_ref()) else {
         return Ok(());
     };
-    let cred = Credential::new(input.username.clone(), password, Source::Git);
+    let cred = Credential::new(input.username.clone(), password, rejected_source(&url));
     let target = PushTarget { remote: None, url };
     let opts = options(&setup.engine, Mode::Rejected);
     let check = setup.engine.check(&target, Some(cred), &opts);
     report_rejection(&check);
     Ok(())
+}
+
+/// Which helper gave git the credential it was refused with. git does not
+/// say; when exactly one helper besides ours is configured for the URL
+/// (the layout of a host-specific `helper =` reset, or a single helper), it
+/// is that one. With several, the first that had one answered: unknown here.
+fn rejected_source(url: &RemoteUrl) -> Source {
+    let others: Vec<String> = crate::git::helpers_for(url)
+        .into_iter()
+        .filter(|cmd| !is_ours(cmd))
+        .collect();
+    match others.as_slice() {
+        [only] => Source::Helper(only.clone()),
+        _ => Source::Git,
+    }
+}
+
+/// Our own entries (`!'/path/prepush-auth' credential`): never the source.
+fn is_ours(command: &str) -> bool {
+    command.contains("prepush-auth")
 }
 
 fn report_rejection(check: &Check) {
@@ -182,11 +202,19 @@ fn report_rejection(check: &Check) {
         ),
         Kind::Skip => String::new(),
     };
-    let note = "  note:   git now erases it from every credential helper; if it comes back, it is stored where git cannot erase it\n";
+    let note = check.credential.as_ref().map_or_else(
+        || {
+            format!(
+                "  note:   {}\n",
+                crate::helpers::after_refusal_note(&crate::helpers::Place::new(crate::helpers::Kind::Git))
+            )
+        },
+        |c| format!("  note:   {}\n", crate::helpers::after_refusal_note(&c.place)),
+    );
     if !text.is_empty() {
         output::write(Stream::Stderr, &text);
         if check.kind() == Kind::Block && check.finding.reason.rejects_credential() {
-            output::write(Stream::Stderr, note);
+            output::write(Stream::Stderr, &note);
         }
     }
 }

@@ -159,7 +159,13 @@ fn run_inner(remote: Option<String>, url: Option<String>) -> Result<u8> {
         }
         check.finding = blocked;
     }
-    report(&check);
+    // Warned once a day, not on every push: the hook that talks too much
+    // gets uninstalled, and `check` shows it whenever asked.
+    let repeat =
+        check.finding.reason == crate::verdict::Reason::ExpiresSoon && !setup.engine.first_expiry_warning_today(&check);
+    if !repeat {
+        report(&check);
+    }
     let strict = setup.engine.config.strict;
     Ok(crate::app::exit_status(std::slice::from_ref(&check), strict))
 }
@@ -175,7 +181,8 @@ fn workflow_rule(
     }
     let cred = check.credential.as_ref()?;
     let web = format!("{}://{}", target.url.protocol(), target.url.host);
-    crate::providers::github::workflow_rule(&check.finding, cred.kind, &cred.secret, &web, touches)
+    let scope_fix = crate::helpers::scope_line(&cred.place, &target.url.host, "workflow");
+    crate::providers::github::workflow_rule(&check.finding, cred.kind, &cred.secret, &web, scope_fix, touches)
 }
 
 /// A hook that talks on every push gets uninstalled: quiet when all is

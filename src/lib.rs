@@ -12,6 +12,7 @@ pub mod credential;
 pub mod engine;
 pub mod git;
 pub mod helper;
+pub mod helpers;
 pub mod hook;
 pub mod http;
 pub mod install;

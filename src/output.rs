@@ -121,7 +121,9 @@ fn check_json(c: &Check) -> Value {
             "username": cr.username,
             "secret": cr.secret,
             "kind": cr.kind,
-            "helper": cr.helper,
+            "helper": cr.place.id(),
+            "helper_name": cr.place.name(),
+            "env": cr.place.env,
         })),
         "token": f.token.as_ref().map(|t| json!({
             "login": t.login,

@@ -31,6 +31,10 @@ const REMEMBER_DAYS: i64 = 400;
 pub struct Remembered {
     pub token: TokenInfo,
     pub last_ok: Option<DateTime<Utc>>,
+    /// When the pre-push hook last warned that this token expires soon: it
+    /// warns at most once a day, `check` every time.
+    #[serde(default)]
+    pub expiry_warned: Option<DateTime<Utc>>,
 }
 
 /// A remembered verdict: the facts, never its sentences (issue 11). The
@@ -184,6 +188,24 @@ impl State {
         }
         self.prune(Utc::now());
         self.write()
+    }
+
+    /// Whether the hook should warn now that this token expires soon: the
+    /// first time in a day, which it records. A state it cannot write says
+    /// yes: a warning too many beats one never seen.
+    pub fn first_expiry_warning_today(&mut self, token_key: &str, now: DateTime<Utc>) -> bool {
+        let Ok(_lock) = self.lock() else { return true };
+        self.data = read_file(&self.dir.join("state.json"));
+        let entry = self.data.tokens.entry(token_key.to_owned()).or_default();
+        if entry
+            .expiry_warned
+            .is_some_and(|at| at <= now && now - at < Duration::days(1))
+        {
+            return false;
+        }
+        entry.expiry_warned = Some(now);
+        let _ = self.write();
+        true
     }
 
     fn prune(&mut self, now: DateTime<Utc>) {
@@ -421,6 +443,30 @@ mod tests {
         drop(holder);
         st.record("t", None, "v", Some(verdict(Reason::Ok, Utc::now())))
             .unwrap();
+    }
+
+    #[test]
+    fn the_hook_warns_of_an_expiry_once_a_day_per_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut st = State::open_at(dir.path()).unwrap();
+        let now = Utc::now();
+        assert!(st.first_expiry_warning_today("t", now));
+        assert!(!st.first_expiry_warning_today("t", now + Duration::hours(23)));
+        // Another token is warned about on its own.
+        assert!(st.first_expiry_warning_today("u", now));
+        // Another process sees the same record; a day later it warns again.
+        let mut other = State::open_at(dir.path()).unwrap();
+        assert!(!other.first_expiry_warning_today("t", now + Duration::hours(1)));
+        assert!(other.first_expiry_warning_today("t", now + Duration::hours(25)));
+        // What the check learned later keeps the record.
+        other
+            .record("t", Some(Remembered::default()), "v", Some(verdict(Reason::Ok, now)))
+            .unwrap();
+        assert!(
+            !State::open_at(dir.path())
+                .unwrap()
+                .first_expiry_warning_today("t", now + Duration::hours(26))
+        );
     }
 
     #[test]

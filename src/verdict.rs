@@ -195,6 +195,13 @@ impl Finding {
         self
     }
 
+    /// A fix line only where there is one (a helper-specific command).
+    #[must_use]
+    pub fn fix_opt(mut self, line: Option<String>) -> Self {
+        self.fix.extend(line);
+        self
+    }
+
     #[must_use]
     pub fn with_token(mut self, token: TokenInfo) -> Self {
         self.token = Some(token);

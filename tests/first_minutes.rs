@@ -207,7 +207,7 @@ fn a_cached_verdict_names_where_the_credential_comes_from_now() {
     let first = sb.run(&["check", "--format", "json"]).check();
     assert_eq!(first["reason"], "ok", "{first}");
     assert_eq!(first["cached"], false);
-    assert_eq!(first["credential"]["helper"], "the remote URL");
+    assert_eq!(first["credential"]["helper"], "url");
     let sent = host.count();
 
     // The same token, now from `store`, the URL without it.

@@ -465,7 +465,8 @@ fn a_credential_in_the_url_counts_and_never_shows() {
     sb.init_repo(&url);
     let c = sb.run(&["check", "--format", "json"]).check();
     assert_eq!(c["reason"], "ok");
-    assert_eq!(c["credential"]["helper"], "the remote URL");
+    assert_eq!(c["credential"]["helper"], "url");
+    assert_eq!(c["credential"]["helper_name"], "the remote URL");
     assert_eq!(c["url"], host.url(REPO_PATH));
 }
 

@@ -94,8 +94,7 @@ fn new_pat_fix(ctx: &Context) -> String {
 }
 
 fn renew(ctx: &Context, f: Finding) -> Finding {
-    f.fix(new_pat_fix(ctx))
-        .fix(format!("then forget the old one: {}", ctx.forget_command()))
+    f.fix(new_pat_fix(ctx)).fix(ctx.forget("the old one"))
 }
 
 pub fn plan(ctx: &Context) -> Vec<(Purpose, Request)> {

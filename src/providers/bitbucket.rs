@@ -65,8 +65,8 @@ fn api_token_fixes(ctx: &Context, f: Finding) -> Finding {
         "create an API token with the scopes {API_TOKEN_SCOPES} (\"Create API token with scopes\", app Bitbucket; a token without scopes cannot be used for git): {API_TOKENS_URL}"
     ))
     .fix(format!(
-        "store it with the username {API_TOKEN_USERNAME} (or your Bitbucket username, never the email address); forget the old one: {}",
-        ctx.forget_command()
+        "store it with the username {API_TOKEN_USERNAME} (or your Bitbucket username, never the email address); {}",
+        ctx.forget("the old one")
     ))
 }
 
@@ -77,8 +77,8 @@ fn access_token_fixes(ctx: &Context, f: Finding) -> Finding {
         ctx.url.repository
     ))
     .fix(format!(
-        "store it with the username {ACCESS_TOKEN_USERNAME}; forget the old one: {}",
-        ctx.forget_command()
+        "store it with the username {ACCESS_TOKEN_USERNAME}; {}",
+        ctx.forget("the old one")
     ))
 }
 
@@ -117,7 +117,7 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
                 ),
             )
             .fix(format!("store the credential under the username {store_under}"))
-            .fix(format!("then forget the one stored under the email address: {}", ctx.forget_command())),
+            .fix(ctx.forget("the one stored under the email address")),
         );
     }
     if kind == TokenKind::BitbucketAppPassword && ctx.since(APP_PASSWORDS_REMOVED) {

@@ -40,7 +40,7 @@ fn renew(ctx: &Context, f: Finding) -> Finding {
         "create an HTTP access token with the permission Repository write (Manage account > HTTP access tokens): {}/plugins/servlet/access-tokens/manage",
         base(ctx)
     ))
-    .fix(format!("then forget the old one: {}", ctx.forget_command()))
+    .fix(ctx.forget("the old one"))
 }
 
 pub fn plan(ctx: &Context) -> Vec<(Purpose, Request)> {
@@ -167,7 +167,7 @@ fn refused_by_git(ctx: &Context, login: Option<&str>, words: &str) -> Finding {
         )
         .fix(format!("if it is {login}'s own HTTP access token: store it under the username {login}"))
         .fix(project_token_fix)
-        .fix(format!("then forget the old entry: {}", ctx.forget_command()));
+        .fix(ctx.forget("the old entry"));
     }
     if ctx.credential.kind == TokenKind::BitbucketServerHttpToken {
         return Finding::new(
@@ -179,7 +179,7 @@ fn refused_by_git(ctx: &Context, login: Option<&str>, words: &str) -> Finding {
             ),
         )
         .fix(project_token_fix)
-        .fix(format!("then forget the old entry: {}", ctx.forget_command()));
+        .fix(ctx.forget("the old entry"));
     }
     renew(
         ctx,

@@ -144,10 +144,7 @@ fn judge_probe(ctx: &Context, probe: &Response) -> Finding {
             Reason::TokenInvalid,
             format!("{host} rejects {}{words} {}", ctx.subject(), ctx.shown()),
         )
-        .fix(format!(
-            "get a new password or token for {host}, then forget the old one: {}",
-            ctx.forget_command()
-        )),
+        .fix(format!("get a new password or token for {host}, {}", ctx.forget("the old one"))),
         403 if text.contains(GITLAB_ARCHIVED) => Finding::new(
             Reason::RepoArchived,
             format!("{repo} is archived on {host}: it refuses every push{words}"),

@@ -42,7 +42,7 @@ fn renew(ctx: &Context, f: Finding) -> Finding {
         "create an access token with repository Read and Write (write:repository): {}",
         tokens_url(ctx)
     ))
-    .fix(format!("then forget the old one: {}", ctx.forget_command()))
+    .fix(ctx.forget("the old one"))
 }
 
 /// `owner/name`: the last two segments (a server may live under a sub-path).
@@ -304,7 +304,7 @@ fn public_only(ctx: &Context, repo: &str, words: &str) -> Finding {
         "create a token without the public-only restriction (\"Only public repositories\" unticked) and with write:repository: {}",
         tokens_url(ctx)
     ))
-    .fix(format!("then forget the old one: {}", ctx.forget_command()))
+    .fix(ctx.forget("the old one"))
 }
 
 fn role_refused(ctx: &Context, repo: &str) -> Finding {

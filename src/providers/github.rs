@@ -50,7 +50,7 @@ fn new_token_url(ctx: &Context) -> String {
 
 fn renew(ctx: &Context, f: Finding) -> Finding {
     f.fix(format!("create a new token: {}", new_token_url(ctx)))
-        .fix(format!("then forget the old one: {}", ctx.forget_command()))
+        .fix(ctx.forget("the old one"))
 }
 
 pub fn offline(ctx: &Context) -> Option<Finding> {
@@ -362,6 +362,7 @@ fn missing_repo_scope(ctx: &Context, scopes: &[String], repo: &str) -> Finding {
             ctx.shown()
         ),
     )
+    .fix_opt(ctx.scope_fix("repo"))
     .fix(format!("add the repo scope to the token: {}/settings/tokens", web(ctx)))
     .fix(format!("or create a new one: {}", new_token_url(ctx)))
 }
@@ -691,11 +692,14 @@ fn token_info(ctx: &Context, rest: &Response, user: Option<&Response>) -> TokenI
 /// invisible, so the hook says so and does not block. `finding` is the
 /// check's verdict; the answer is the verdict to show instead, if any.
 /// `redacted` is the secret as output shows it, `web` the host's web root.
+/// `scope_fix` is the line that adds a scope where the token really lives
+/// (gh, 1Password, the environment), if there is one.
 pub fn workflow_rule(
     finding: &Finding,
     kind: TokenKind,
     redacted: &str,
     web: &str,
+    scope_fix: Option<String>,
     touches: impl FnOnce() -> Option<bool>,
 ) -> Option<Finding> {
     if !matches!(finding.kind(), Kind::Ok | Kind::Warn) {
@@ -729,10 +733,13 @@ pub fn workflow_rule(
             "this push changes .github/workflows/, and GitHub refuses that (after uploading everything) from a token without the workflow scope; the {} {shown} has scopes {have}",
             kind.describe(),
         ),
-        fix: vec![
-            format!("add the workflow scope to the token: {web}/settings/tokens"),
-            format!("or create a new one: {web}/settings/tokens/new?scopes=repo,workflow&description=prepush-auth"),
-        ],
+        fix: scope_fix
+            .into_iter()
+            .chain([
+                format!("add the workflow scope to the token: {web}/settings/tokens"),
+                format!("or create a new one: {web}/settings/tokens/new?scopes=repo,workflow&description=prepush-auth"),
+            ])
+            .collect(),
         token: finding.token.clone(),
         advisory: false,
         unconfirmed: false,

@@ -67,8 +67,7 @@ fn renew(ctx: &Context, f: Finding) -> Finding {
             new_token_url(ctx)
         ),
     };
-    f.fix(make)
-        .fix(format!("then forget the old one: {}", ctx.forget_command()))
+    f.fix(make).fix(ctx.forget("the old one"))
 }
 
 fn username_words(user: Option<&str>) -> String {
@@ -114,7 +113,7 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
                 "use the username {CI_JOB_USERNAME}: https://{CI_JOB_USERNAME}:${{CI_JOB_TOKEN}}@{}/{}.git",
                 ctx.url.host, ctx.url.repository
             ))
-            .fix(format!("then forget the stored one: {}", ctx.forget_command())),
+            .fix(ctx.forget("the stored one")),
         ),
         TokenKind::GitlabDeployToken if !could_be_deploy_username(user) => Some(
             Finding::new(
@@ -130,7 +129,7 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
                 "store it under the username shown when the token was made (Settings > Repository > Deploy tokens): {}",
                 deploy_tokens_url(ctx)
             ))
-            .fix(format!("then forget the stored one: {}", ctx.forget_command())),
+            .fix(ctx.forget("the stored one")),
         ),
         _ => None,
     }
@@ -281,7 +280,7 @@ fn missing_write_scope(ctx: &Context, scopes: &[String]) -> Finding {
         "GitLab cannot add scopes to a token: create one with write_repository: {}",
         new_token_url(ctx)
     ))
-    .fix(format!("then forget the old one: {}", ctx.forget_command()))
+    .fix(ctx.forget("the old one"))
 }
 
 /// git's push check lets the credential through although the API said
@@ -374,7 +373,7 @@ fn judge_probe(ctx: &Context, answers: &Answers, api: &Api) -> Finding {
                 ),
             )
             .fix(fix)
-            .fix(format!("then forget the old one: {}", ctx.forget_command()))
+            .fix(ctx.forget("the old one"))
         }
         403 if api.archived => archived(ctx),
         403 => {

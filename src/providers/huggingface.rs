@@ -41,7 +41,7 @@ fn new_write_token_url(ctx: &Context) -> String {
 
 fn renew(ctx: &Context, f: Finding) -> Finding {
     f.fix(format!("create a write token: {}", new_write_token_url(ctx)))
-        .fix(format!("then forget the old one: {}", ctx.forget_command()))
+        .fix(ctx.forget("the old one"))
 }
 
 /// A repository as the Hub names it: `datasets/` and `spaces/` prefixes
@@ -276,10 +276,7 @@ fn token_cannot_write(ctx: &Context, repo: &Repo, role: &str, granted: &[String]
             ),
         )
         .fix(fix)
-        .fix(format!(
-            "or replace it and forget the old one: {}",
-            ctx.forget_command()
-        )),
+        .fix(format!("or replace it, {}", ctx.forget("the old one"))),
     )
 }
 

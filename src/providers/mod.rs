@@ -109,18 +109,15 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// "the classic personal access token from credential helper 'store'"
+    /// "the classic personal access token from credential helper 'store'",
+    /// "… from 1Password, handed to git by gh (…)": the place, by name.
     pub fn subject(&self) -> String {
         let what = self.credential.kind.describe();
-        match &self.credential.source {
-            crate::credential::Source::Helper(cmd) => {
-                format!(
-                    "the {what} from credential helper '{}'",
-                    crate::git::helper_short_name(cmd)
-                )
-            }
-            crate::credential::Source::Url => format!("the {what} written in the remote URL"),
-            _ => format!("the {what}"),
+        let from = self.credential.place.from_phrase();
+        if from.is_empty() {
+            format!("the {what}")
+        } else {
+            format!("the {what} {from}")
         }
     }
 
@@ -156,18 +153,19 @@ impl Context<'_> {
         .header("git-protocol", "version=2")
     }
 
-    /// The command that forgets the stale credential (SPEC §4); never run by us.
-    pub fn forget_command(&self) -> String {
-        forget_command(self.url)
+    /// The fix line that gets the stale credential out of where it really
+    /// lives (`git credential reject` only where the helper erases; gh, the
+    /// 1Password item, the environment, the URL otherwise). `which` names
+    /// it: "the old one", "the stored one". Never run by us.
+    pub fn forget(&self, which: &str) -> String {
+        crate::helpers::forget_line(&self.credential.place, self.url, which)
     }
-}
 
-pub fn forget_command(url: &RemoteUrl) -> String {
-    format!(
-        "printf 'protocol={}\\nhost={}\\n\\n' | git credential reject",
-        url.protocol(),
-        url.host
-    )
+    /// GitHub: the line that adds `scope` where a command can (gh), or
+    /// where the token really lives (1Password, the environment).
+    pub fn scope_fix(&self, scope: &str) -> Option<String> {
+        crate::helpers::scope_line(&self.credential.place, &self.url.host, scope)
+    }
 }
 
 /// What each planned request is for, so judges find answers by purpose.

@@ -14,6 +14,9 @@ pub struct Tok {
     pub expiration: Option<String>,
     /// Fine-grained: does the probe get write?
     pub contents_write: bool,
+    /// From this moment on the host refuses it, as GitHub refuses a token
+    /// past its expiry.
+    pub dies_at: Option<std::time::SystemTime>,
 }
 
 pub fn tok(secret: &str, scopes: Option<&'static str>) -> Tok {
@@ -23,6 +26,7 @@ pub fn tok(secret: &str, scopes: Option<&'static str>) -> Tok {
         scopes,
         expiration: None,
         contents_write: true,
+        dies_at: None,
     }
 }
 
@@ -45,7 +49,8 @@ pub fn github_with(tokens: Vec<Tok>, repo_json: &'static str, backend: Option<Gi
             let bearer = r.header("authorization").and_then(|a| a.strip_prefix("Bearer ")).map(str::to_owned);
             let basic = basic_credentials(r).map(|(_, p)| p);
             let presented = bearer.or(basic);
-            let known = tokens.iter().find(|t| Some(&t.secret) == presented.as_ref());
+            let alive = |t: &&Tok| t.dies_at.is_none_or(|d| std::time::SystemTime::now() < d);
+            let known = tokens.iter().filter(alive).find(|t| Some(&t.secret) == presented.as_ref());
             if r.path.contains("/info/refs?service=git-receive-pack") {
                 // GitHub refuses the receive-pack advertisement to a credential
                 // that may not push (recorded answers, tests/fixtures/github).

@@ -105,13 +105,23 @@ impl Sandbox {
                 || k == "NO_COLOR"
                 || k.starts_with("PRE_COMMIT")
                 || k.starts_with("LEFTHOOK")
+                // gh answers git from these before its own login.
+                || k.starts_with("GH_")
+                || k.starts_with("GITHUB_")
+                || k == "CODESPACES"
             {
                 cmd.env_remove(&k);
             }
         }
         let trap = format!("http://127.0.0.1:{}", self.trap.port);
-        cmd.env("PATH", path_without_prepush_auth());
+        // The test's own programs (`Sandbox::program`) come first; never an
+        // installed prepush-auth.
+        let path = std::env::join_paths(
+            std::iter::once(self.bin_dir()).chain(std::env::split_paths(&path_without_prepush_auth())),
+        )
+        .unwrap();
         cmd.env("HOME", &self.home)
+            .env("PATH", path)
             .env("XDG_CONFIG_HOME", self.home.join(".config"))
             .env("XDG_CACHE_HOME", self.home.join(".cache"))
             .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -123,6 +133,21 @@ impl Sandbox {
 
     pub fn git(&self, args: &[&str]) -> Output {
         self.git_in(&self.work, args)
+    }
+
+    /// Where `program` puts executables; first on every process's PATH.
+    pub fn bin_dir(&self) -> PathBuf {
+        self.dir.path().join("bin")
+    }
+
+    /// An executable shell script `name` in `bin_dir()`; its path.
+    pub fn program(&self, name: &str, script: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir_all(self.bin_dir()).unwrap();
+        let path = self.bin_dir().join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
     }
 
     pub fn git_in(&self, dir: &Path, args: &[&str]) -> Output {
@@ -797,6 +822,114 @@ impl SelfSignedTls {
             server,
             plaintext,
             ca_pem,
+        }
+    }
+}
+
+/// HTTPS in front of a loopback emulator: TLS with a self-signed
+/// certificate for 127.0.0.1 (trusted through `http.sslCAInfo`), every byte
+/// relayed to the plain-HTTP host behind it. gh answers git only for
+/// `protocol=https` (cli/cli `pkg/cmd/auth/gitcredential/helper.go`), so
+/// its tests need a real TLS remote.
+pub struct TlsFront {
+    pub port: u16,
+    /// The certificate as PEM: the CA to trust.
+    pub ca_pem: String,
+    _server: RawServer,
+}
+
+impl TlsFront {
+    pub fn start(backend_port: u16) -> Self {
+        let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+        let cert = ck.cert.der().clone();
+        let ca_pem = pem("CERTIFICATE", &cert);
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(ck.key_pair.serialize_der().into());
+        let config = Arc::new(
+            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(vec![cert], key)
+                .unwrap(),
+        );
+        let server = RawServer::start_with(false, move |tcp| relay_tls(tcp, config.clone(), backend_port));
+        Self {
+            port: server.port,
+            ca_pem,
+            _server: server,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("https://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+/// One TLS connection relayed to `backend_port` until both sides are done.
+fn relay_tls(tcp: &mut TcpStream, config: Arc<rustls::ServerConfig>, backend_port: u16) {
+    use std::io::{ErrorKind, Read};
+    let Ok(mut conn) = rustls::ServerConnection::new(config) else {
+        return;
+    };
+    let Ok(mut backend) = TcpStream::connect(("127.0.0.1", backend_port)) else {
+        return;
+    };
+    let tick = Some(Duration::from_millis(2));
+    tcp.set_read_timeout(tick).ok();
+    backend.set_read_timeout(tick).ok();
+    let idle = |e: &std::io::Error| matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut);
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let mut buf = vec![0u8; 64 * 1024];
+    let (mut client_open, mut backend_open) = (true, true);
+    while backend_open && std::time::Instant::now() < deadline {
+        if client_open {
+            match conn.read_tls(tcp) {
+                Ok(0) => {
+                    client_open = false;
+                    let _ = backend.shutdown(std::net::Shutdown::Write);
+                }
+                Ok(_) => {
+                    if conn.process_new_packets().is_err() {
+                        let _ = conn.write_tls(tcp);
+                        return;
+                    }
+                }
+                Err(e) if idle(&e) => {}
+                Err(_) => client_open = false,
+            }
+        }
+        loop {
+            match conn.reader().read(&mut buf) {
+                Ok(0) => {
+                    if client_open {
+                        client_open = false;
+                        let _ = backend.shutdown(std::net::Shutdown::Write);
+                    }
+                    break;
+                }
+                Ok(n) => {
+                    if backend.write_all(&buf[..n]).is_err() {
+                        return;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        match backend.read(&mut buf) {
+            Ok(0) => {
+                backend_open = false;
+                conn.send_close_notify();
+            }
+            Ok(n) => {
+                let _ = conn.writer().write_all(&buf[..n]);
+            }
+            Err(e) if idle(&e) => {}
+            Err(_) => backend_open = false,
+        }
+        while conn.wants_write() {
+            if conn.write_tls(tcp).is_err() {
+                return;
+            }
         }
     }
 }
