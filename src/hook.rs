@@ -160,9 +160,15 @@ fn run_inner(remote: Option<String>, url: Option<String>) -> Result<u8> {
         check.finding = blocked;
     }
     // Warned once a day, not on every push: the hook that talks too much
-    // gets uninstalled, and `check` shows it whenever asked.
-    let repeat =
-        check.finding.reason == crate::verdict::Reason::ExpiresSoon && !setup.engine.first_expiry_warning_today(&check);
+    // gets uninstalled, and `check` shows it whenever asked. So is a write
+    // access the host cannot tell before the pack arrives (Hugging Face,
+    // Gitea/Forgejo): true of every push there, and the host's own refusal
+    // follows at once if there is one.
+    let daily = matches!(
+        check.finding.reason,
+        crate::verdict::Reason::ExpiresSoon | crate::verdict::Reason::WriteAccessUnknown
+    );
+    let repeat = daily && !setup.engine.first_expiry_warning_today(&check);
     if !repeat {
         report(&check);
     }

@@ -252,7 +252,8 @@ fn a_workflow_change_with_a_classic_token_without_workflow_is_stopped_before_upl
 
 /// Hugging Face serves git's advertisement to accounts that may not write
 /// (huggingface_hub issue #937): where whoami cannot tell, `check` says the
-/// write access is unknown, and so does the hook, without stopping the push.
+/// write access is unknown, and so does the hook, once a day, without
+/// stopping the push.
 #[test]
 fn an_unknown_write_access_is_said_and_never_stops_the_push() {
     let secret = format!("hf_{}", "AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh");
@@ -295,6 +296,12 @@ fn an_unknown_write_access_is_said_and_never_stops_the_push() {
     let err = push_lands(&w);
     assert!(err.contains("not known"), "the hook says what is unknown:\n{err}");
     assert!(w.host.count_path("/api/whoami-v2") >= 1, "the Hub was asked");
+    // Once a day, not on every push.
+    std::fs::write(w.sb.work.join("more"), "x\n").unwrap();
+    w.sb.git(&["add", "more"]);
+    w.sb.git(&["commit", "-qm", "more"]);
+    let err = push_lands(&w);
+    assert!(!err.contains("prepush-auth"), "said already today:\n{err}");
 }
 
 /// The hook's workflow rule never blocks on scopes remembered from before:
