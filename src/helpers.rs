@@ -39,7 +39,9 @@ pub enum Kind {
     },
     /// `git-credential-oauth`: mints a token in the browser; a storage helper keeps it.
     Oauth,
-    /// `netrc` (git's contrib helper): reads `~/.netrc` or the `-f` file.
+    /// `netrc` (git's contrib helper): reads `~/.authinfo`, `~/.netrc` (or
+    /// their `.gpg`) or the `-f` file; "Only \"get\" mode is supported"
+    /// (git `contrib/credential/netrc/git-credential-netrc.perl`).
     Netrc {
         file: Option<String>,
     },
@@ -138,8 +140,8 @@ impl Place {
             Kind::Libsecret => "from the Secret Service keyring (credential helper 'libsecret')".into(),
             Kind::Oauth => "from git-credential-oauth".into(),
             Kind::Netrc { file } => format!(
-                "from {} (credential helper 'netrc')",
-                file.as_deref().unwrap_or("~/.netrc")
+                "from credential helper 'netrc'{}",
+                file.as_deref().map(|f| format!(" ({f})")).unwrap_or_default()
             ),
             Kind::Shell => "from a credential helper written as a shell function".into(),
             Kind::Url => "written in the remote URL".into(),
@@ -156,8 +158,9 @@ impl Place {
             return Erases::No;
         }
         match self.kind {
-            // git-credential-oauth keeps nothing itself: the storage helper
-            // beside it (cache, osxkeychain …) erases, and oauth mints anew.
+            // git-credential-oauth is "a read-only Git credential helper",
+            // configured after a storage helper (its man page: `cache
+            // --timeout 7200`, then `oauth`): that one erases, oauth mints anew.
             Kind::Gcm
             | Kind::Osxkeychain
             | Kind::Wincred
@@ -179,6 +182,9 @@ enum Erases {
     No,
     Maybe,
 }
+
+/// Where the netrc helper looks without `-f`.
+const NETRC_FILES: &str = "~/.netrc (or ~/.authinfo, or their .gpg)";
 
 /// The command that makes git forget a credential (SPEC §4); never run by us.
 pub fn reject_command(url: &RemoteUrl) -> String {
@@ -220,7 +226,7 @@ pub fn forget_line(place: &Place, url: &RemoteUrl, which: &str) -> String {
         ),
         Kind::Netrc { file } => format!(
             "then change {which} for {host} in {} (the netrc helper only reads that file: `git credential reject` cannot remove it)",
-            file.as_deref().unwrap_or("~/.netrc")
+            file.as_deref().unwrap_or(NETRC_FILES)
         ),
         Kind::Shell => format!(
             "git cannot make a shell-function helper forget {which} (it ignores `git credential reject`): change the token where that function reads it"
@@ -269,7 +275,7 @@ pub fn renew_line(place: &Place, url: &RemoteUrl) -> String {
         Kind::OnePasswordGh => "renew it before then and put the new one in the 1Password item the gh plugin uses (`op plugin inspect gh` shows which)".into(),
         Kind::Netrc { file } => format!(
             "renew it before then and replace it in {}",
-            file.as_deref().unwrap_or("~/.netrc")
+            file.as_deref().unwrap_or(NETRC_FILES)
         ),
         Kind::Shell | Kind::Program(_) => {
             "renew it before then and change it where that helper reads it".into()

@@ -442,7 +442,10 @@ fn every_other_helper_kind_is_named_with_the_fix_that_works_there() {
             "netrc",
             Some("git-credential-netrc"),
             "netrc",
-            format!("then change the old one for 127.0.0.1:{} in ~/.netrc", host.port),
+            format!(
+                "then change the old one for 127.0.0.1:{} in ~/.netrc (or ~/.authinfo, or their .gpg)",
+                host.port
+            ),
             false,
         ),
         (
