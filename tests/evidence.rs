@@ -35,27 +35,47 @@ fn github_world(secret: &str, username: &str, repo: Reply, user: Option<Reply>) 
     World { sb, host, bare }
 }
 
+/// A host whose API under `prefix` answers `refused` to any token but
+/// `secret`, and `answer` for that one; git's own http-backend behind it.
+fn recorded_api(
+    backend: GitBackend,
+    prefix: &'static str,
+    secret: &str,
+    refused: Reply,
+    answer: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+) -> FakeHost {
+    let wanted = secret.to_owned();
+    FakeHost::builder()
+        .git(backend)
+        .route_fn(move |r| {
+            if !r.path.starts_with(prefix) {
+                return None;
+            }
+            let bearer = r.header("authorization").and_then(|a| a.strip_prefix("Bearer "));
+            Some(if bearer == Some(wanted.as_str()) {
+                answer(r)
+            } else {
+                refused.clone()
+            })
+        })
+        .start()
+}
+
 /// A GitLab answering its token and project APIs from recordings.
 fn gitlab_world(secret: &str, token_self: Reply, project: Reply) -> World {
     let sb = Sandbox::new();
     let (b, bare) = backend(&sb, secret);
-    let wanted = secret.to_owned();
-    let host = FakeHost::builder()
-        .git(b)
-        .route_fn(move |r| {
-            if !r.path.starts_with("/api/v4/") {
-                return None;
-            }
-            if r.header("authorization").and_then(|a| a.strip_prefix("Bearer ")) != Some(wanted.as_str()) {
-                return Some(fixture("gitlab/unauthorized.http"));
-            }
-            Some(match r.path.as_str() {
-                "/api/v4/personal_access_tokens/self" => token_self.clone(),
-                "/api/v4/projects/acme%2Fwidgets" => project.clone(),
-                _ => Reply::json(404, r#"{"message":"404 Not Found"}"#),
-            })
-        })
-        .start();
+    let host = recorded_api(
+        b,
+        "/api/v4/",
+        secret,
+        fixture("gitlab/unauthorized.http"),
+        move |r| match r.path.as_str() {
+            "/api/v4/personal_access_tokens/self" => token_self.clone(),
+            "/api/v4/projects/acme%2Fwidgets" => project.clone(),
+            _ => Reply::json(404, r#"{"message":"404 Not Found"}"#),
+        },
+    );
     sb.use_host(&host, "gitlab", "/api/v4");
     let url = host.url(REPO_PATH);
     sb.init_repo(&url);
@@ -264,21 +284,13 @@ fn an_unknown_write_access_is_said_and_never_stops_the_push() {
         .unwrap()
         .replace(r#""roleInOrg":"write""#, r#""roleInOrg":"contributor""#)
         .into_bytes();
-    let wanted = secret.clone();
-    let host = FakeHost::builder()
-        .git(b)
-        .route_fn(move |r| {
-            if r.path != "/api/whoami-v2" {
-                return None;
-            }
-            let bearer = r.header("authorization").and_then(|a| a.strip_prefix("Bearer "));
-            Some(if bearer == Some(wanted.as_str()) {
-                whoami.clone()
-            } else {
-                fixture("huggingface/whoami-invalid-token.http")
-            })
-        })
-        .start();
+    let host = recorded_api(
+        b,
+        "/api/whoami-v2",
+        &secret,
+        fixture("huggingface/whoami-invalid-token.http"),
+        move |_| whoami.clone(),
+    );
     sb.use_host(&host, "huggingface", "");
     let url = host.url(REPO_PATH);
     sb.init_repo(&url);
@@ -312,25 +324,22 @@ fn a_workflow_block_is_never_made_of_remembered_scopes() {
     let scopes = std::sync::Arc::new(std::sync::Mutex::new("repo".to_owned()));
     let sb = Sandbox::new();
     let (b, bare) = backend(&sb, &secret);
-    let (wanted, current) = (secret.clone(), scopes.clone());
-    let host = FakeHost::builder()
-        .git(b)
-        .route_fn(move |r| {
-            if !r.path.starts_with("/api/v3/") {
-                return None;
-            }
-            if r.header("authorization").and_then(|a| a.strip_prefix("Bearer ")) != Some(wanted.as_str()) {
-                return Some(fixture("github/bad-credentials.http"));
-            }
+    let current = scopes.clone();
+    let host = recorded_api(
+        b,
+        "/api/v3/",
+        &secret,
+        fixture("github/bad-credentials.http"),
+        move |_| {
             let mut reply = expiring_next_year(fixture("github/repo-classic-token.http"));
             for (k, v) in &mut reply.headers {
                 if k.eq_ignore_ascii_case("x-oauth-scopes") {
                     *v = current.lock().unwrap().clone();
                 }
             }
-            Some(reply)
-        })
-        .start();
+            reply
+        },
+    );
     sb.use_host(&host, "github", "/api/v3");
     let url = host.url(REPO_PATH);
     sb.init_repo(&url);

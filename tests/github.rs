@@ -234,45 +234,28 @@ fn repository_states_block() {
     }
 }
 
-/// A classic token with neither `repo` nor `public_repo` cannot push to any
-/// repository: that is the cause, not this one's visibility (the 404).
+/// A repository the token cannot see (404): with `repo`, it is missing or
+/// hidden (no_repo_access); a classic token with neither `repo` nor
+/// `public_repo` cannot push to any repository, so that is the cause, not
+/// this one's visibility (issue 9, case 6).
 #[test]
-fn a_classic_token_without_repo_that_cannot_see_the_repository_lacks_the_scope() {
-    let secret = classic_token("hiddenhiddenhiddenhiddenhidden");
-    let host = github(vec![tok(&secret, Some("gist"))], REPO_JSON);
-    let sb = Sandbox::new();
-    sb.use_host(&host, "github", "/api/v3");
-    let url = host.url("/acme/secret.git");
-    sb.store_credential(&url, "alice", &secret);
-    let run = sb.run(&["check", &url, "--format", "json"]);
-    assert_eq!(run.code, 1);
-    let c = run.check();
-    assert_eq!(c["reason"], "missing_write_scope");
-    assert!(c["fix"][0].as_str().unwrap().contains("repo scope"), "{}", c["fix"]);
-    assert!(
-        !c["message"].as_str().unwrap().contains("does not exist"),
-        "{}",
-        c["message"]
-    );
-}
-
-#[test]
-fn a_repository_a_repo_scoped_token_cannot_see_is_no_repo_access() {
-    let secret = classic_token("hiddenhiddenhiddenhiddenhidde2");
-    let host = github(vec![tok(&secret, Some("repo"))], REPO_JSON);
-    let sb = Sandbox::new();
-    sb.use_host(&host, "github", "/api/v3");
-    let url = host.url("/acme/secret.git");
-    sb.store_credential(&url, "alice", &secret);
-    let run = sb.run(&["check", &url, "--format", "json"]);
-    assert_eq!(run.code, 1);
-    let c = run.check();
-    assert_eq!(c["reason"], "no_repo_access");
-    assert!(
-        c["message"].as_str().unwrap().contains("does not exist or"),
-        "{}",
-        c["message"]
-    );
+fn a_repository_the_token_cannot_see_is_access_or_the_missing_scope() {
+    for (scopes, reason, words) in [
+        ("repo", "no_repo_access", "does not exist or"),
+        ("gist", "missing_write_scope", "needs the repo scope"),
+    ] {
+        let secret = classic_token("hiddenhiddenhiddenhiddenhidden");
+        let host = github(vec![tok(&secret, Some(scopes))], REPO_JSON);
+        let sb = Sandbox::new();
+        sb.use_host(&host, "github", "/api/v3");
+        let url = host.url("/acme/secret.git");
+        sb.store_credential(&url, "alice", &secret);
+        let run = sb.run(&["check", &url, "--format", "json"]);
+        assert_eq!(run.code, 1);
+        let c = run.check();
+        assert_eq!(c["reason"], reason, "{scopes}");
+        assert!(c["message"].as_str().unwrap().contains(words), "{}", c["message"]);
+    }
 }
 
 fn fixed_host(reply: Reply) -> FakeHost {

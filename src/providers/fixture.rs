@@ -67,13 +67,6 @@ pub fn parse(text: &str) -> Result<Recorded, String> {
 }
 
 impl Recorded {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
     /// The answer as the HTTP module hands it to a judge.
     pub fn response(&self) -> crate::http::Response {
         crate::http::Response {
@@ -99,7 +92,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.status, 200);
-        assert_eq!(r.header("x-oauth-scopes"), Some(""));
+        assert_eq!(r.response().header("x-oauth-scopes"), Some(""));
         assert_eq!(r.body, b"{\"a\":1}");
         assert_eq!(r.sources, vec!["somewhere (recorded)"]);
     }

@@ -775,20 +775,26 @@ pub struct SelfSignedTls {
     pub ca_pem: String,
 }
 
+/// A TLS server configuration with a fresh certificate self-signed for
+/// 127.0.0.1 and localhost, and that certificate as PEM (for a client that
+/// trusts it through `http.sslCAInfo` or `GIT_SSL_CAINFO`).
+fn self_signed_server_config() -> (Arc<rustls::ServerConfig>, String) {
+    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+    let cert = ck.cert.der().clone();
+    let ca_pem = pem("CERTIFICATE", &cert);
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(ck.key_pair.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .unwrap();
+    (Arc::new(config), ca_pem)
+}
+
 impl SelfSignedTls {
     pub fn start() -> Self {
-        let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
-        let cert = ck.cert.der().clone();
-        let ca_pem = pem("CERTIFICATE", &cert);
-        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(ck.key_pair.serialize_der().into());
-        let config = Arc::new(
-            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .unwrap()
-                .with_no_client_auth()
-                .with_single_cert(vec![cert], key)
-                .unwrap(),
-        );
+        let (config, ca_pem) = self_signed_server_config();
         let plaintext = Arc::new(Mutex::new(Vec::new()));
         let p = plaintext.clone();
         let server = RawServer::start_with(false, move |stream| {
@@ -840,18 +846,7 @@ pub struct TlsFront {
 
 impl TlsFront {
     pub fn start(backend_port: u16) -> Self {
-        let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
-        let cert = ck.cert.der().clone();
-        let ca_pem = pem("CERTIFICATE", &cert);
-        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(ck.key_pair.serialize_der().into());
-        let config = Arc::new(
-            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .unwrap()
-                .with_no_client_auth()
-                .with_single_cert(vec![cert], key)
-                .unwrap(),
-        );
+        let (config, ca_pem) = self_signed_server_config();
         let server = RawServer::start_with(false, move |tcp| relay_tls(tcp, config.clone(), backend_port));
         Self {
             port: server.port,
