@@ -442,3 +442,19 @@ fn the_archive_is_laid_out_as_cargo_binstall_expects_and_its_sums_hold() {
         assert!(listed.contains(&format!("{f}: OK")), "{f} not in SHA256SUMS:\n{listed}");
     }
 }
+
+#[test]
+fn the_pre_commit_mirror_pins_this_version_and_needs_no_compiler() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mirror = std::fs::read_to_string(root.join("packaging/pre-commit-mirror/.pre-commit-hooks.yaml")).unwrap();
+    assert!(
+        mirror.contains(&format!("additional_dependencies: [\"prepush-auth=={VERSION}\"]")),
+        "{mirror}"
+    );
+    assert!(mirror.contains("language: python"));
+    assert!(mirror.contains("entry: prepush-auth pre-push"));
+    assert!(mirror.contains("stages: [pre-push]"));
+    // The repository's own hook still builds from source for those who want it.
+    let own = std::fs::read_to_string(root.join(".pre-commit-hooks.yaml")).unwrap();
+    assert!(own.contains("language: rust"), "{own}");
+}
