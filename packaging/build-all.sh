@@ -10,7 +10,8 @@
 #   SHA256SUMS
 # The release binary is compiled once (by maturin, with the release profile of
 # Cargo.toml) and reused by every other artifact.
-# `--dev` builds unoptimized, to try the packaging itself in seconds.
+# `--dev` packs an unoptimized build instead, to try the packaging itself
+# without waiting for the release compile.
 # Needs: cargo, python3 with maturin (`python3 -m pip install maturin`), node/npm,
 # GNU tar, sha256sum.
 set -euo pipefail
@@ -52,7 +53,8 @@ cp "$bin" README.md LICENSE-MIT LICENSE-APACHE "$stage/"
 "$bin" completions fish >"$stage/completions/prepush-auth.fish"
 "$bin" completions powershell >"$stage/completions/_prepush-auth.ps1"
 # The man pages come from the CLI definition through an example, so the
-# shipped binary carries no roff writer (a debug build: it only prints).
+# shipped binary carries no roff writer (a debug build: it only prints, and
+# after `cargo test` it is already built).
 cargo run --locked --quiet --example manpage -- "$stage/man"
 # Reproducible: same inputs, same bytes (sorted names, no owner, commit time).
 mtime=$(git log -1 --format=%ct 2>/dev/null || echo 0)
