@@ -452,16 +452,25 @@ fn kept_answers(answers: &Answers, credential: &Credential, witnessed: bool) -> 
             let purpose = purpose_name(*purpose).to_owned();
             match outcome {
                 Ok(r) => {
-                    let body = String::from_utf8_lossy(&r.body[..r.body.len().min(crate::state::ANSWER_BODY_CAP)]);
+                    // Scrubbed whole, then cut: a secret quoted across the
+                    // cut must not survive as a prefix.
+                    let body = scrub_text(&String::from_utf8_lossy(&r.body), credential);
+                    let mut end = body.len().min(crate::state::ANSWER_BODY_CAP);
+                    while !body.is_char_boundary(end) {
+                        end -= 1;
+                    }
                     CachedAnswer {
                         purpose,
                         status: r.status,
+                        // Session cookies are credentials of their own, and
+                        // no judge reads them.
                         headers: r
                             .headers
                             .iter()
+                            .filter(|(k, _)| !matches!(k.to_ascii_lowercase().as_str(), "set-cookie" | "cookie"))
                             .map(|(k, v)| (k.clone(), scrub_text(v, credential)))
                             .collect(),
-                        body: scrub_text(&body, credential),
+                        body: body[..end].to_owned(),
                         failure: None,
                     }
                 }
@@ -738,6 +747,10 @@ mod tests {
                     headers: vec![
                         ("x-oauth-scopes".to_owned(), "repo".to_owned()),
                         ("x-echo".to_owned(), token.to_owned()),
+                        (
+                            "set-cookie".to_owned(),
+                            "BITBUCKETSESSIONID=session-of-alice".to_owned(),
+                        ),
                     ],
                     body: format!("{{\"login\":\"alice\",\"quoted\":\"{token}\"}}").into_bytes(),
                 }),
@@ -748,6 +761,10 @@ mod tests {
         let kept = kept_answers(&answers, &cred, false);
         let stored = serde_json::to_string(&kept).unwrap();
         assert!(!stored.contains("KEPTkept"), "{stored}");
+        assert!(
+            !stored.contains("session-of-alice"),
+            "a session cookie is kept: {stored}"
+        );
         let back = replayed_answers(&kept).unwrap();
         let rest = back.ok(Purpose::Rest).unwrap();
         assert_eq!(rest.status, 200);

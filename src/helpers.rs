@@ -604,6 +604,17 @@ pub fn missing_program(command: &str, exec_path: Option<&Path>) -> Option<String
     } else {
         first.clone()
     };
+    // The shell expands `~`, `$HOME` and friends (we do not), and a word
+    // that is no plain program name may be a secret written into the
+    // helper: neither is ever called missing, nor shown.
+    let plain = !needed.starts_with('~')
+        && needed
+            .split('/')
+            .filter(|part| !part.is_empty())
+            .all(|part| matches!(program_kind(part), Kind::Program(_)));
+    if !plain {
+        return None;
+    }
     let found = if needed.contains('/') {
         Path::new(&needed).is_file()
     } else {
@@ -868,6 +879,14 @@ mod tests {
         );
         assert_eq!(missing_program("f() { echo; }; f", exec), None);
         assert_eq!(missing_program("echo password=x", exec), None);
+        // A token written as the helper is never shown, and what the shell
+        // expands is never called missing.
+        let token = crate::tokens::github_token_with_checksum("ghp_", "0123456789abcdefghijABCDEFGHIJ");
+        assert_eq!(missing_program(&token, exec), None);
+        assert_eq!(missing_program(&format!("/opt/{token}/helper"), exec), None);
+        assert_eq!(missing_program("~/bin/helper get", exec), None);
+        assert_eq!(missing_program("$HOME/bin/helper", exec), None);
+        assert_eq!(missing_program("{ echo; }", exec), None);
     }
 
     #[test]

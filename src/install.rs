@@ -325,7 +325,22 @@ fn helper_entries() -> Result<Vec<HelperEntry>> {
 
 /// Whether a conditional include (`includeIf`) is configured anywhere git reads.
 fn has_conditional_includes() -> bool {
-    git_out(&["config", "--name-only", "--get-regexp", r"^includeif\."]).is_ok_and(|t| !t.is_empty())
+    !conditional_includes().is_empty()
+}
+
+/// The `includeif.<condition>.path` keys git sees, lowercased.
+fn conditional_includes() -> Vec<String> {
+    git_out(&["config", "--name-only", "--get-regexp", r"^includeif\."])
+        .map(|t| t.lines().map(str::to_ascii_lowercase).collect())
+        .unwrap_or_default()
+}
+
+/// A helper command with a token-shaped word in it (`!f() { echo
+/// password=ghp_…; }; f`).
+fn holds_a_token(command: &str) -> bool {
+    command
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .any(|word| crate::tokens::known_prefix(word).is_some() && word.len() >= 20)
 }
 
 /// The order git reads scopes in; the helpers of a later scope come after.
@@ -485,6 +500,33 @@ fn plan_gate(entries: Vec<HelperEntry>, global: bool) -> Result<GatePlan> {
         bail!(
             "not installing the gate: the credential helper set in {} may come from a conditional include (includeIf), \
              which the gate's block cannot reproduce for every repository; nothing was changed",
+            e.origin
+        );
+    }
+    // A global block is read in every repository, each with its own
+    // includeIf matches (a `gitdir:~/work/` include this repository does not
+    // see): what it replays here would reset the helpers included there. A
+    // local one is read only here, but an `onbranch:` include changes with
+    // the branch.
+    let conditional = conditional_includes();
+    if (global && !conditional.is_empty()) || conditional.iter().any(|c| c.starts_with("includeif.onbranch:")) {
+        bail!(
+            "not installing the gate: your git config has a conditional include (includeIf), so the helpers git uses \
+             differ between repositories or branches, and the gate's block cannot keep each chain as it is; nothing was changed"
+        );
+    }
+    // Replaying copies each helper entry into the block's file: one that
+    // holds a token written inline would put the secret into a second file.
+    let target_files = if global { "~/.gitconfig" } else { ".git/config" };
+    if let Some(e) = replayed
+        .iter()
+        .filter(|e| e.scope != target)
+        .find(|e| holds_a_token(&e.value))
+    {
+        bail!(
+            "not installing the gate: a credential helper entry in {} holds what looks like a token, and the gate would \
+             copy it into {target_files}; keep the token out of the helper command (or in a helper that reads it), then \
+             install again; nothing was changed",
             e.origin
         );
     }
@@ -674,6 +716,10 @@ fn parse_helper_entries_of_block(body: &str) -> Vec<(Option<String>, String)> {
 }
 
 fn write_config(file: &Path, text: &str) -> Result<()> {
+    // A dotfiles `~/.gitconfig` is often a link: write where it points, so
+    // the link stays a link (renaming over it would replace it by a file).
+    let resolved = fs::canonicalize(file).ok();
+    let file = resolved.as_deref().unwrap_or(file);
     if let Some(dir) = file.parent() {
         fs::create_dir_all(dir)?;
     }

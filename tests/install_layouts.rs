@@ -332,6 +332,76 @@ fn a_helper_from_a_conditional_include_refuses_the_global_gate_and_changes_nothi
     assert_eq!(l.config_files(), before);
 }
 
+/// Review: a dotfiles `~/.gitconfig` that is a link stays a link through
+/// install and uninstall, and its target comes back byte for byte.
+#[test]
+fn a_linked_gitconfig_stays_a_link() {
+    let l = Layout::new();
+    let dotfiles = l.sb.home.join("dotfiles");
+    std::fs::create_dir_all(&dotfiles).unwrap();
+    let real = dotfiles.join("gitconfig");
+    std::fs::write(
+        &real,
+        "[user]\n\temail = t@example.com\n\tname = T\n[credential]\n\thelper = store\n",
+    )
+    .unwrap();
+    let link = l.sb.home.join(".gitconfig");
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let before = std::fs::read(&real).unwrap();
+    let run = l.prepush_auth(&["install", "--helper", "gate", "--global"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert_ne!(
+        std::fs::read(&real).unwrap(),
+        before,
+        "the block went into the link's target"
+    );
+    let run = l.prepush_auth(&["uninstall", "--global"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read(&real).unwrap(), before);
+}
+
+/// Review: an include that does not apply here (another repository's
+/// `gitdir:`) still holds in those repositories; a global block would reset
+/// their included helpers. The gate refuses, and changes nothing.
+#[test]
+fn an_include_for_other_repositories_refuses_the_global_gate_and_changes_nothing() {
+    let l = Layout::new();
+    let work_conf = l.sb.home.join(".gitconfig-work");
+    std::fs::write(&work_conf, "[credential]\n\thelper = manager\n").unwrap();
+    l.global_config(&format!(
+        "[credential]\n\thelper = store\n[includeIf \"gitdir:{}/elsewhere/\"]\n\tpath = {}\n",
+        l.sb.home.display(),
+        work_conf.display()
+    ));
+    let before = l.config_files();
+    let run = l.prepush_auth(&["install", "--helper", "gate", "--global"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("conditional include"), "{}", run.stderr);
+    assert_eq!(l.config_files(), before);
+}
+
+/// Review: a global helper written with its token inline would be copied
+/// into the repository's config by a local gate: refused, nothing changed.
+#[test]
+fn a_helper_holding_a_token_inline_is_never_copied_into_another_file() {
+    let l = Layout::new();
+    let token = classic_token("inlineinlineinlineinlineinline");
+    l.sb.secrets.lock().unwrap().push(token.clone());
+    l.global_config(&format!(
+        "[credential]\n\thelper = \"!f() {{ echo username=alice; echo password={token}; }}; f\"\n"
+    ));
+    let before = l.config_files();
+    let run = l.prepush_auth(&["install", "--helper", "gate"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("looks like a token"), "{}", run.stderr);
+    assert_eq!(l.config_files(), before);
+    let local = std::fs::read_to_string(l.sb.work.join(".git/config")).unwrap();
+    assert!(!local.contains(&token));
+}
+
 /// Issue 11: `install --global` without `--helper` installed the local hook
 /// and said nothing about `--global`.
 #[test]

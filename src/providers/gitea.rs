@@ -146,6 +146,19 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
                 ),
             );
         }
+        // git's own advertisement was served for this URL (the probe, or
+        // in the hook git itself): the repository is there for git even
+        // where REST cannot see it (a wiki, a push-to-create repository).
+        404 if probe_ok.is_some_and(|p| p.status == 200) => {
+            return Finding::new(
+                Reason::WriteAccessUnknown,
+                format!(
+                    "{host} accepts {} for git, but its API does not show {repo}{words} (a wiki, or a repository the push will create?), so whether it may write is not known before the pack arrives {}",
+                    ctx.subject(),
+                    ctx.shown()
+                ),
+            );
+        }
         404 => {
             return probe_not_found(ctx, &repo, &ctx.subject(), &words);
         }
@@ -378,6 +391,23 @@ mod tests {
 
     fn judge(rest: Outcome, probe: Outcome) -> Finding {
         case().judge(vec![(Purpose::Rest, rest), (Purpose::PushProbe, probe)])
+    }
+
+    /// A wiki (`proj.wiki.git`) or a push-to-create repository: git's
+    /// advertisement is served (in the hook: git got it), the API answers
+    /// 404. That is no refusal of the push.
+    #[test]
+    fn an_api_404_for_a_repository_git_serves_is_not_a_block() {
+        let f = judge(
+            fixture("gitea/api-404-not-found.http"),
+            fixture("gitea/probe-advertisement-reader.http"),
+        );
+        assert_eq!(f.reason, Reason::WriteAccessUnknown, "{}", f.message);
+        let f = judge(
+            fixture("gitea/api-404-not-found.http"),
+            fixture("gitea/probe-404-not-found.http"),
+        );
+        assert_eq!(f.reason, Reason::NoRepoAccess, "{}", f.message);
     }
 
     #[test]
