@@ -7,7 +7,7 @@
 
 mod support;
 
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use support::*;
 
@@ -84,34 +84,19 @@ fn gitlab_world(secret: &str, token_self: Reply, project: Reply) -> World {
 }
 
 fn push(sb: &Sandbox) -> Output {
-    let mut cmd = Command::new("git");
-    sb.env(&mut cmd);
-    cmd.args(["push", "origin", "main"])
-        .current_dir(&sb.work)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    sb.push_main().0
 }
 
 fn landed(w: &World) -> bool {
     let head = String::from_utf8(w.sb.git(&["rev-parse", "HEAD"]).stdout).unwrap();
-    Command::new("git")
-        .arg("--git-dir")
-        .arg(&w.bare)
-        .args(["cat-file", "-e", &format!("{}^{{commit}}", head.trim())])
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .status()
-        .unwrap()
-        .success()
+    bare_has(&w.bare, head.trim())
 }
 
 /// Installs the hook, pushes, and returns git's stderr; the push must land.
 fn push_lands(w: &World) -> String {
     let inst = w.sb.run(&["install"]);
     assert_eq!(inst.code, 0, "{}", inst.stderr);
-    let out = push(&w.sb);
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    w.sb.assert_no_secret_in(&err, "push stderr");
+    let (out, err) = w.sb.push_main();
     assert!(out.status.success(), "the push was stopped:\n{err}");
     assert!(landed(w), "the commit did not reach the server:\n{err}");
     err

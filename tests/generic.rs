@@ -149,7 +149,6 @@ fn a_host_that_quotes_the_secret_back_never_gets_it_into_output_or_the_state_fil
 /// reader before the pack is sent, and a writer's push lands quietly.
 #[test]
 fn through_the_hook_an_unnamed_giteas_reader_is_stopped_and_a_writer_lands() {
-    use std::process::{Command, Stdio};
     for (push_right, lands) in [(false, false), (true, true)] {
         let sb = Sandbox::new();
         let root = sb.dir.path().join("server");
@@ -167,25 +166,8 @@ fn through_the_hook_an_unnamed_giteas_reader_is_stopped_and_a_writer_lands() {
         sb.init_repo(&url);
         sb.store_credential(&url, "alice", "s3cret-Pass-word");
         assert_eq!(sb.run(&["install"]).code, 0);
-        let mut cmd = Command::new("git");
-        sb.env(&mut cmd);
-        let out = cmd
-            .args(["push", "-q", "origin", "main"])
-            .current_dir(&sb.work)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        sb.assert_no_secret_in(&stderr, "push stderr");
-        let landed = Command::new("git")
-            .arg("--git-dir")
-            .arg(root.join("acme/widgets.git"))
-            .args(["rev-parse", "--verify", "-q", "refs/heads/main"])
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .unwrap()
-            .status
-            .success();
+        let (out, stderr) = sb.push_main();
+        let landed = bare_has(&root.join("acme/widgets.git"), "refs/heads/main");
         assert_eq!(out.status.success(), lands, "{stderr}");
         assert_eq!(landed, lands, "{stderr}");
         if lands {

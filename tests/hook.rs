@@ -53,18 +53,6 @@ fn text(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn remote_has(bare: &std::path::Path, rev: &str) -> bool {
-    Command::new("git")
-        .args(["--git-dir"])
-        .arg(bare)
-        .args(["rev-parse", "--verify", "-q", &format!("{rev}^{{commit}}")])
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap()
-        .status
-        .success()
-}
-
 fn good(secret: &str, scopes: &'static str) -> Tok {
     tok(secret, Some(scopes))
 }
@@ -84,7 +72,7 @@ fn a_good_push_lands_and_the_hook_stays_quiet() {
         "quiet when all is well: {}",
         text(&out)
     );
-    assert!(remote_has(&w.bare, "refs/heads/main"));
+    assert!(bare_has(&w.bare, "refs/heads/main"));
     assert!(
         w.host.count_path("/api/v3/repos/acme/widgets") >= 1,
         "the hook asked the API"
@@ -118,7 +106,7 @@ fn a_workflow_change_without_the_workflow_scope_is_stopped_before_the_pack_is_se
     assert!(packs_before >= 1, "the first push sent its pack");
     assert_eq!(packs(&w.host), packs_before, "the server received a pack");
     let head = String::from_utf8(w.sb.git(&["rev-parse", "HEAD"]).stdout).unwrap();
-    assert!(!remote_has(&w.bare, head.trim()));
+    assert!(!bare_has(&w.bare, head.trim()));
 }
 
 #[test]
@@ -191,7 +179,7 @@ fn the_gate_hands_a_good_credential_to_git() {
     w.sb.run(&["install", "--helper", "gate"]);
     let out = push(&w.sb, &["-q", "origin", "main"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(remote_has(&w.bare, "refs/heads/main"));
+    assert!(bare_has(&w.bare, "refs/heads/main"));
 }
 
 #[test]
@@ -402,21 +390,8 @@ fn the_advised_line_runs_the_check_and_is_harmless_without_the_binary() {
     std::fs::write(w.sb.work.join(".github/workflows/ci.yml"), "on: push\n").unwrap();
     w.sb.git(&["add", "."]);
     w.sb.git(&["commit", "-qm", "add CI"]);
-    let bin_dir = w.sb.dir.path().join("bin");
-    std::fs::create_dir_all(&bin_dir).unwrap();
-    std::os::unix::fs::symlink(BIN, bin_dir.join("prepush-auth")).unwrap();
-    let mut path = std::ffi::OsString::from(&bin_dir);
-    path.push(":");
-    path.push(path_without_prepush_auth());
-    let mut cmd = Command::new("git");
-    w.sb.env(&mut cmd);
-    let out = cmd
-        .env("PATH", path)
-        .args(["push", "-q", "origin", "main"])
-        .current_dir(&w.sb.work)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    w.sb.binary_on_path();
+    let (out, _) = w.sb.push_main();
     assert!(!out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("workflow scope"), "{}", text(&out));
 }
@@ -518,7 +493,7 @@ fn a_missing_binary_says_so_in_one_line_and_lets_the_push_go() {
         text(&out).trim(),
         "prepush-auth: not found; pushing without the credential check"
     );
-    assert!(remote_has(&w.bare, "refs/heads/main"));
+    assert!(bare_has(&w.bare, "refs/heads/main"));
 }
 
 /// Regression (issue 11): this test's twin failed after `./install.sh`,
@@ -534,21 +509,8 @@ fn a_moved_binary_is_found_on_path() {
         .unwrap()
         .replace(BIN, "/nonexistent/prepush-auth");
     std::fs::write(&hook, script).unwrap();
-    let bin_dir = w.sb.dir.path().join("bin");
-    std::fs::create_dir_all(&bin_dir).unwrap();
-    std::os::unix::fs::symlink(BIN, bin_dir.join("prepush-auth")).unwrap();
-    let mut path = std::ffi::OsString::from(&bin_dir);
-    path.push(":");
-    path.push(path_without_prepush_auth());
-    let mut cmd = Command::new("git");
-    w.sb.env(&mut cmd);
-    let out = cmd
-        .env("PATH", path)
-        .args(["push", "-q", "origin", "main"])
-        .current_dir(&w.sb.work)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    w.sb.binary_on_path();
+    let (out, _) = w.sb.push_main();
     assert!(out.status.success(), "{}", text(&out));
     assert!(!text(&out).contains("not found"), "{}", text(&out));
     assert!(w.host.count_path("/api/v3/") >= 1, "the binary on PATH ran");
@@ -595,7 +557,7 @@ fn a_token_expiring_soon_warns_in_the_hook_and_the_push_lands() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("warning"), "{}", text(&out));
     assert!(text(&out).contains("expires in"), "{}", text(&out));
-    assert!(remote_has(&w.bare, "refs/heads/main"));
+    assert!(bare_has(&w.bare, "refs/heads/main"));
 }
 
 fn helper(sb: &Sandbox, args: &[&str], input: &str) -> Run {
@@ -665,5 +627,5 @@ fn the_hook_never_blocks_on_an_offline_rule_once_git_has_authenticated() {
     w.sb.run(&["install"]);
     let out = push(&w.sb, &["-q", "origin", "main"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(remote_has(&w.bare, "refs/heads/main"));
+    assert!(bare_has(&w.bare, "refs/heads/main"));
 }

@@ -225,7 +225,6 @@ fn on_the_real_hosts_a_password_and_a_cut_token_block_without_any_request() {
 /// #937), is stopped before the pack is uploaded.
 #[test]
 fn through_the_hook_an_unknown_write_access_warns_and_a_read_token_is_stopped() {
-    use std::process::{Command, Stdio};
     for (role_in_org, role, lands) in [("read", "write", true), ("write", "read", false)] {
         let secret = hf_token("Hook");
         let sb = Sandbox::new();
@@ -253,25 +252,8 @@ fn through_the_hook_an_unknown_write_access_warns_and_a_read_token_is_stopped() 
         sb.init_repo(&url);
         sb.store_credential(&url, "alice", &secret);
         assert_eq!(sb.run(&["install"]).code, 0);
-        let mut cmd = Command::new("git");
-        sb.env(&mut cmd);
-        let out = cmd
-            .args(["push", "-q", "origin", "main"])
-            .current_dir(&sb.work)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        sb.assert_no_secret_in(&stderr, "push stderr");
-        let landed = Command::new("git")
-            .arg("--git-dir")
-            .arg(root.join("acme/widget-model"))
-            .args(["rev-parse", "--verify", "-q", "refs/heads/main"])
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .unwrap()
-            .status
-            .success();
+        let (out, stderr) = sb.push_main();
+        let landed = bare_has(&root.join("acme/widget-model"), "refs/heads/main");
         assert_eq!(out.status.success(), lands, "{stderr}");
         assert_eq!(landed, lands, "{stderr}");
         if lands {

@@ -150,6 +150,29 @@ impl Sandbox {
         path
     }
 
+    /// This build of prepush-auth on the sandbox's PATH (its `bin`, which
+    /// `env` puts first), as an installed binary would be.
+    pub fn binary_on_path(&self) {
+        std::fs::create_dir_all(self.bin_dir()).unwrap();
+        std::os::unix::fs::symlink(BIN, self.bin_dir().join("prepush-auth")).unwrap();
+    }
+
+    /// `git push -q origin main` as a user runs it (hooks included); its
+    /// stderr is checked for secrets.
+    pub fn push_main(&self) -> (Output, String) {
+        let mut cmd = Command::new("git");
+        self.env(&mut cmd);
+        let out = cmd
+            .args(["push", "-q", "origin", "main"])
+            .current_dir(&self.work)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        self.assert_no_secret_in(&stderr, "push stderr");
+        (out, stderr)
+    }
+
     pub fn git_in(&self, dir: &Path, args: &[&str]) -> Output {
         let mut cmd = Command::new("git");
         self.env(&mut cmd);
@@ -688,6 +711,19 @@ pub fn fixture(path: &str) -> Reply {
         headers: recorded.headers,
         body: recorded.body,
     }
+}
+
+/// Does the bare repository `bare` (a server's) have `rev`?
+pub fn bare_has(bare: &Path, rev: &str) -> bool {
+    Command::new("git")
+        .arg("--git-dir")
+        .arg(bare)
+        .args(["rev-parse", "--verify", "-q", &format!("{rev}^{{commit}}")])
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap()
+        .status
+        .success()
 }
 
 /// `git-receive-pack` ref advertisement, as a host answers the push probe.
