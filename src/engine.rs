@@ -349,9 +349,10 @@ impl Engine {
         Self::finish_block(check, &credential, url, start)
     }
 
-    /// The pre-push hook warns of an expiry at most once a day per token
-    /// (remembered by its keyed hash); `check` always shows it.
-    pub fn first_expiry_warning_today(&mut self, check: &Check) -> bool {
+    /// The pre-push hook gives its daily warnings (an expiry ahead, a write
+    /// access it cannot tell) at most once a day per token, remembered by
+    /// its keyed hash; `check` always shows them.
+    pub fn first_daily_warning_today(&mut self, check: &Check) -> bool {
         match (check.token_key.as_deref(), self.state()) {
             (Some(key), Some(state)) => state.first_expiry_warning_today(key, Utc::now()),
             _ => true,

@@ -168,7 +168,7 @@ fn run_inner(remote: Option<String>, url: Option<String>) -> Result<u8> {
         check.finding.reason,
         crate::verdict::Reason::ExpiresSoon | crate::verdict::Reason::WriteAccessUnknown
     );
-    let repeat = daily && !setup.engine.first_expiry_warning_today(&check);
+    let repeat = daily && !setup.engine.first_daily_warning_today(&check);
     if !repeat {
         report(&check);
     }

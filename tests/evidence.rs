@@ -102,6 +102,15 @@ fn push_lands(w: &World) -> String {
     err
 }
 
+/// `check` with `args` says `ok` (exit 0); the JSON check, for more.
+fn checks_ok(w: &World, args: &[&str]) -> serde_json::Value {
+    let run = w.sb.run(&[&["check", "--format", "json"], args].concat());
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let c = run.check();
+    assert_eq!(c["verdict"], "ok", "{}", c["message"]);
+    c
+}
+
 /// The repository's recorded body with another recording's headers: the
 /// scope headers belong to the token, not the endpoint (there is no
 /// recording of `GET /repos` with an App user token; its headers are
@@ -137,10 +146,7 @@ fn an_app_user_token_with_empty_scope_headers_pushes_and_checks_ok() {
     );
     let err = push_lands(&w);
     assert!(!err.contains("prepush-auth"), "quiet when all is well:\n{err}");
-    let run = w.sb.run(&["check", "--format", "json"]);
-    assert_eq!(run.code, 0, "{}", run.stdout);
-    let c = run.check();
-    assert_eq!(c["verdict"], "ok", "{}", c["message"]);
+    let c = checks_ok(&w, &[]);
     assert_eq!(
         c["token"]["scopes"],
         serde_json::Value::Null,
@@ -162,10 +168,7 @@ fn installation_tokens_short_and_long_push_and_check_ok() {
         );
         let err = push_lands(&w);
         assert!(!err.contains("prepush-auth"), "quiet when all is well:\n{err}");
-        let run = w.sb.run(&["check", "--format", "json"]);
-        assert_eq!(run.code, 0, "{}", run.stdout);
-        let c = run.check();
-        assert_eq!(c["verdict"], "ok", "{}", c["message"]);
+        checks_ok(&w, &[]);
         assert_eq!(w.host.count_path("/api/v3/user"), 0, "an App has no /user");
     }
 }
@@ -180,9 +183,7 @@ fn a_gitlab_fine_grained_token_pushes_and_checks_ok() {
     );
     let err = push_lands(&w);
     assert!(!err.contains("prepush-auth"), "quiet when all is well:\n{err}");
-    let run = w.sb.run(&["check", "--format", "json", "--no-cache"]);
-    assert_eq!(run.code, 0, "{}", run.stdout);
-    assert_eq!(run.check()["verdict"], "ok", "{}", run.check()["message"]);
+    checks_ok(&w, &["--no-cache"]);
 }
 
 #[test]
@@ -199,9 +200,7 @@ fn a_gitlab_reporter_who_is_developer_through_a_group_share_pushes() {
         .into_bytes();
     let w = gitlab_world(secret, fixture("gitlab/pat-self-legacy.http"), reporter);
     push_lands(&w);
-    let run = w.sb.run(&["check", "--format", "json", "--no-cache"]);
-    assert_eq!(run.code, 0, "{}", run.stdout);
-    assert_eq!(run.check()["verdict"], "ok", "{}", run.check()["message"]);
+    checks_ok(&w, &["--no-cache"]);
 }
 
 /// The hook runs after git got the advertisement with this credential: an

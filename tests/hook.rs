@@ -475,9 +475,9 @@ fn an_internal_failure_never_blocks_the_push() {
     assert!(run.stderr.contains("the push goes on"), "{}", run.stderr);
 }
 
-#[test]
-fn a_missing_binary_says_so_in_one_line_and_lets_the_push_go() {
-    let secret = classic_token("missingmissingmissingmissingmi");
+/// The hook installed, then the binary it names gone from that path.
+fn installed_then_moved(seed: &str) -> World {
+    let secret = classic_token(seed);
     let w = world(vec![good(&secret, "repo")], &[&secret], &secret);
     w.sb.run(&["install"]);
     let hook = w.sb.work.join(".git/hooks/pre-push");
@@ -485,6 +485,12 @@ fn a_missing_binary_says_so_in_one_line_and_lets_the_push_go() {
         .unwrap()
         .replace(BIN, "/nonexistent/prepush-auth");
     std::fs::write(&hook, script).unwrap();
+    w
+}
+
+#[test]
+fn a_missing_binary_says_so_in_one_line_and_lets_the_push_go() {
+    let w = installed_then_moved("missingmissingmissingmissingmi");
     // The sandbox's PATH holds no `prepush-auth` (support::path_without_prepush_auth),
     // so a binary installed on this machine cannot stand in for the missing one.
     let out = push(&w.sb, &["-q", "origin", "main"]);
@@ -501,14 +507,7 @@ fn a_missing_binary_says_so_in_one_line_and_lets_the_push_go() {
 /// the test sets PATH itself: a binary that moved is found there.
 #[test]
 fn a_moved_binary_is_found_on_path() {
-    let secret = classic_token("movedmovedmovedmovedmovedmoved");
-    let w = world(vec![good(&secret, "repo")], &[&secret], &secret);
-    w.sb.run(&["install"]);
-    let hook = w.sb.work.join(".git/hooks/pre-push");
-    let script = std::fs::read_to_string(&hook)
-        .unwrap()
-        .replace(BIN, "/nonexistent/prepush-auth");
-    std::fs::write(&hook, script).unwrap();
+    let w = installed_then_moved("movedmovedmovedmovedmovedmoved");
     w.sb.binary_on_path();
     let (out, _) = w.sb.push_main();
     assert!(out.status.success(), "{}", text(&out));

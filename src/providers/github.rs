@@ -212,13 +212,12 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
 /// asked, still decides; otherwise the unknown stands.
 fn without_rest(ctx: &Context, git: Option<&Response>, unknown: Finding) -> Finding {
     let host = ctx.url.host.as_str();
-    match git.map(|p| p.status) {
-        Some(200) => accepted_by_git(ctx, &unknown.message),
-        Some(401) => git.map_or(unknown, |p| rejected(ctx, p)),
-        Some(403) => match git.and_then(|p| rate_limited(host, p)) {
-            Some(limited) => limited,
-            None => git.map_or(unknown, |p| refused_by_git(ctx, p, TokenInfo::default(), None)),
-        },
+    match git {
+        Some(p) if p.status == 200 => accepted_by_git(ctx, &unknown.message),
+        Some(p) if p.status == 401 => rejected(ctx, p),
+        Some(p) if p.status == 403 => {
+            rate_limited(host, p).unwrap_or_else(|| refused_by_git(ctx, p, TokenInfo::default(), None))
+        }
         _ => unknown,
     }
 }
