@@ -103,161 +103,58 @@ impl Engine {
         }
     }
 
+    /// One check, in the steps of the data flow (STYLE.md): the push
+    /// target, the credential, the offline rules, the host's answer (from
+    /// the cache or asked now), and the verdict settled by the order of
+    /// evidence and remembered. Each step either hands the next what it
+    /// needs or ends the check with a finding.
     pub fn check(&mut self, target: &PushTarget, supplied: Option<Credential>, opts: &Options) -> Check {
         let start = Instant::now();
         let deadline = start + opts.timeout;
         let url = &target.url;
-        let mut check = Check {
-            remote: target.remote.clone(),
-            url: url.display.clone(),
-            host: (!url.host.is_empty()).then(|| url.host.clone()),
-            provider: None,
-            repository: (!url.repository.is_empty()).then(|| url.repository.clone()),
-            finding: Finding::new(Reason::Ok, ""),
-            credential: None,
-            requests: 0,
-            cached: false,
-            elapsed_ms: 0,
-            token_key: None,
+        let mut check = Check::of(target);
+        let (provider, api) = match self.target_step(url) {
+            Ok(found) => found,
+            Err(skip) => {
+                check.host = None;
+                check.repository = None;
+                check.finding = skip;
+                return finish(check, start);
+            }
         };
-        let skip = match url.transport {
-            Transport::Ssh => Some(Finding::new(
-                Reason::SshRemote,
-                "SSH remote: git authenticates with your SSH key, no token involved",
-            )),
-            Transport::Local => Some(Finding::new(
-                Reason::LocalRemote,
-                "local remote: no credential involved",
-            )),
-            Transport::Other => Some(Finding::new(
-                Reason::UnsupportedHost,
-                "this transport carries no HTTP credential; nothing to check",
-            )),
-            Transport::Https | Transport::Http => None,
-        };
-        if let Some(f) = skip {
-            check.host = None;
-            check.repository = None;
-            check.finding = f;
-            return finish(check, start);
-        }
-        let (provider, api) = providers::for_host(url, self.config.host(&url.host));
         check.provider = Some(provider);
 
-        let mut credential = match supplied {
-            Some(c) => c,
-            None => match credential::lookup(url, deadline) {
-                Ok(Lookup::Found(c)) => c,
-                Ok(Lookup::Missing { helpers_run }) => {
-                    check.finding = no_credential(url, &helpers_run);
-                    return finish(check, start);
-                }
-                Ok(Lookup::TimedOut) => {
-                    check.finding = Finding::new(
-                        Reason::Timeout,
-                        format!(
-                            "git credential fill did not finish within {} ms (a helper may be waiting for input); not checked",
-                            opts.timeout.as_millis()
-                        ),
-                    );
-                    return finish(check, start);
-                }
-                Ok(Lookup::Failed(why)) => {
-                    check.finding = Finding::new(
-                        Reason::UnexpectedResponse,
-                        format!("could not ask git for the credential: {why}"),
-                    );
-                    return finish(check, start);
-                }
-                Err(e) => {
-                    check.finding = Finding::new(
-                        Reason::UnexpectedResponse,
-                        format!("could not ask git for the credential: {e:#}"),
-                    );
-                    return finish(check, start);
-                }
-            },
+        let credential = match credential_step(url, provider, supplied, deadline, opts) {
+            Ok(c) => c,
+            Err(finding) => {
+                check.finding = finding;
+                return finish(check, start);
+            }
         };
-        // The same text is a different kind of token on different hosts.
-        credential.kind = crate::tokens::classify_for(&credential.secret, provider);
-        token_in_username(&mut credential, provider);
-        // gh answers from GH_TOKEN & co. before its login: when it did, the
-        // stale token is that variable (named, never shown).
-        credential.place.env =
-            crate::helpers::gh_variable(&credential.place.kind, &url.hostname, &credential.secret, |k| {
-                std::env::var(k).ok()
-            });
-        if let (Some(var), Some(home)) = (credential.place.env, std::env::var_os("HOME")) {
-            credential.place.env_set_in = crate::helpers::variable_set_in(var, std::path::Path::new(&home));
-        }
-        check.credential = Some(CredentialView {
-            username: credential.username_shown(),
-            secret: credential.secret.redacted(),
-            kind: credential.kind,
-            place: credential.place.clone(),
-        });
+        check.credential = Some(CredentialView::of(&credential));
 
         let now = Utc::now();
-        let host_key = url.host.clone();
-        let username = credential.username.clone().unwrap_or_default();
-        let (token_key, verdict_key, remembered) = match self.state() {
-            Some(state) => {
-                let tk = state.key_for(&["token", &host_key], &credential.secret);
-                let vk = state.key_for(
-                    &["verdict", provider.name(), &host_key, &username, &url.repository],
-                    &credential.secret,
-                );
-                let r = state.remembered(&tk).cloned();
-                (Some(tk), Some(vk), r)
-            }
-            None => (None, None, None),
-        };
-        check.token_key.clone_from(&token_key);
+        let keys = self.keys(provider, url, &credential);
+        check.token_key.clone_from(&keys.token);
         let ctx = Context {
             url,
             api: api.as_deref(),
             credential: &credential,
-            remembered: remembered.as_ref(),
+            remembered: keys.remembered.as_ref(),
             now,
         };
 
-        // In the pre-push hook git has just authenticated with this very
-        // credential (SPEC §2), so an offline rule that rejects it (a shape,
-        // a date, a username) contradicts the evidence: there the host
-        // decides. A wrong rule then costs one request, never a good push.
-        let offline = general_offline(&ctx).or_else(|| providers::offline(provider, &ctx));
-        if let Some(f) = offline.filter(|f| opts.mode != Mode::PrePush || !f.reason.rejects_credential()) {
-            check.finding = f;
+        if let Some(finding) = offline_step(&ctx, provider, opts.mode) {
+            check.finding = finding;
             return Self::finish_block(check, &credential, url, start);
         }
 
-        if opts.use_cache {
-            let ttl = i64::try_from(self.config.cache_ttl_seconds).unwrap_or(i64::MAX);
-            let cached = verdict_key
-                .as_deref()
-                .zip(self.state())
-                .and_then(|(vk, state)| state.cached(vk, now, ttl).cloned())
-                .filter(|v| usable_from_cache(v.reason, opts.mode));
-            // The host's answers, judged again with this run's context: the
-            // words name where the credential comes from now (a cached
-            // sentence said "from credential helper 'store'" after the
-            // switch to another helper, issue 11). A judge that now
-            // concludes otherwise makes it a miss.
-            let rejudged = cached.and_then(|v| {
-                let mut answers = replayed_answers(&v.answers)?;
-                if opts.mode == Mode::PrePush {
-                    answers
-                        .0
-                        .push((Purpose::PushProbe, Ok(http::Response::git_witnessed_advertisement())));
-                }
-                let finding = scrubbed(providers::judge(provider, &ctx, &answers), &credential);
-                (finding.reason == v.reason).then_some(finding)
-            });
-            if let Some(finding) = rejudged {
-                check.cached = true;
-                check.finding = self.expiry_warning(settled(finding, provider, opts.mode), &credential, url, now);
-                return Self::finish_block(check, &credential, url, start);
-            }
+        if opts.use_cache
+            && let Some(finding) = self.cached_step(&ctx, provider, &keys, opts.mode)
+        {
+            check.cached = true;
+            check.finding = self.expiry_warning(settled(finding, provider, opts.mode), &credential, url, now);
+            return Self::finish_block(check, &credential, url, start);
         }
 
         if opts.offline {
@@ -268,57 +165,157 @@ impl Engine {
             return finish(check, start);
         }
 
+        let (answers, finding, sent) = self.asked_step(&ctx, provider, api.as_deref(), opts.mode, deadline);
+        check.requests = sent;
+        check.finding = self.settled_step(&ctx, provider, &keys, &answers, finding, opts.mode);
+        Self::finish_block(check, &credential, url, start)
+    }
+
+    /// The push target's transport decides whether there is a credential to
+    /// check, and the host which provider judges it.
+    fn target_step(&self, url: &crate::target::RemoteUrl) -> Result<(Provider, Option<String>), Finding> {
+        match url.transport {
+            Transport::Https | Transport::Http => Ok(providers::for_host(url, self.config.host(&url.host))),
+            Transport::Ssh => Err(Finding::new(
+                Reason::SshRemote,
+                "SSH remote: git authenticates with your SSH key, no token involved",
+            )),
+            Transport::Local => Err(Finding::new(
+                Reason::LocalRemote,
+                "local remote: no credential involved",
+            )),
+            Transport::Other => Err(Finding::new(
+                Reason::UnsupportedHost,
+                "this transport carries no HTTP credential; nothing to check",
+            )),
+        }
+    }
+
+    /// The keyed hashes that name this token and this verdict in the state,
+    /// and what the state remembers of the token.
+    fn keys(&mut self, provider: Provider, url: &crate::target::RemoteUrl, credential: &Credential) -> Keys {
+        let username = credential.username.clone().unwrap_or_default();
+        match self.state() {
+            Some(state) => {
+                let token = state.key_for(&["token", &url.host], &credential.secret);
+                let verdict = state.key_for(
+                    &["verdict", provider.name(), &url.host, &username, &url.repository],
+                    &credential.secret,
+                );
+                let remembered = state.remembered(&token).cloned();
+                Keys {
+                    token: Some(token),
+                    verdict: Some(verdict),
+                    remembered,
+                }
+            }
+            None => Keys::default(),
+        }
+    }
+
+    /// The host's answers from the cache, judged again with this run's
+    /// context: the words name where the credential comes from now (a
+    /// cached sentence said "from credential helper 'store'" after the
+    /// switch to another helper, issue 11). A judge that now concludes
+    /// otherwise makes it a miss.
+    fn cached_step(&mut self, ctx: &Context, provider: Provider, keys: &Keys, mode: Mode) -> Option<Finding> {
+        let ttl = i64::try_from(self.config.cache_ttl_seconds).unwrap_or(i64::MAX);
+        let now = ctx.now;
+        let cached = keys
+            .verdict
+            .as_deref()
+            .zip(self.state())
+            .and_then(|(vk, state)| state.cached(vk, now, ttl).cloned())
+            .filter(|v| usable_from_cache(v.reason, mode))?;
+        let mut answers = replayed_answers(&cached.answers)?;
+        if mode == Mode::PrePush {
+            answers
+                .0
+                .push((Purpose::PushProbe, Ok(http::Response::git_witnessed_advertisement())));
+        }
+        let finding = scrubbed(providers::judge(provider, ctx, &answers), ctx.credential);
+        (finding.reason == cached.reason).then_some(finding)
+    }
+
+    /// The host asked, in one round trip: the provider's requests sent
+    /// concurrently under the deadline, then judged. Returns the answers,
+    /// the judge's finding and how many requests were sent.
+    fn asked_step(
+        &self,
+        ctx: &Context,
+        provider: Provider,
+        api: Option<&str>,
+        mode: Mode,
+        deadline: Instant,
+    ) -> (Answers, Finding, usize) {
+        let credential = ctx.credential;
         let mut allowed = Destinations::default();
-        allowed.allow(url.host.clone());
-        if let Some(api_host) = api.as_deref().and_then(host_of) {
+        allowed.allow(ctx.url.host.clone());
+        if let Some(api_host) = api.and_then(host_of) {
             allowed.allow(api_host);
         }
-        let mut plan = providers::plan(provider, &ctx);
+        let mut plan = providers::plan(provider, ctx);
         let mut answers = Answers(Vec::new());
         // In the pre-push hook git has just fetched the receive-pack
         // advertisement with this very credential and got it (SPEC §2): that
         // is the push probe's answer, witnessed, so it is not asked again.
-        if opts.mode == Mode::PrePush {
+        if mode == Mode::PrePush {
             plan.retain(|(p, _)| *p != Purpose::PushProbe);
             answers
                 .0
                 .push((Purpose::PushProbe, Ok(http::Response::git_witnessed_advertisement())));
         }
         let requests: Vec<_> = plan.iter().map(|(_, r)| r.clone()).collect();
-        let (outcomes, sent) = http::send_all(&requests, &credential.secret, &allowed, &self.net, deadline);
-        check.requests = sent;
+        let (outcomes, mut sent) = http::send_all(&requests, &credential.secret, &allowed, &self.net, deadline);
         answers.0.extend(plan.iter().map(|(p, _)| *p).zip(outcomes));
-        let mut finding = providers::judge(provider, &ctx, &answers);
+        let mut finding = providers::judge(provider, ctx, &answers);
         // Order of evidence: where an inference suggests that the credential
         // may not push and the host's own push check was not asked, ask it
         // (one more request, only on this path) rather than block on a guess.
         // The gate stops git only for a rejected credential, which an extra
         // probe cannot change: it never pays for one.
         if finding.unconfirmed
-            && opts.mode != Mode::Gate
+            && mode != Mode::Gate
             && answers.get(Purpose::PushProbe).is_none()
-            && let Some(probe) = providers::push_probe(provider, &ctx)
+            && let Some(probe) = providers::push_probe(provider, ctx)
         {
-            let (mut outcome, sent) = http::send_all(
+            let (mut outcome, also_sent) = http::send_all(
                 std::slice::from_ref(&probe),
                 &credential.secret,
                 &allowed,
                 &self.net,
                 deadline,
             );
-            check.requests += sent;
+            sent += also_sent;
             if let Some(outcome) = outcome.pop() {
                 answers.0.push((Purpose::PushProbe, outcome));
-                finding = providers::judge(provider, &ctx, &answers);
+                finding = providers::judge(provider, ctx, &answers);
             }
         }
+        (answers, finding, sent)
+    }
+
+    /// The judge's finding weighed by the order of evidence, scrubbed, with
+    /// the expiry warning; what the host said while the token worked is
+    /// remembered and its answers cached.
+    fn settled_step(
+        &mut self,
+        ctx: &Context,
+        provider: Provider,
+        keys: &Keys,
+        answers: &Answers,
+        finding: Finding,
+        mode: Mode,
+    ) -> Finding {
+        let credential = ctx.credential;
+        let now = ctx.now;
         // Scrubbed here, before anything is remembered or cached: a host
         // may quote the token back (in its message, even in a header), and
         // the state file must never hold it (SPEC §7 rule 1). It did: the
         // scrub happened only on output, after the verdict was cached.
         let judged = finding.reason;
-        let finding = scrubbed(settled(finding, provider, opts.mode), &credential);
-        let finding = self.expiry_warning(finding, &credential, url, now);
+        let finding = scrubbed(settled(finding, provider, mode), credential);
+        let finding = self.expiry_warning(finding, credential, ctx.url, now);
 
         // Remember what the host told us while the token worked, so a later
         // rejection can say "expired on …".
@@ -336,17 +333,16 @@ impl Engine {
             // kept out, so that a `check` replaying these answers judges
             // without it (and asks again where the witness made the
             // difference), and the hook adds it back.
-            answers: kept_answers(&answers, &credential, opts.mode == Mode::PrePush),
+            answers: kept_answers(answers, credential, mode == Mode::PrePush),
             at: now,
         });
-        if let (Some(tk), Some(vk)) = (token_key, verdict_key)
+        if let (Some(tk), Some(vk)) = (keys.token.clone(), keys.verdict.clone())
             && let Some(state) = self.state()
         {
             // Failing to write the cache costs the next check a request, nothing more.
             let _ = state.record(&tk, learned, &vk, to_cache);
         }
-        check.finding = finding;
-        Self::finish_block(check, &credential, url, start)
+        finding
     }
 
     /// The pre-push hook gives its daily warnings (an expiry ahead, a write
@@ -417,6 +413,108 @@ impl Engine {
         check.finding = scrubbed(check.finding, credential);
         finish(check, start)
     }
+}
+
+/// What names this check's token and verdict in the state.
+#[derive(Default)]
+struct Keys {
+    token: Option<String>,
+    verdict: Option<String>,
+    remembered: Option<Remembered>,
+}
+
+impl Check {
+    fn of(target: &PushTarget) -> Self {
+        let url = &target.url;
+        Check {
+            remote: target.remote.clone(),
+            url: url.display.clone(),
+            host: (!url.host.is_empty()).then(|| url.host.clone()),
+            provider: None,
+            repository: (!url.repository.is_empty()).then(|| url.repository.clone()),
+            finding: Finding::new(Reason::Ok, ""),
+            credential: None,
+            requests: 0,
+            cached: false,
+            elapsed_ms: 0,
+            token_key: None,
+        }
+    }
+}
+
+impl CredentialView {
+    fn of(credential: &Credential) -> Self {
+        CredentialView {
+            username: credential.username_shown(),
+            secret: credential.secret.redacted(),
+            kind: credential.kind,
+            place: credential.place.clone(),
+        }
+    }
+}
+
+/// The credential git would send: the one supplied (the hook's, a helper
+/// entry's), else `git credential fill` under the deadline; classified for
+/// this host and named where it lives.
+fn credential_step(
+    url: &crate::target::RemoteUrl,
+    provider: Provider,
+    supplied: Option<Credential>,
+    deadline: Instant,
+    opts: &Options,
+) -> Result<Credential, Finding> {
+    let mut credential = match supplied {
+        Some(c) => c,
+        None => match credential::lookup(url, deadline) {
+            Ok(Lookup::Found(c)) => c,
+            Ok(Lookup::Missing { helpers_run }) => return Err(no_credential(url, &helpers_run)),
+            Ok(Lookup::TimedOut) => {
+                return Err(Finding::new(
+                    Reason::Timeout,
+                    format!(
+                        "git credential fill did not finish within {} ms (a helper may be waiting for input); not checked",
+                        opts.timeout.as_millis()
+                    ),
+                ));
+            }
+            Ok(Lookup::Failed(why)) => {
+                return Err(Finding::new(
+                    Reason::UnexpectedResponse,
+                    format!("could not ask git for the credential: {why}"),
+                ));
+            }
+            Err(e) => {
+                return Err(Finding::new(
+                    Reason::UnexpectedResponse,
+                    format!("could not ask git for the credential: {e:#}"),
+                ));
+            }
+        },
+    };
+    // The same text is a different kind of token on different hosts.
+    credential.kind = crate::tokens::classify_for(&credential.secret, provider);
+    token_in_username(&mut credential, provider);
+    // gh answers from GH_TOKEN & co. before its login: when it did, the
+    // stale token is that variable (named, never shown).
+    credential.place.env =
+        crate::helpers::gh_variable(&credential.place.kind, &url.hostname, &credential.secret, |k| {
+            std::env::var(k).ok()
+        });
+    if let (Some(var), Some(home)) = (credential.place.env, std::env::var_os("HOME")) {
+        credential.place.env_set_in = crate::helpers::variable_set_in(var, std::path::Path::new(&home));
+    }
+    Ok(credential)
+}
+
+/// The rules that need no request. In the pre-push hook git has just
+/// authenticated with this very credential (SPEC §2), so an offline rule
+/// that rejects it (a shape, a date, a username) contradicts the evidence:
+/// there the host decides. A wrong rule then costs one request, never a
+/// good push.
+fn offline_step(ctx: &Context, provider: Provider, mode: Mode) -> Option<Finding> {
+    general_offline(ctx)
+        .or_else(|| providers::offline(provider, ctx))
+        .filter(|f| mode != Mode::PrePush || !f.reason.rejects_credential())
 }
 
 /// Text from the host, as it may be kept: without the secret, nor a

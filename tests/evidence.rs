@@ -176,11 +176,19 @@ fn installation_tokens_short_and_long_push_and_check_ok() {
 #[test]
 fn a_gitlab_fine_grained_token_pushes_and_checks_ok() {
     let secret = "glpat-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abc.01.1a2b3c4d5";
-    let w = gitlab_world(
-        secret,
-        fixture("gitlab/pat-self-granular.http"),
-        fixture("gitlab/insufficient-scope.http"),
-    );
+    // The recording's placeholder expiry (2026-12-01) is moved to a month
+    // from today: this test is about a token that has not expired, on any day.
+    let mut this_self = fixture("gitlab/pat-self-granular.http");
+    let month_ahead = (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d");
+    this_self.body = String::from_utf8(this_self.body)
+        .unwrap()
+        .replace(
+            r#""expires_at":"2026-12-01""#,
+            &format!(r#""expires_at":"{month_ahead}""#),
+        )
+        .into_bytes();
+    assert!(String::from_utf8_lossy(&this_self.body).contains(&month_ahead.to_string()));
+    let w = gitlab_world(secret, this_self, fixture("gitlab/insufficient-scope.http"));
     let err = push_lands(&w);
     assert!(!err.contains("prepush-auth"), "quiet when all is well:\n{err}");
     checks_ok(&w, &["--no-cache"]);
