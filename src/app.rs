@@ -178,6 +178,16 @@ fn check(args: &CheckArgs) -> Result<u8> {
         offline: args.offline,
         mode: Mode::Check,
     };
+    // What the branch would push is judged as the hook judges it without
+    // ref lines: the current branch's commits the remote does not have.
+    let judged = |engine: &mut Engine, t: &target::PushTarget| {
+        let check = engine.check(t, None, &opts);
+        if t.remote.is_some() {
+            crate::hook::judge_pushed_commits(engine, check, t, &[], &opts)
+        } else {
+            check
+        }
+    };
     let checks: Vec<Check> = if let (true, Some(repo)) = (args.all, &s.repo) {
         let names = repo.remote_names();
         if names.is_empty() {
@@ -188,14 +198,28 @@ fn check(args: &CheckArgs) -> Result<u8> {
         targets
             .into_iter()
             .map(|(name, target)| match target {
-                Ok(t) => s.engine.check(&t, None, &opts),
+                Ok(t) => judged(&mut s.engine, &t),
                 Err(e) => misconfigured(name, &e),
             })
             .collect()
     } else {
         let targets = match (&args.target, args.all, &s.repo) {
             (_, true, _) | (None, false, None) => bail!("not in a git repository; give a URL to check"),
-            (None, false, Some(repo)) => vec![repo.push_target(&repo.push_remote_name())?],
+            (None, false, Some(repo)) => {
+                let name = repo.push_remote_name();
+                if !repo.has_remote(&name) {
+                    let names = repo.remote_names();
+                    if names.is_empty() {
+                        bail!("this repository has no remotes; give a URL to check");
+                    }
+                    bail!(
+                        "there is no remote named '{name}' (the remotes here: {}); name one, as in `prepush-auth check {}`, or check them all with --all",
+                        names.join(", "),
+                        names[0]
+                    );
+                }
+                vec![repo.push_target(&name)?]
+            }
             (Some(t), false, Some(repo)) if repo.has_remote(t) => vec![repo.push_target(t)?],
             (Some(t), false, Some(repo)) => {
                 refuse_unknown_name(t, Some(repo))?;
@@ -206,7 +230,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
                 vec![target::url_target_without_repo(t)?]
             }
         };
-        targets.iter().map(|t| s.engine.check(t, None, &opts)).collect()
+        targets.iter().map(|t| judged(&mut s.engine, t)).collect()
     };
     match args.format {
         Format::Human => output::write(

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use crate::config::Config;
 use crate::credential::{self, Credential, Lookup, Source};
@@ -109,6 +109,28 @@ impl Engine {
     /// evidence and remembered. Each step either hands the next what it
     /// needs or ends the check with a finding.
     pub fn check(&mut self, target: &PushTarget, supplied: Option<Credential>, opts: &Options) -> Check {
+        let mut check = self.check_steps(target, supplied, opts);
+        let f = &mut check.finding;
+        // A fix is typed as printed: the remote by its name, where it has one.
+        if let Some(name) = &target.remote {
+            for line in &mut f.fix {
+                *line = line.replace("git remote set-url <remote> ", &format!("git remote set-url {name} "));
+            }
+        }
+        // A timeout names the limit and the setting that moves it.
+        if f.reason == Reason::Timeout && !f.message.contains(" ms") {
+            let _ = std::fmt::Write::write_fmt(
+                &mut f.message,
+                format_args!(
+                    " (the limit is {} ms: --timeout-ms, or timeout_ms in the config)",
+                    opts.timeout.as_millis()
+                ),
+            );
+        }
+        check
+    }
+
+    fn check_steps(&mut self, target: &PushTarget, supplied: Option<Credential>, opts: &Options) -> Check {
         let start = Instant::now();
         let deadline = start + opts.timeout;
         let url = &target.url;
@@ -153,7 +175,7 @@ impl Engine {
             && let Some(finding) = self.cached_step(&ctx, provider, &keys, opts.mode)
         {
             check.cached = true;
-            check.finding = self.expiry_warning(settled(finding, provider, opts.mode), &credential, url, now);
+            check.finding = self.expiry_warning(settled(finding, provider, opts.mode), &ctx, provider);
             return Self::finish_block(check, &credential, url, start);
         }
 
@@ -315,7 +337,7 @@ impl Engine {
         // scrub happened only on output, after the verdict was cached.
         let judged = finding.reason;
         let finding = scrubbed(settled(finding, provider, mode), credential);
-        let finding = self.expiry_warning(finding, credential, ctx.url, now);
+        let finding = self.expiry_warning(finding, ctx, provider);
 
         // Remember what the host told us while the token worked, so a later
         // rejection can say "expired on …".
@@ -356,13 +378,8 @@ impl Engine {
     }
 
     /// A working token that expires within `warn_expiry_days` is a warning.
-    fn expiry_warning(
-        &self,
-        finding: Finding,
-        credential: &Credential,
-        url: &crate::target::RemoteUrl,
-        now: DateTime<Utc>,
-    ) -> Finding {
+    fn expiry_warning(&self, finding: Finding, ctx: &Context, provider: Provider) -> Finding {
+        let (credential, now) = (ctx.credential, ctx.now);
         if finding.reason != Reason::Ok {
             return finding;
         }
@@ -390,7 +407,12 @@ impl Engine {
                 finding.message,
                 at.format("%Y-%m-%d")
             ),
-            fix: vec![crate::helpers::renew_line(&credential.place, url)],
+            fix: crate::helpers::renew_steps(
+                &credential.place,
+                ctx.url,
+                ctx.plain_username(),
+                &providers::new_token_line(provider, ctx),
+            ),
             token: finding.token,
             advisory: false,
             unconfirmed: false,
@@ -472,7 +494,7 @@ fn credential_step(
                 return Err(Finding::new(
                     Reason::Timeout,
                     format!(
-                        "git credential fill did not finish within {} ms (a helper may be waiting for input); not checked",
+                        "git credential fill did not finish within {} ms (a helper may be waiting for input); not checked (the limit: --timeout-ms, or timeout_ms in the config)",
                         opts.timeout.as_millis()
                     ),
                 ));
@@ -512,7 +534,7 @@ fn credential_step(
 /// there the host decides. A wrong rule then costs one request, never a
 /// good push.
 fn offline_step(ctx: &Context, provider: Provider, mode: Mode) -> Option<Finding> {
-    general_offline(ctx)
+    general_offline(ctx, provider)
         .or_else(|| providers::offline(provider, ctx))
         .filter(|f| mode != Mode::PrePush || !f.reason.rejects_credential())
 }
@@ -720,7 +742,7 @@ fn usable_from_cache(reason: Reason, mode: Mode) -> bool {
 }
 
 /// Rules for every host, before any request.
-fn general_offline(ctx: &Context) -> Option<Finding> {
+fn general_offline(ctx: &Context, provider: Provider) -> Option<Finding> {
     let helper_expiry = ctx.credential.expiry.filter(|e| *e <= ctx.now);
     let remembered_expiry = ctx
         .remembered
@@ -741,11 +763,7 @@ fn general_offline(ctx: &Context) -> Option<Finding> {
                 ctx.shown()
             ),
         )
-        .fix(format!(
-            "create a new token for {}, {}",
-            ctx.url.host,
-            ctx.forget("the old one")
-        ))
+        .fixes(ctx.replace("the old one", &providers::new_token_line(provider, ctx)))
         .with_token(TokenInfo {
             expires_at: Some(expired),
             ..ctx.remembered.map(|r| r.token.clone()).unwrap_or_default()

@@ -398,11 +398,11 @@ fn is_zero(oid: &str) -> bool {
 /// old remote tips from git's ref lines and the remote-tracking refs. With
 /// no ref lines (lefthook without `use_stdin`, pre-commit on a root push)
 /// it is the current branch's commits the remote does not have yet (SPEC
-/// §3). One bounded `git log`, stopping at the first match; `None` when git
-/// cannot tell.
-pub fn pushed_commits_touch(prefix: &str, updates: &[RefUpdate], remote: Option<&str>) -> Option<bool> {
+/// §3). One bounded `git log`, stopping at the first match: that commit as
+/// "abc1234 (subject)"; `None` when none does or git cannot tell.
+pub fn pushed_commit_touching(prefix: &str, updates: &[RefUpdate], remote: Option<&str>) -> Option<String> {
     let mut cmd = git();
-    cmd.args(["log", "-1", "--format=%H", "--ignore-missing"]);
+    cmd.args(["log", "-1", "--format=%h (%s)", "--ignore-missing"]);
     let mut tips = 0;
     for u in updates.iter().filter(|u| !u.is_delete()) {
         cmd.arg(&u.local_sha);
@@ -428,7 +428,8 @@ pub fn pushed_commits_touch(prefix: &str, updates: &[RefUpdate], remote: Option<
     };
     cmd.args(["--", prefix]).stdout(Stdio::piped()).stderr(Stdio::null());
     let out = run_with_deadline(cmd, b"", Instant::now() + Duration::from_secs(5)).ok()??;
-    out.status.success().then(|| !out.stdout.trim_ascii().is_empty())
+    let commit = String::from_utf8_lossy(out.stdout.trim_ascii()).into_owned();
+    (out.status.success() && !commit.is_empty()).then_some(commit)
 }
 
 #[cfg(test)]

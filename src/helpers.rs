@@ -186,108 +186,237 @@ enum Erases {
 /// Where the netrc helper looks without `-f`.
 const NETRC_FILES: &str = "~/.netrc (or ~/.authinfo, or their .gpg)";
 
-/// The command that makes git forget a credential (SPEC §4); never run by us.
-pub fn reject_command(url: &RemoteUrl) -> String {
+/// # The rule for fixes
+///
+/// A fix is a sequence of steps the user follows literally, top to bottom,
+/// and then pushes. A line that starts with [`COMMAND`] (`$ `) is a command
+/// to type as shown, after the `$ `; every other line is a step done by
+/// hand (a settings page, an app). Two things keep such a sequence working:
+///
+/// - a step that makes git forget a credential comes before any step that
+///   stores the new one, and names the username it forgets (`username=…`
+///   in the `git credential reject` line) when there is one, so it can
+///   never erase the new credential (it did: "store it under the right
+///   username, then forget the one under the email address" emptied the
+///   store, the new credential with it);
+/// - each place gets its own route only: gh users `gh auth login` or
+///   `gh auth refresh`, never a token made by hand; a variable is set where
+///   it is set; a file the helper only reads is edited.
+///
+/// Every fix of a rejected credential is built by [`replace_steps`], every
+/// missing GitHub scope by [`scope_steps`], every renewal by
+/// [`renew_steps`]: providers only say how a new token is made.
+pub const COMMAND: &str = "$ ";
+
+fn command(line: &str) -> String {
+    format!("{COMMAND}{line}")
+}
+
+/// A username as one `printf` format may carry it: plain names and email
+/// addresses inline; anything else (a quote, a `%`, a backslash) as an
+/// argument, single-quoted.
+fn printf_username(user: &str) -> (String, String) {
+    let plain = user.chars().all(|c| c.is_ascii_alphanumeric() || "@._+-".contains(c));
+    if plain {
+        (format!("username={user}\\n"), String::new())
+    } else {
+        (
+            "username=%s\\n".to_owned(),
+            format!(" '{}'", user.replace('\'', "'\\''")),
+        )
+    }
+}
+
+/// The command that makes git forget a credential (SPEC §4); never run by
+/// us. With a username, only the entry stored under it is forgotten.
+pub fn reject_command(url: &RemoteUrl, username: Option<&str>) -> String {
+    let (user, arg) = username
+        .filter(|u| !u.is_empty() && !u.contains(['\n', '\0']))
+        .map(printf_username)
+        .unwrap_or_default();
     format!(
-        "printf 'protocol={}\\nhost={}\\n\\n' | git credential reject",
+        "printf 'protocol={}\\nhost={}\\n{user}\\n'{arg} | git credential reject",
         url.protocol(),
         url.host
     )
 }
 
-/// The fix line that gets the stale credential out of where it lives.
-/// `which` names it in the sentence ("the old one", "the one stored under
-/// the email address").
-pub fn forget_line(place: &Place, url: &RemoteUrl, which: &str) -> String {
-    let reject = reject_command(url);
+/// What git asks for at the next push, and who keeps it.
+fn push_and_give(place: &Place, new_username: Option<&str>, new_token: bool) -> String {
+    let user = new_username.map_or_else(|| "your username".to_owned(), |u| format!("the username {u}"));
+    let token = if new_token { "the new token" } else { "the same token" };
+    let keeps = match &place.kind {
+        Kind::Url | Kind::Git | Kind::Unknown => {
+            " (a credential helper keeps them: `git config --global credential.helper store`)".to_owned()
+        }
+        _ => format!("; {} keeps them", place.name()),
+    };
+    format!("push: when git asks, give {user} and, as the password, {token}{keeps}")
+}
+
+/// The steps that replace a credential where it lives: forget `which` (the
+/// stored one, under `old_username`), make a new token (`make`: "create a
+/// new token: <page>"; `None` when the same token is kept and only the
+/// username changes), and push, giving `new_username` when the host
+/// needs a particular one. See the rule above.
+pub fn replace_steps(
+    place: &Place,
+    url: &RemoteUrl,
+    old_username: Option<&str>,
+    which: &str,
+    make: Option<&str>,
+    new_username: Option<&str>,
+) -> Vec<String> {
+    let reject = command(&reject_command(url, old_username));
     let host = &url.host;
+    let new = make.is_some();
+    let make = make.map(str::to_owned);
+    let push_again = "push again".to_owned();
     if let Some(var) = place.env {
-        return format!(
-            "then replace {var}: it is set in this environment{} and gh gives it to git before its own login; set it to a new token where it is set, or `unset {var}` to let gh use its login (`git credential reject` cannot change a variable)",
-            place.set_in()
-        );
+        return make
+            .into_iter()
+            .chain([
+                format!(
+                    "set {var} to it where it is set{}: gh gives {var} to git before its own login (`git credential reject` cannot change a variable)",
+                    place.set_in()
+                ),
+                push_again,
+            ])
+            .collect();
     }
     match &place.kind {
-        Kind::Gh => format!("then sign gh in again: gh auth login -h {host} (gh ignores `git credential reject`)"),
-        Kind::OnePasswordGh => "then put the new token in the 1Password item the gh plugin uses (`op plugin inspect gh` shows which) and push again; nothing to reject: the plugin only reads that item".into(),
-        Kind::Gcm => format!(
-            "then forget {which}: {reject} (Git Credential Manager erases it and signs you in again through the browser on the next push)"
-        ),
-        Kind::Store { file } => format!(
-            "then forget {which}: {reject}{}",
-            file.as_deref().map(|f| format!(" (store keeps it in {f})")).unwrap_or_default()
-        ),
-        Kind::Cache { socket } => format!(
-            "then forget {which}: {reject} (or empty the whole cache: git credential-cache{} exit)",
-            socket.as_deref().map(|s| format!(" --socket {s}")).unwrap_or_default()
-        ),
-        Kind::Oauth => format!(
-            "then forget {which}: {reject}; git-credential-oauth signs you in again through the browser on the next push"
-        ),
-        Kind::Netrc { file } => format!(
-            "then change {which} for {host} in {} (the netrc helper only reads that file: `git credential reject` cannot remove it)",
-            file.as_deref().unwrap_or(NETRC_FILES)
-        ),
-        Kind::Shell => format!(
-            "git cannot make a shell-function helper forget {which} (it ignores `git credential reject`): change the token where that function reads it"
-        ),
-        Kind::Program(p) => format!(
-            "git cannot make '{p}' forget {which} unless '{p}' implements erase ({reject}); otherwise change the token where '{p}' reads it"
-        ),
-        Kind::Url => format!(
-            "then take {which} out of the remote URL: git remote set-url <remote> {}",
-            url.display
-        ),
+        // gh signs in through the browser and hands git the new token: no
+        // token made by hand, nothing to reject (gh ignores it).
+        Kind::Gh => vec![
+            command(&format!("gh auth login -h {host}")),
+            "gh signs in through the browser and gives git the new token (it ignores `git credential reject`)".into(),
+            push_again,
+        ],
+        Kind::OnePasswordGh => make
+            .into_iter()
+            .chain([
+                "put it in the 1Password item the gh plugin uses (`op plugin inspect gh` shows which): the plugin only reads that item, so there is nothing to reject".into(),
+                push_again,
+            ])
+            .collect(),
+        Kind::Gcm | Kind::Oauth => vec![
+            format!("forget {which}:"),
+            reject,
+            format!("push: {} signs you in again through the browser", place.name()),
+        ],
+        Kind::Store { file } => [
+            format!(
+                "forget {which} first{}:",
+                file.as_deref().map(|f| format!(" (store keeps it in {f})")).unwrap_or_default()
+            ),
+            reject,
+        ]
+        .into_iter()
+        .chain(make)
+        .chain([push_and_give(place, new_username, new)])
+        .collect(),
+        Kind::Cache { socket } => [
+            format!(
+                "forget {which} first (or empty the whole cache: `git credential-cache{} exit`):",
+                socket.as_deref().map(|s| format!(" --socket {s}")).unwrap_or_default()
+            ),
+            reject,
+        ]
+        .into_iter()
+        .chain(make)
+        .chain([push_and_give(place, new_username, new)])
+        .collect(),
+        Kind::Netrc { file } => {
+            let file = file.as_deref().unwrap_or(NETRC_FILES);
+            let change = match (new, new_username) {
+                (true, Some(u)) => format!("in {file}, set the login for {host} to {u} and the password to the new token"),
+                (true, None) => format!("in {file}, set the password for {host} to the new token"),
+                (false, Some(u)) => format!("in {file}, set the login for {host} to {u}"),
+                (false, None) => format!("in {file}, correct the entry for {host}"),
+            };
+            make.into_iter()
+                .chain([
+                    change,
+                    "(the netrc helper only reads that file: `git credential reject` cannot remove it)".into(),
+                    push_again,
+                ])
+                .collect()
+        }
+        Kind::Shell => {
+            let change = match (new, new_username) {
+                (true, Some(u)) => format!("make that shell-function helper answer the username {u} and the new token (git cannot make a shell function forget {which})"),
+                (true, None) => format!("put the new token where that shell-function helper reads it (git cannot make a shell function forget {which})"),
+                (false, Some(u)) => format!("make that shell-function helper answer the username {u}"),
+                (false, None) => "change what that shell-function helper answers".into(),
+            };
+            make.into_iter().chain([change, push_again]).collect()
+        }
+        Kind::Program(p) => [
+            format!("forget {which} ('{p}' may not implement erase; then change it where '{p}' reads it):"),
+            reject,
+        ]
+        .into_iter()
+        .chain(make)
+        .chain([push_and_give(place, new_username, new)])
+        .collect(),
+        Kind::Url => [
+            format!("take {which} out of the remote URL:"),
+            command(&format!("git remote set-url <remote> {}", url.display)),
+        ]
+        .into_iter()
+        .chain(make)
+        .chain([push_and_give(place, new_username, new)])
+        .collect(),
         Kind::Osxkeychain | Kind::Wincred | Kind::Libsecret | Kind::Git | Kind::Unknown => {
-            format!("then forget {which}: {reject}")
+            [format!("forget {which} first:"), reject]
+                .into_iter()
+                .chain(make)
+                .chain([push_and_give(place, new_username, new)])
+                .collect()
         }
     }
 }
 
-/// GitHub: the line that adds a missing `scope` where the token really
-/// lives, when a command does it (gh) or the place is not the token page.
-pub fn scope_line(place: &Place, host: &str, scope: &str) -> Option<String> {
+/// GitHub: the steps that give the token a missing `scope` where it
+/// lives. gh: `gh auth refresh` (gh's own route); 1Password and the
+/// environment: a new token with the scope, put where it is read; a
+/// classic token elsewhere: the scope added on its page (the token, and
+/// so the stored credential, stays the same). `page` is the tokens page.
+pub fn scope_steps(place: &Place, host: &str, scope: &str, page: &str, new_page: &str) -> Vec<String> {
+    let make = format!("create a new token with the {scope} scope: {new_page}");
     if let Some(var) = place.env {
-        return Some(format!(
-            "{var} is the token git sends (gh prefers it over its login){}: set it to a token with the {scope} scope, or `unset {var}` and run: gh auth refresh -h {host} -s {scope}",
-            place.set_in()
-        ));
+        return vec![
+            make,
+            format!(
+                "set {var} to it where it is set{} (gh prefers it over its login), or `unset {var}` and run `gh auth refresh -h {host} -s {scope}`",
+                place.set_in()
+            ),
+            "push again".into(),
+        ];
     }
     match place.kind {
-        Kind::Gh => Some(format!("gh gave git this token: gh auth refresh -h {host} -s {scope}")),
-        Kind::OnePasswordGh => Some(format!(
-            "the token is in the 1Password item the gh plugin uses (`op plugin inspect gh` shows which): put a token with the {scope} scope there"
-        )),
-        _ => None,
+        Kind::Gh => vec![
+            command(&format!("gh auth refresh -h {host} -s {scope}")),
+            "push again".into(),
+        ],
+        Kind::OnePasswordGh => vec![
+            make,
+            "put it in the 1Password item the gh plugin uses (`op plugin inspect gh` shows which)".into(),
+            "push again".into(),
+        ],
+        _ => vec![
+            format!("add the {scope} scope to this token on its page (the token stays the same): {page}"),
+            "push again".into(),
+        ],
     }
 }
 
-/// The fix for a token that works but expires soon.
-pub fn renew_line(place: &Place, url: &RemoteUrl) -> String {
-    if let Some(var) = place.env {
-        return format!(
-            "renew it before then and set {var} to the new one where it is set{}",
-            place.set_in()
-        );
-    }
-    match &place.kind {
-        Kind::Gh => format!("renew it before then and give the new one to gh: gh auth login -h {}", url.host),
-        Kind::OnePasswordGh => "renew it before then and put the new one in the 1Password item the gh plugin uses (`op plugin inspect gh` shows which)".into(),
-        Kind::Netrc { file } => format!(
-            "renew it before then and replace it in {}",
-            file.as_deref().unwrap_or(NETRC_FILES)
-        ),
-        Kind::Shell | Kind::Program(_) => {
-            "renew it before then and change it where that helper reads it".into()
-        }
-        Kind::Url => "renew it before then and put the new one in the remote URL (or, better, in a credential helper)".into(),
-        Kind::Git | Kind::Unknown => "renew it before then and update your credential helper".into(),
-        _ => format!(
-            "renew it before then, then forget the old one ({}): git asks for the new one on the next push and {} keeps it",
-            reject_command(url),
-            place.name()
-        ),
-    }
+/// The steps for a token that works but expires soon: a new one made
+/// before then, by the route of the place (gh: `gh auth login`).
+pub fn renew_steps(place: &Place, url: &RemoteUrl, old_username: Option<&str>, make: &str) -> Vec<String> {
+    std::iter::once("replace it before then:".to_owned())
+        .chain(replace_steps(place, url, old_username, "the old one", Some(make), None))
+        .collect()
 }
 
 /// Where the stale credential lives, for a block that rejects it:
@@ -722,55 +851,117 @@ mod tests {
         );
     }
 
+    fn steps(kind: Kind, user: Option<&str>) -> Vec<String> {
+        replace_steps(
+            &Place::new(kind),
+            &url(),
+            user,
+            "the old one",
+            Some("create a new token: https://github.com/settings/tokens/new"),
+            None,
+        )
+    }
+
+    const REJECT: &str = "$ printf 'protocol=https\\nhost=github.com\\n\\n' | git credential reject";
+
     #[test]
     fn the_fix_is_the_one_that_works_where_the_token_lives() {
-        let u = url();
-        let line = |kind: Kind| forget_line(&Place::new(kind), &u, "the old one");
-        let reject = "printf 'protocol=https\\nhost=github.com\\n\\n' | git credential reject";
         assert_eq!(
-            line(Kind::Gh),
-            "then sign gh in again: gh auth login -h github.com (gh ignores `git credential reject`)"
+            steps(Kind::Gh, None),
+            [
+                "$ gh auth login -h github.com",
+                "gh signs in through the browser and gives git the new token (it ignores `git credential reject`)",
+                "push again"
+            ]
         );
-        let op = line(Kind::OnePasswordGh);
+        let op = steps(Kind::OnePasswordGh, None);
         assert!(
-            op.contains("1Password item") && op.contains("op plugin inspect gh"),
-            "{op}"
+            op[1].contains("1Password item") && op[1].contains("op plugin inspect gh"),
+            "{op:?}"
         );
-        assert!(!op.contains("git credential reject |") && !op.contains(reject), "{op}");
-        assert!(line(Kind::Gcm).contains(reject) && line(Kind::Gcm).contains("browser"));
-        for k in [Kind::Osxkeychain, Kind::Wincred, Kind::Libsecret] {
-            assert_eq!(line(k), format!("then forget the old one: {reject}"));
+        assert!(!op.iter().any(|l| l.contains("git credential reject |")), "{op:?}");
+        assert!(steps(Kind::Gcm, None).iter().any(|l| l == REJECT));
+        assert!(steps(Kind::Gcm, None).last().unwrap().contains("browser"));
+        for k in [
+            Kind::Osxkeychain,
+            Kind::Wincred,
+            Kind::Libsecret,
+            Kind::Store { file: None },
+        ] {
+            let s = steps(k, None);
+            assert_eq!(
+                s[..2],
+                ["forget the old one first:".to_owned(), REJECT.to_owned()],
+                "{s:?}"
+            );
         }
-        assert_eq!(
-            line(Kind::Store { file: None }),
-            format!("then forget the old one: {reject}")
-        );
         assert!(
-            line(Kind::Store {
-                file: Some("/x/c".into())
-            })
-            .ends_with("(store keeps it in /x/c)")
+            steps(
+                Kind::Store {
+                    file: Some("/x/c".into())
+                },
+                None
+            )[0]
+            .contains("(store keeps it in /x/c)")
         );
-        assert!(line(Kind::Cache { socket: None }).contains("git credential-cache exit"));
+        assert!(steps(Kind::Cache { socket: None }, None)[0].contains("git credential-cache exit"));
         assert!(
-            line(Kind::Cache {
-                socket: Some("/s".into())
-            })
+            steps(
+                Kind::Cache {
+                    socket: Some("/s".into())
+                },
+                None
+            )[0]
             .contains("git credential-cache --socket /s exit")
         );
-        for k in [Kind::Shell, Kind::Url, Kind::Netrc { file: None }] {
-            assert!(!line(k.clone()).contains(reject), "{k:?}: {}", line(k.clone()));
+        for k in [Kind::Shell, Kind::Netrc { file: None }] {
+            assert!(
+                !steps(k.clone(), None).iter().any(|l| l.contains("credential reject |")),
+                "{k:?}"
+            );
         }
-        assert!(line(Kind::Shell).contains("git cannot make"));
-        assert!(line(Kind::Url).contains("git remote set-url <remote> https://github.com/acme/widgets.git"));
-        assert!(line(Kind::Program("pass-git-helper".into())).contains("unless 'pass-git-helper' implements erase"));
+        assert!(
+            steps(Kind::Url, None)
+                .contains(&"$ git remote set-url <remote> https://github.com/acme/widgets.git".to_owned())
+        );
         let env = Place {
             kind: Kind::Gh,
             env: Some("GH_TOKEN"),
             env_set_in: None,
         };
-        let l = forget_line(&env, &u, "the old one");
-        assert!(l.contains("unset GH_TOKEN") && !l.contains(reject), "{l}");
+        let l = replace_steps(&env, &url(), None, "the old one", Some("make one"), None);
+        assert!(
+            l[1].contains("set GH_TOKEN") && !l.iter().any(|x| x.contains("reject |")),
+            "{l:?}"
+        );
+    }
+
+    /// The rule: a forget step comes before every step that stores, and
+    /// names the username it forgets, so it cannot erase the new one.
+    #[test]
+    fn forgetting_comes_first_and_names_its_username() {
+        for kind in [
+            Kind::Store { file: None },
+            Kind::Cache { socket: None },
+            Kind::Osxkeychain,
+            Kind::Gcm,
+            Kind::Url,
+            Kind::Program("p".into()),
+        ] {
+            let s = steps(kind.clone(), Some("me@example.com"));
+            let forget = s.iter().position(|l| l.starts_with(COMMAND)).unwrap();
+            let make = s.iter().position(|l| l.starts_with("create")).unwrap_or(usize::MAX);
+            let push = s.iter().position(|l| l.starts_with("push")).unwrap();
+            assert!(forget < make.min(push), "{kind:?}: {s:?}");
+            if !matches!(kind, Kind::Url) {
+                assert!(s[forget].contains("username=me@example.com\\n"), "{kind:?}: {s:?}");
+            }
+        }
+        // A username no printf format may carry goes as a quoted argument.
+        assert_eq!(
+            reject_command(&url(), Some("it's 100%")),
+            "printf 'protocol=https\\nhost=github.com\\nusername=%s\\n\\n' 'it'\\''s 100%' | git credential reject"
+        );
     }
 
     #[test]
@@ -786,15 +977,16 @@ mod tests {
     fn gh_scope_fixes_refresh_the_login() {
         let gh = Place::new(Kind::Gh);
         assert_eq!(
-            scope_line(&gh, "github.com", "workflow").unwrap(),
-            "gh gave git this token: gh auth refresh -h github.com -s workflow"
+            scope_steps(&gh, "github.com", "workflow", "P", "N"),
+            ["$ gh auth refresh -h github.com -s workflow", "push again"]
         );
         assert!(
-            scope_line(&Place::new(Kind::OnePasswordGh), "github.com", "repo")
-                .unwrap()
-                .contains("1Password item")
+            scope_steps(&Place::new(Kind::OnePasswordGh), "github.com", "repo", "P", "N")[1].contains("1Password item")
         );
-        assert!(scope_line(&Place::new(Kind::Store { file: None }), "github.com", "repo").is_none());
+        assert_eq!(
+            scope_steps(&Place::new(Kind::Store { file: None }), "github.com", "repo", "P", "N")[0],
+            "add the repo scope to this token on its page (the token stays the same): P"
+        );
     }
 
     #[test]
@@ -860,7 +1052,9 @@ mod tests {
             env: Some("GH_TOKEN"),
             env_set_in: Some("~/.zshrc line 3".into()),
         };
-        assert!(forget_line(&place, &url(), "the old one").contains("(set in ~/.zshrc line 3)"));
+        assert!(
+            replace_steps(&place, &url(), None, "the old one", Some("m"), None)[1].contains("(set in ~/.zshrc line 3)")
+        );
     }
 
     #[test]

@@ -136,29 +136,8 @@ fn run_inner(remote: Option<String>, url: Option<String>) -> Result<u8> {
         offline: false,
         mode: Mode::PrePush,
     };
-    let mut check = setup.engine.check(&target, None, &opts);
-    let remote_name = target.remote.clone().filter(|r| !r.contains('/') && !r.contains(':'));
-    let touches = std::cell::OnceCell::new();
-    let touches_workflows = || {
-        *touches
-            .get_or_init(|| crate::git::pushed_commits_touch(".github/workflows/", &updates, remote_name.as_deref()))
-    };
-    if let Some(mut blocked) = workflow_rule(&check, &target, touches_workflows) {
-        // Scopes remembered from before may be stale (the user has just
-        // added `workflow`, as the fix said): a block is never made of them.
-        if check.cached && blocked.reason == crate::verdict::Reason::MissingWorkflowScope {
-            check = setup.engine.check(
-                &target,
-                None,
-                &Options {
-                    use_cache: false,
-                    ..opts
-                },
-            );
-            blocked = workflow_rule(&check, &target, touches_workflows).unwrap_or_else(|| check.finding.clone());
-        }
-        check.finding = blocked;
-    }
+    let check = setup.engine.check(&target, None, &opts);
+    let check = judge_pushed_commits(&mut setup.engine, check, &target, &updates, &opts);
     // Warned once a day, not on every push: the hook that talks too much
     // gets uninstalled, and `check` shows it whenever asked. So is a write
     // access the host cannot tell before the pack arrives (Hugging Face,
@@ -176,19 +155,62 @@ fn run_inner(remote: Option<String>, url: Option<String>) -> Result<u8> {
     Ok(crate::app::exit_status(std::slice::from_ref(&check), strict))
 }
 
+/// The check weighed with what the push carries: GitHub's workflow rule
+/// for the commits git's ref lines name, or, without ref lines (`check`,
+/// lefthook without `use_stdin`), the current branch's commits the remote
+/// does not have. Used by the hook and by `check`, so both judge alike.
+pub fn judge_pushed_commits(
+    engine: &mut crate::engine::Engine,
+    mut check: Check,
+    target: &PushTarget,
+    updates: &[RefUpdate],
+    opts: &Options,
+) -> Check {
+    let remote_name = target.remote.clone().filter(|r| !r.contains('/') && !r.contains(':'));
+    let touches = std::cell::OnceCell::new();
+    let touches_workflows = || {
+        touches
+            .get_or_init(|| crate::git::pushed_commit_touching(".github/workflows/", updates, remote_name.as_deref()))
+            .clone()
+    };
+    if let Some(mut blocked) = workflow_rule(&check, target, touches_workflows) {
+        // Scopes remembered from before may be stale (the user has just
+        // added `workflow`, as the fix said): a block is never made of them.
+        if check.cached && blocked.reason == crate::verdict::Reason::MissingWorkflowScope {
+            check = engine.check(
+                target,
+                None,
+                &Options {
+                    use_cache: false,
+                    ..opts.clone()
+                },
+            );
+            blocked = workflow_rule(&check, target, touches_workflows).unwrap_or_else(|| check.finding.clone());
+        }
+        check.finding = blocked;
+    }
+    check
+}
+
 /// GitHub's workflow rule for this push, if it changes the verdict.
 fn workflow_rule(
     check: &Check,
     target: &PushTarget,
-    touches: impl FnOnce() -> Option<bool>,
+    touches: impl FnOnce() -> Option<String>,
 ) -> Option<crate::verdict::Finding> {
     if check.provider != Some(crate::provider::Provider::Github) {
         return None;
     }
     let cred = check.credential.as_ref()?;
     let web = format!("{}://{}", target.url.protocol(), target.url.host);
-    let scope_fix = crate::helpers::scope_line(&cred.place, &target.url.host, "workflow");
-    crate::providers::github::workflow_rule(&check.finding, cred.kind, &cred.secret, &web, scope_fix, touches)
+    let fix = crate::helpers::scope_steps(
+        &cred.place,
+        &target.url.host,
+        "workflow",
+        &format!("{web}/settings/tokens"),
+        &format!("{web}/settings/tokens/new?scopes=repo,workflow&description=prepush-auth"),
+    );
+    crate::providers::github::workflow_rule(&check.finding, cred.kind, &cred.secret, fix, touches)
 }
 
 /// A hook that talks on every push gets uninstalled: quiet when all is

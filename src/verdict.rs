@@ -195,6 +195,13 @@ impl Finding {
         self
     }
 
+    /// Steps of a fix, in order (helpers.rs, "The rule for fixes").
+    #[must_use]
+    pub fn fixes(mut self, lines: impl IntoIterator<Item = String>) -> Self {
+        self.fix.extend(lines);
+        self
+    }
+
     /// A fix line only where there is one (a helper-specific command).
     #[must_use]
     pub fn fix_opt(mut self, line: Option<String>) -> Self {

@@ -77,7 +77,7 @@ fn tokens_url(ctx: &Context) -> String {
     )
 }
 
-fn new_pat_fix(ctx: &Context) -> String {
+pub fn new_pat_fix(ctx: &Context) -> String {
     let global = if ctx.since(GLOBAL_PATS_END) {
         format!(
             "for this organization only: Global PATs (All accessible organizations) stopped working on {GLOBAL_PATS_END}"
@@ -94,7 +94,7 @@ fn new_pat_fix(ctx: &Context) -> String {
 }
 
 fn renew(ctx: &Context, f: Finding) -> Finding {
-    f.fix(new_pat_fix(ctx)).fix(ctx.forget("the old one"))
+    f.fixes(ctx.replace("the old one", &new_pat_fix(ctx)))
 }
 
 pub fn plan(ctx: &Context) -> Vec<(Purpose, Request)> {
@@ -334,14 +334,14 @@ mod tests {
         assert_eq!(f.reason, Reason::TokenInvalid);
         assert!(f.message.contains("203"), "{}", f.message);
         assert!(f.message.contains("cannot read its own expiry"), "{}", f.message);
-        assert!(f.fix[0].contains("stop working on 2026-12-01"), "{:?}", f.fix);
-        assert!(f.fix[0].contains("https://dev.azure.com/acme/_usersSettings/tokens"));
+        assert!(f.fix[2].contains("stop working on 2026-12-01"), "{:?}", f.fix);
+        assert!(f.fix[2].contains("https://dev.azure.com/acme/_usersSettings/tokens"));
         assert!(f.fix[1].contains("git credential reject"));
         // After the day, the past tense.
         let mut later = case();
         later.now = day(2027, 1, 10);
         let f = later.judge(vec![(Purpose::Rest, fixture("azure-devops/rest-401-pat.http"))]);
-        assert!(f.fix[0].contains("stopped working on 2026-12-01"), "{:?}", f.fix);
+        assert!(f.fix[2].contains("stopped working on 2026-12-01"), "{:?}", f.fix);
         // A 200 that is a page, not JSON, is the same.
         let f = case().judge(vec![(Purpose::Rest, resp(200, &[], SIGN_IN))]);
         assert_eq!(f.reason, Reason::TokenInvalid);

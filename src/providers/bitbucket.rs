@@ -60,26 +60,26 @@ fn bitbucket_words(resp: &Response) -> Option<String> {
     Some(joined)
 }
 
-fn api_token_fixes(ctx: &Context, f: Finding) -> Finding {
-    f.fix(format!(
+/// The "make a new token" step for an Atlassian API token.
+pub fn new_token_line() -> String {
+    format!(
         "create an API token with the scopes {API_TOKEN_SCOPES} (\"Create API token with scopes\", app Bitbucket; a token without scopes cannot be used for git): {API_TOKENS_URL}"
-    ))
-    .fix(format!(
-        "store it with the username {API_TOKEN_USERNAME} (or your Bitbucket username, never the email address); {}",
-        ctx.forget("the old one")
-    ))
+    )
+}
+
+/// Forget the old one, make an API token, push with the fixed username
+/// (your Bitbucket username works too; the email address never does).
+fn api_token_fixes(ctx: &Context, f: Finding) -> Finding {
+    f.fixes(ctx.replace_as("the old one", &new_token_line(), API_TOKEN_USERNAME))
 }
 
 fn access_token_fixes(ctx: &Context, f: Finding) -> Finding {
-    f.fix(format!(
+    let make = format!(
         "create a repository access token with repository:write (Repository settings > Access tokens): {}/{}/admin/access-tokens",
         ctx.web(),
         ctx.url.repository
-    ))
-    .fix(format!(
-        "store it with the username {ACCESS_TOKEN_USERNAME}; {}",
-        ctx.forget("the old one")
-    ))
+    );
+    f.fixes(ctx.replace_as("the old one", &make, ACCESS_TOKEN_USERNAME))
 }
 
 /// A rejected credential: the fix for the kind of credential it is.
@@ -100,12 +100,9 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
             format!("your Bitbucket username or {API_TOKEN_USERNAME}")
         };
         let store_under = if kind == TokenKind::BitbucketAccessToken {
-            ACCESS_TOKEN_USERNAME.to_owned()
+            ACCESS_TOKEN_USERNAME
         } else {
-            format!(
-                "{API_TOKEN_USERNAME}, or your Bitbucket username (shown at {}/account/settings/)",
-                ctx.web()
-            )
+            API_TOKEN_USERNAME
         };
         return Some(
             Finding::new(
@@ -116,8 +113,7 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
                     ctx.shown()
                 ),
             )
-            .fix(format!("store the credential under the username {store_under}"))
-            .fix(ctx.forget("the one stored under the email address")),
+            .fixes(ctx.store_under("the one stored under the email address", store_under)),
         );
     }
     if kind == TokenKind::BitbucketAppPassword && ctx.since(APP_PASSWORDS_REMOVED) {
@@ -425,17 +421,13 @@ mod tests {
             .unwrap();
         assert_eq!(f.reason, Reason::WrongUsername);
         assert!(f.message.contains("alice@example.com"));
-        assert!(f.fix[0].contains(API_TOKEN_USERNAME), "{:?}", f.fix);
-        assert!(
-            f.fix[0].contains("https://bitbucket.org/account/settings/"),
-            "{:?}",
-            f.fix
-        );
+        assert!(f.fix[2].contains(API_TOKEN_USERNAME), "{:?}", f.fix);
+        assert!(f.fix[1].contains("username=alice@example.com"), "{:?}", f.fix);
         assert!(f.fix[1].contains("git credential reject"));
         let f = Case::new(URL, Some("ci@acme.example"), &access_token())
             .offline()
             .unwrap();
-        assert!(f.fix[0].contains(ACCESS_TOKEN_USERNAME));
+        assert!(f.fix[2].contains(ACCESS_TOKEN_USERNAME));
         assert!(Case::new(URL, Some("alice"), &api_token()).offline().is_none());
     }
 
@@ -445,7 +437,7 @@ mod tests {
         let f = Case::new(URL, Some("alice"), APP_PASSWORD).offline().unwrap();
         assert_eq!(f.reason, Reason::CredentialRetired);
         assert!(f.message.contains("2026-07-28") && f.message.contains("2025-09-09"));
-        assert!(f.fix[0].contains(API_TOKENS_URL) && f.fix[0].contains("write:repository:bitbucket"));
+        assert!(f.fix[2].contains(API_TOKENS_URL) && f.fix[2].contains("write:repository:bitbucket"));
         let ok = || vec![(Purpose::PushProbe, resp(200, &[], ADVERTISEMENT))];
 
         // During the brownouts: it works, but not for long.
@@ -580,8 +572,8 @@ mod tests {
             "{}",
             f.message
         );
-        assert!(f.fix[0].contains("Create API token with scopes"), "{:?}", f.fix);
-        assert!(f.fix[0].contains("read:repository:bitbucket and write:repository:bitbucket"));
+        assert!(f.fix[2].contains("Create API token with scopes"), "{:?}", f.fix);
+        assert!(f.fix[2].contains("read:repository:bitbucket and write:repository:bitbucket"));
         let f = Case::new(URL, Some(ACCESS_TOKEN_USERNAME), &access_token()).judge(vec![(
             Purpose::PushProbe,
             fixture("bitbucket/probe-401-api-token.http"),

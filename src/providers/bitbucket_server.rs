@@ -35,12 +35,15 @@ fn repo_name<'a>(ctx: &Context<'a>) -> &'a str {
     r.rsplit_once("scm/").map_or(r, |(_, tail)| tail)
 }
 
-fn renew(ctx: &Context, f: Finding) -> Finding {
-    f.fix(format!(
+pub fn new_token_line(ctx: &Context) -> String {
+    format!(
         "create an HTTP access token with the permission Repository write (Manage account > HTTP access tokens): {}/plugins/servlet/access-tokens/manage",
         base(ctx)
-    ))
-    .fix(ctx.forget("the old one"))
+    )
+}
+
+fn renew(ctx: &Context, f: Finding) -> Finding {
+    f.fixes(ctx.replace("the old one", &new_token_line(ctx)))
 }
 
 pub fn plan(ctx: &Context) -> Vec<(Purpose, Request)> {
@@ -165,9 +168,9 @@ fn refused_by_git(ctx: &Context, login: Option<&str>, words: &str) -> Finding {
                 ctx.shown()
             ),
         )
-        .fix(format!("if it is {login}'s own HTTP access token: store it under the username {login}"))
         .fix(project_token_fix)
-        .fix(ctx.forget("the old entry"));
+        .fix(format!("if it is {login}'s own HTTP access token, store it under the username {login}:"))
+        .fixes(ctx.store_under("the old entry", login));
     }
     if ctx.credential.kind == TokenKind::BitbucketServerHttpToken {
         return Finding::new(
@@ -179,7 +182,7 @@ fn refused_by_git(ctx: &Context, login: Option<&str>, words: &str) -> Finding {
             ),
         )
         .fix(project_token_fix)
-        .fix(ctx.forget("the old entry"));
+        .fixes(ctx.replace("the old entry", &new_token_line(ctx)));
     }
     renew(
         ctx,
@@ -301,9 +304,9 @@ mod tests {
             (Purpose::PushProbe, resp(401, &[], "")),
         ]);
         assert_eq!(f.reason, Reason::TokenInvalid, "{}", f.message);
-        assert!(f.fix[0].contains("store it under the username alice"), "{:?}", f.fix);
+        assert!(f.fix[1].contains("store it under the username alice"), "{:?}", f.fix);
         assert!(
-            f.fix[1].contains("project or repository token") && f.fix[1].contains("SSH"),
+            f.fix[0].contains("project or repository token") && f.fix[0].contains("SSH"),
             "{:?}",
             f.fix
         );

@@ -144,7 +144,7 @@ fn judge_probe(ctx: &Context, probe: &Response) -> Finding {
             Reason::TokenInvalid,
             format!("{host} rejects {}{words} {}", ctx.subject(), ctx.shown()),
         )
-        .fix(format!("get a new password or token for {host}, {}", ctx.forget("the old one"))),
+        .fixes(ctx.replace("the old one", &format!("get a new password or token for {host}"))),
         403 if text.contains(GITLAB_ARCHIVED) => Finding::new(
             Reason::RepoArchived,
             format!("{repo} is archived on {host}: it refuses every push{words}"),
@@ -340,7 +340,7 @@ mod tests {
     fn other_answers() {
         let f = probe_only(401, "Unauthorized");
         assert_eq!(f.reason, Reason::TokenInvalid);
-        assert!(f.fix[1].contains("[hosts.\"git.example.com\"]"), "{:?}", f.fix);
+        assert!(f.fix[4].contains("[hosts.\"git.example.com\"]"), "{:?}", f.fix);
         // A bare 403 from an unknown server does not say whose refusal it is.
         assert_eq!(probe_only(403, "").reason, Reason::HostRefused);
         assert_eq!(probe_only(404, "").reason, Reason::NoRepoAccess);

@@ -37,12 +37,17 @@ fn tokens_url(ctx: &Context) -> String {
     format!("{}/user/settings/applications", ctx.web())
 }
 
-fn renew(ctx: &Context, f: Finding) -> Finding {
-    f.fix(format!(
+/// The "make a new token" step: Gitea's page has no prefill (its form
+/// reads no query), so it names the scope to pick.
+pub fn new_token_line(ctx: &Context) -> String {
+    format!(
         "create an access token with repository Read and Write (write:repository): {}",
         tokens_url(ctx)
-    ))
-    .fix(ctx.forget("the old one"))
+    )
+}
+
+fn renew(ctx: &Context, f: Finding) -> Finding {
+    f.fixes(ctx.replace("the old one", &new_token_line(ctx)))
 }
 
 /// `owner/name`: the last two segments (a server may live under a sub-path).
@@ -313,11 +318,13 @@ fn public_only(ctx: &Context, repo: &str, words: &str) -> Finding {
             ctx.shown()
         ),
     )
-    .fix(format!(
-        "create a token without the public-only restriction (\"Only public repositories\" unticked) and with write:repository: {}",
-        tokens_url(ctx)
+    .fixes(ctx.replace(
+        "the old one",
+        &format!(
+            "create a token without the public-only restriction (\"Only public repositories\" unticked) and with write:repository: {}",
+            tokens_url(ctx)
+        ),
     ))
-    .fix(ctx.forget("the old one"))
 }
 
 fn role_refused(ctx: &Context, repo: &str) -> Finding {
@@ -446,7 +453,7 @@ mod tests {
         let f = judge(writer(), fixture("gitea/probe-403-forbidden.http"));
         assert_eq!(f.reason, Reason::MissingWriteScope);
         assert!(f.message.contains("write:repository"), "{}", f.message);
-        assert!(f.fix[0].contains("https://codeberg.org/user/settings/applications"));
+        assert!(f.fix[2].contains("https://codeberg.org/user/settings/applications"));
         // Without the probe's answer: say it is not known, do not guess.
         let f = judge(writer(), Err(Failure::Timeout));
         assert_eq!(f.reason, Reason::Timeout);
@@ -462,7 +469,7 @@ mod tests {
         );
         assert_eq!(f.reason, Reason::MissingWriteScope);
         assert!(f.message.contains("limited to public repositories"), "{}", f.message);
-        assert!(f.fix[0].contains("without the public-only restriction"), "{:?}", f.fix);
+        assert!(f.fix[2].contains("without the public-only restriction"), "{:?}", f.fix);
         let f = judge(
             fixture("gitea/api-403-no-repository-scope.http"),
             fixture("gitea/probe-403-forbidden.http"),

@@ -48,9 +48,13 @@ fn new_token_url(ctx: &Context) -> String {
     }
 }
 
+/// The "make a new token" step, with the token page and its scopes prefilled.
+pub fn new_token_line(ctx: &Context) -> String {
+    format!("create a new token: {}", new_token_url(ctx))
+}
+
 fn renew(ctx: &Context, f: Finding) -> Finding {
-    f.fix(format!("create a new token: {}", new_token_url(ctx)))
-        .fix(ctx.forget("the old one"))
+    f.fixes(ctx.replace("the old one", &new_token_line(ctx)))
 }
 
 pub fn offline(ctx: &Context) -> Option<Finding> {
@@ -361,9 +365,7 @@ fn missing_repo_scope(ctx: &Context, scopes: &[String], repo: &str) -> Finding {
             ctx.shown()
         ),
     )
-    .fix_opt(ctx.scope_fix("repo"))
-    .fix(format!("add the repo scope to the token: {}/settings/tokens", web(ctx)))
-    .fix(format!("or create a new one: {}", new_token_url(ctx)))
+    .fixes(ctx.scope_steps("repo", &format!("{}/settings/tokens", web(ctx)), &new_token_url(ctx)))
 }
 
 /// Where a fine-grained or App token's write grant is set: the token's
@@ -690,16 +692,16 @@ fn token_info(ctx: &Context, rest: &Response, user: Option<&Response>) -> TokenI
 /// fine-grained and App tokens the grant ("Workflows: Read and write") is
 /// invisible, so the hook says so and does not block. `finding` is the
 /// check's verdict; the answer is the verdict to show instead, if any.
-/// `redacted` is the secret as output shows it, `web` the host's web root.
-/// `scope_fix` is the line that adds a scope where the token really lives
-/// (gh, 1Password, the environment), if there is one.
+/// `redacted` is the secret as output shows it; `touches` names the first
+/// pushed commit that changes `.github/workflows/` ("abc1234 (subject)").
+/// `fix` is the steps that add the scope where the token really lives
+/// (`helpers::scope_steps`).
 pub fn workflow_rule(
     finding: &Finding,
     kind: TokenKind,
     redacted: &str,
-    web: &str,
-    scope_fix: Option<String>,
-    touches: impl FnOnce() -> Option<bool>,
+    fix: Vec<String>,
+    touches: impl FnOnce() -> Option<String>,
 ) -> Option<Finding> {
     if !matches!(finding.kind(), Kind::Ok | Kind::Warn) {
         return None;
@@ -710,14 +712,12 @@ pub fn workflow_rule(
     if reports_scopes && !lacks_workflow {
         return None;
     }
-    if touches() != Some(true) {
-        return None;
-    }
+    let commit = touches()?;
     if !reports_scopes {
         let mut noted = finding.clone();
-        noted.message.push_str(
-            "; this push changes .github/workflows/, which needs the token's \"Workflows: Read and write\" permission: GitHub does not show it, so it is not checked",
-        );
+        noted.message.push_str(&format!(
+            "; commit {commit} changes .github/workflows/, which needs the token's \"Workflows: Read and write\" permission: GitHub does not show it, so it is not checked"
+        ));
         return Some(noted);
     }
     let have = scopes.map(|s| s.join(", ")).unwrap_or_default();
@@ -729,16 +729,10 @@ pub fn workflow_rule(
     Some(Finding {
         reason: Reason::MissingWorkflowScope,
         message: format!(
-            "this push changes .github/workflows/, and GitHub refuses that (after uploading everything) from a token without the workflow scope; the {} {shown} has scopes {have}",
+            "commit {commit} changes .github/workflows/, and GitHub refuses that (after uploading everything) from a token without the workflow scope; the {} {shown} has scopes {have}",
             kind.describe(),
         ),
-        fix: scope_fix
-            .into_iter()
-            .chain([
-                format!("add the workflow scope to the token: {web}/settings/tokens"),
-                format!("or create a new one: {web}/settings/tokens/new?scopes=repo,workflow&description=prepush-auth"),
-            ])
-            .collect(),
+        fix,
         token: finding.token.clone(),
         advisory: false,
         unconfirmed: false,

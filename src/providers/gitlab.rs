@@ -52,9 +52,9 @@ fn deploy_tokens_url(ctx: &Context) -> String {
     format!("{}/{}/-/settings/repository", ctx.web(), ctx.url.repository)
 }
 
-/// A rejected credential: make a new token, forget the old one (SPEC §4).
-fn renew(ctx: &Context, f: Finding) -> Finding {
-    let make = match ctx.credential.kind {
+/// The "make a new token" step for the kind of credential it is.
+pub fn new_token_line(ctx: &Context) -> String {
+    match ctx.credential.kind {
         TokenKind::GitlabDeployToken => format!(
             "create a deploy token with write_repository (Settings > Repository > Deploy tokens): {}",
             deploy_tokens_url(ctx)
@@ -66,8 +66,12 @@ fn renew(ctx: &Context, f: Finding) -> Finding {
             "create a personal access token with write_repository: {}",
             new_token_url(ctx)
         ),
-    };
-    f.fix(make).fix(ctx.forget("the old one"))
+    }
+}
+
+/// A rejected credential: forget the old one, make a new token (SPEC §4).
+fn renew(ctx: &Context, f: Finding) -> Finding {
+    f.fixes(ctx.replace("the old one", &new_token_line(ctx)))
 }
 
 fn username_words(user: Option<&str>) -> String {
@@ -113,7 +117,7 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
                 "use the username {CI_JOB_USERNAME}: https://{CI_JOB_USERNAME}:${{CI_JOB_TOKEN}}@{}/{}.git",
                 ctx.url.host, ctx.url.repository
             ))
-            .fix(ctx.forget("the stored one")),
+            .fix("(in a job, the remote URL carries it: nothing stored to forget)".to_owned()),
         ),
         TokenKind::GitlabDeployToken if !could_be_deploy_username(user) => Some(
             Finding::new(
@@ -126,10 +130,10 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
                 ),
             )
             .fix(format!(
-                "store it under the username shown when the token was made (Settings > Repository > Deploy tokens): {}",
+                "find the token's username (shown when it was made; Settings > Repository > Deploy tokens): {}",
                 deploy_tokens_url(ctx)
             ))
-            .fix(ctx.forget("the stored one")),
+            .fixes(ctx.store_under("the one stored now", "gitlab+deploy-token-N (the token's username)")),
         ),
         _ => None,
     }
@@ -276,11 +280,13 @@ fn missing_write_scope(ctx: &Context, scopes: &[String]) -> Finding {
             ctx.shown()
         ),
     )
-    .fix(format!(
-        "GitLab cannot add scopes to a token: create one with write_repository: {}",
-        new_token_url(ctx)
+    .fixes(ctx.replace(
+        "the old one",
+        &format!(
+            "GitLab cannot add scopes to a token: create one with write_repository: {}",
+            new_token_url(ctx)
+        ),
     ))
-    .fix(ctx.forget("the old one"))
 }
 
 /// git's push check lets the credential through although the API said
@@ -372,8 +378,7 @@ fn judge_probe(ctx: &Context, answers: &Answers, api: &Api) -> Finding {
                     ctx.shown()
                 ),
             )
-            .fix(fix)
-            .fix(ctx.forget("the old one"))
+            .fixes(ctx.replace("the old one", &fix))
         }
         403 if api.archived => archived(ctx),
         403 => {
@@ -666,7 +671,7 @@ mod tests {
         assert_eq!(f.reason, Reason::TokenExpired);
         assert!(f.message.contains("does not say since when"), "{}", f.message);
         assert!(f.fix.iter().any(|l| l.contains("git credential reject")));
-        assert!(f.fix[0].contains("scopes=write_repository"), "{:?}", f.fix);
+        assert!(f.fix[2].contains("scopes=write_repository"), "{:?}", f.fix);
 
         let mut case = pat();
         case.remembered = Some(Remembered {
@@ -703,7 +708,7 @@ mod tests {
         let f = pw.judge(vec![(Purpose::Rest, unknown.clone()), (Purpose::PushProbe, refused)]);
         assert_eq!(f.reason, Reason::PasswordNotToken);
         assert!(f.message.contains("two-factor"), "{}", f.message);
-        assert!(f.fix[0].contains("personal_access_tokens"), "{:?}", f.fix);
+        assert!(f.fix[2].contains("personal_access_tokens"), "{:?}", f.fix);
 
         // A password git still accepts (no 2FA): the probe is the witness.
         let f = pw.judge(vec![
@@ -728,7 +733,7 @@ mod tests {
         ]);
         assert_eq!(f.reason, Reason::MissingWriteScope);
         assert!(f.message.contains("read_repository, read_api"), "{}", f.message);
-        assert!(f.fix[0].contains("scopes=write_repository"), "{:?}", f.fix);
+        assert!(f.fix[2].contains("scopes=write_repository"), "{:?}", f.fix);
     }
 
     #[test]
@@ -823,7 +828,7 @@ mod tests {
         assert!(named.offline().is_none());
         let f = named.judge(vec![(Purpose::PushProbe, resp(403, &[], PROBE_NO_WRITE_SCOPE))]);
         assert_eq!(f.reason, Reason::MissingWriteScope);
-        assert!(f.fix[0].contains("Deploy tokens") || f.fix[0].contains("settings/repository"));
+        assert!(f.fix[2].contains("Deploy tokens") || f.fix[2].contains("settings/repository"));
         let f = named.judge(vec![(Purpose::PushProbe, resp(401, &[], "HTTP Basic: Access denied."))]);
         assert_eq!(f.reason, Reason::TokenInvalid);
         assert!(f.message.contains("not its username"), "{}", f.message);

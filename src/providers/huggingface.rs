@@ -40,8 +40,12 @@ fn new_write_token_url(ctx: &Context) -> String {
 }
 
 fn renew(ctx: &Context, f: Finding) -> Finding {
-    f.fix(format!("create a write token: {}", new_write_token_url(ctx)))
-        .fix(ctx.forget("the old one"))
+    f.fixes(ctx.replace("the old one", &new_token_line(ctx)))
+}
+
+/// The "make a new token" step, with the token page set to a write token.
+pub fn new_token_line(ctx: &Context) -> String {
+    format!("create a write token: {}", new_write_token_url(ctx))
 }
 
 /// A repository as the Hub names it: `datasets/` and `spaces/` prefixes
@@ -276,7 +280,8 @@ fn token_cannot_write(ctx: &Context, repo: &Repo, role: &str, granted: &[String]
             ),
         )
         .fix(fix)
-        .fix(format!("or replace it, {}", ctx.forget("the old one"))),
+        .fix("or replace it:".to_owned())
+        .fixes(ctx.replace("the old one", &new_token_line(ctx))),
     )
 }
 

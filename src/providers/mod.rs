@@ -153,18 +153,57 @@ impl Context<'_> {
         .header("git-protocol", "version=2")
     }
 
-    /// The fix line that gets the stale credential out of where it really
-    /// lives (`git credential reject` only where the helper erases; gh, the
-    /// 1Password item, the environment, the URL otherwise). `which` names
-    /// it: "the old one", "the stored one". Never run by us.
-    pub fn forget(&self, which: &str) -> String {
-        crate::helpers::forget_line(&self.credential.place, self.url, which)
+    /// The username git sends, when it may be shown (a token written as
+    /// the username never is).
+    pub fn plain_username(&self) -> Option<&str> {
+        self.credential
+            .username
+            .as_deref()
+            .filter(|u| crate::tokens::classify(u) == crate::tokens::TokenKind::Unrecognised)
     }
 
-    /// GitHub: the line that adds `scope` where a command can (gh), or
-    /// where the token really lives (1Password, the environment).
-    pub fn scope_fix(&self, scope: &str) -> Option<String> {
-        crate::helpers::scope_line(&self.credential.place, &self.url.host, scope)
+    /// The steps that replace the stale credential where it really lives
+    /// (helpers.rs, "The rule for fixes"): forget `which` ("the old one")
+    /// first, then `make` ("create a new token: <page>"), then push.
+    pub fn replace(&self, which: &str, make: &str) -> Vec<String> {
+        crate::helpers::replace_steps(
+            &self.credential.place,
+            self.url,
+            self.plain_username(),
+            which,
+            Some(make),
+            None,
+        )
+    }
+
+    /// The same with a username the host needs (Bitbucket's fixed ones).
+    pub fn replace_as(&self, which: &str, make: &str, username: &str) -> Vec<String> {
+        crate::helpers::replace_steps(
+            &self.credential.place,
+            self.url,
+            self.plain_username(),
+            which,
+            Some(make),
+            Some(username),
+        )
+    }
+
+    /// The same token under another username: forget the entry stored
+    /// under the current one, push and give `username`.
+    pub fn store_under(&self, which: &str, username: &str) -> Vec<String> {
+        crate::helpers::replace_steps(
+            &self.credential.place,
+            self.url,
+            self.plain_username(),
+            which,
+            None,
+            Some(username),
+        )
+    }
+
+    /// GitHub: the steps that add `scope` where the token lives.
+    pub fn scope_steps(&self, scope: &str, page: &str, new_page: &str) -> Vec<String> {
+        crate::helpers::scope_steps(&self.credential.place, &self.url.host, scope, page, new_page)
     }
 }
 
@@ -201,6 +240,21 @@ pub fn push_probe(provider: Provider, ctx: &Context) -> Option<Request> {
     match provider {
         Provider::Github if !ctx.url.repository.is_empty() => Some(ctx.push_probe("x-access-token")),
         _ => None,
+    }
+}
+
+/// The "make a new token" step of every fix that replaces a token: the
+/// host's token page, with the scopes prefilled where the page takes them.
+pub fn new_token_line(provider: Provider, ctx: &Context) -> String {
+    match provider {
+        Provider::Github => github::new_token_line(ctx),
+        Provider::Gitlab => gitlab::new_token_line(ctx),
+        Provider::Bitbucket => bitbucket::new_token_line(),
+        Provider::BitbucketServer => bitbucket_server::new_token_line(ctx),
+        Provider::Gitea => gitea::new_token_line(ctx),
+        Provider::AzureDevops => azure_devops::new_pat_fix(ctx),
+        Provider::Huggingface => huggingface::new_token_line(ctx),
+        Provider::Generic => format!("get a new password or token for {}", ctx.url.host),
     }
 }
 
