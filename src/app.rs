@@ -164,6 +164,7 @@ fn net_config(repo: Option<&Repo>) -> NetConfig {
 }
 
 fn check(args: &CheckArgs) -> Result<u8> {
+    output::set_verbose(args.verbose);
     let mut s = setup()?;
     if !s.engine.config.enabled {
         output::notice("disabled by configuration (enabled = false)");
@@ -218,24 +219,41 @@ fn check(args: &CheckArgs) -> Result<u8> {
                         names[0]
                     );
                 }
+                output::step(|| {
+                    format!(
+                        "push target: remote '{name}', the current branch's push remote (branch.<name>.pushRemote, remote.pushDefault, branch.<name>.remote, else origin)"
+                    )
+                });
                 vec![repo.push_target(&name)?]
             }
-            (Some(t), false, Some(repo)) if repo.has_remote(t) => vec![repo.push_target(t)?],
+            (Some(t), false, Some(repo)) if repo.has_remote(t) => {
+                output::step(|| format!("push target: remote '{t}', as named"));
+                vec![repo.push_target(t)?]
+            }
             (Some(t), false, Some(repo)) => {
                 refuse_unknown_name(t, Some(repo))?;
+                output::step(|| "push target: the URL given".to_owned());
                 vec![repo.url_target(t)?]
             }
             (Some(t), false, None) => {
                 refuse_unknown_name(t, None)?;
+                output::step(|| "push target: the URL given (outside a repository)".to_owned());
                 vec![target::url_target_without_repo(t)?]
             }
         };
+        for t in &targets {
+            output::step(|| format!("push URL: {}", t.url.display));
+        }
         targets.iter().map(|t| judged(&mut s.engine, t)).collect()
     };
     match args.format {
         Format::Human => output::write(
             Stream::Stdout,
-            &output::human(&checks, output::color_for(Stream::Stdout)),
+            &output::human(
+                &checks,
+                output::color_for(Stream::Stdout),
+                output::width_for(Stream::Stdout),
+            ),
         ),
         Format::Json => output::write(Stream::Stdout, &output::json(&checks)),
     }
@@ -262,6 +280,7 @@ fn misconfigured(name: &str, error: &anyhow::Error) -> Check {
         token_key: None,
         requests: 0,
         cached: false,
+        cached_at: None,
         elapsed_ms: 0,
     }
 }

@@ -68,6 +68,11 @@ pub struct CheckArgs {
     /// Send nothing: offline rules and remembered verdicts only.
     #[arg(long)]
     pub offline: bool,
+    /// Tell each step on stderr: the push target and how it was chosen, the
+    /// credential helpers and which one answered, each request (method,
+    /// host, path, status, time). Never a secret.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,16 +90,18 @@ pub enum HelperAction {
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HelperMode {
+    /// Last in git's helper chain: explains a refusal the moment git gets one; changes nothing.
     Observe,
+    /// First in git's helper chain: stops git before it sends a credential the host has rejected.
     Gate,
 }
 
 #[derive(clap::Args, Debug)]
 pub struct InstallArgs {
-    /// Install the pre-push hook (the default when nothing is named).
+    /// The pre-push hook: checks the credential and what the push carries before git sends it (the default).
     #[arg(long)]
     pub hook: bool,
-    /// Add the credential-helper entry.
+    /// A credential-helper entry, for pushes the hook never sees (jj, IDEs): observe or gate.
     #[arg(long, value_enum)]
     pub helper: Option<HelperMode>,
     /// Add the helper entry to the global config instead of the repository's.

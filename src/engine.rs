@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+
+use crate::output;
 
 use crate::config::Config;
 use crate::credential::{self, Credential, Lookup, Source};
@@ -59,6 +61,8 @@ pub struct Check {
     pub credential: Option<CredentialView>,
     pub requests: usize,
     pub cached: bool,
+    /// When the cached verdict was made (human output says how long ago).
+    pub cached_at: Option<DateTime<Utc>>,
     pub elapsed_ms: u64,
     /// The keyed hash that names the token in the state (never the token).
     pub token_key: Option<String>,
@@ -172,9 +176,17 @@ impl Engine {
         }
 
         if opts.use_cache
-            && let Some(finding) = self.cached_step(&ctx, provider, &keys, opts.mode)
+            && let Some((finding, at)) = self.cached_step(&ctx, provider, &keys, opts.mode)
         {
+            output::step(|| {
+                format!(
+                    "{}: a verdict from the cache, made at {}",
+                    url.host,
+                    at.format("%H:%M:%S UTC")
+                )
+            });
             check.cached = true;
+            check.cached_at = Some(at);
             check.finding = self.expiry_warning(settled(finding, provider, opts.mode), &ctx, provider);
             return Self::finish_block(check, &credential, url, start);
         }
@@ -189,6 +201,14 @@ impl Engine {
 
         let (answers, finding, sent) = self.asked_step(&ctx, provider, api.as_deref(), opts.mode, deadline);
         check.requests = sent;
+        output::step(|| {
+            format!(
+                "{} judged it: {} ({} requests)",
+                provider.name(),
+                finding.reason.code(),
+                sent
+            )
+        });
         check.finding = self.settled_step(&ctx, provider, &keys, &answers, finding, opts.mode);
         Self::finish_block(check, &credential, url, start)
     }
@@ -240,7 +260,13 @@ impl Engine {
     /// cached sentence said "from credential helper 'store'" after the
     /// switch to another helper, issue 11). A judge that now concludes
     /// otherwise makes it a miss.
-    fn cached_step(&mut self, ctx: &Context, provider: Provider, keys: &Keys, mode: Mode) -> Option<Finding> {
+    fn cached_step(
+        &mut self,
+        ctx: &Context,
+        provider: Provider,
+        keys: &Keys,
+        mode: Mode,
+    ) -> Option<(Finding, DateTime<Utc>)> {
         let ttl = i64::try_from(self.config.cache_ttl_seconds).unwrap_or(i64::MAX);
         let now = ctx.now;
         let cached = keys
@@ -256,7 +282,7 @@ impl Engine {
                 .push((Purpose::PushProbe, Ok(http::Response::git_witnessed_advertisement())));
         }
         let finding = scrubbed(providers::judge(provider, ctx, &answers), ctx.credential);
-        (finding.reason == cached.reason).then_some(finding)
+        (finding.reason == cached.reason).then_some((finding, cached.at))
     }
 
     /// The host asked, in one round trip: the provider's requests sent
@@ -395,18 +421,20 @@ impl Engine {
         if days_left >= self.config.warn_expiry_days || at <= now {
             return finding;
         }
+        // Under a day away, the time of day counts: "in 75 s" said
+        // "today" for a token with seconds left.
         let when = match days_left {
-            0 => "today".to_owned(),
-            1 => "in 1 day".to_owned(),
-            n => format!("in {n} days"),
+            0 => format!(
+                "in {}, on {} UTC",
+                output::span(at - now),
+                at.format("%Y-%m-%d at %H:%M")
+            ),
+            1 => format!("in 1 day, on {}", at.format("%Y-%m-%d")),
+            n => format!("in {n} days, on {}", at.format("%Y-%m-%d")),
         };
         Finding {
             reason: Reason::ExpiresSoon,
-            message: format!(
-                "{} — but it expires {when}, on {}",
-                finding.message,
-                at.format("%Y-%m-%d")
-            ),
+            message: format!("{} — but it expires {when}", finding.message),
             fix: crate::helpers::renew_steps(
                 &credential.place,
                 ctx.url,
@@ -429,7 +457,7 @@ impl Engine {
         if check.finding.reason.rejects_credential()
             && let Some(line) = where_it_lives(credential, url)
         {
-            check.finding.fix.push(line);
+            check.finding.fix.insert(0, line);
         }
         // Host words, helper names: anything might quote the secret back.
         check.finding = scrubbed(check.finding, credential);
@@ -458,6 +486,7 @@ impl Check {
             credential: None,
             requests: 0,
             cached: false,
+            cached_at: None,
             elapsed_ms: 0,
             token_key: None,
         }
@@ -485,6 +514,24 @@ fn credential_step(
     deadline: Instant,
     opts: &Options,
 ) -> Result<Credential, Finding> {
+    output::step(|| {
+        let chain: Vec<String> = crate::git::helper_origins()
+            .iter()
+            .filter(|(_, _, value)| !value.trim().is_empty())
+            .map(|(_, key, value)| {
+                format!(
+                    "{} ({})",
+                    Source::Helper(crate::git::helper_command(value)).place().id(),
+                    crate::target::without_userinfo(key)
+                )
+            })
+            .collect();
+        if chain.is_empty() {
+            "credential helpers configured: none".to_owned()
+        } else {
+            format!("credential helpers configured, in order: {}", chain.join(", "))
+        }
+    });
     let mut credential = match supplied {
         Some(c) => c,
         None => match credential::lookup(url, deadline) {
@@ -515,6 +562,17 @@ fn credential_step(
     };
     // The same text is a different kind of token on different hosts.
     credential.kind = crate::tokens::classify_for(&credential.secret, provider);
+    output::step(|| {
+        format!(
+            "the credential: {} for {}, {}",
+            credential.kind.describe(),
+            url.host,
+            match credential.place.from_phrase() {
+                p if p.is_empty() => "from a helper git did not name".to_owned(),
+                p => p,
+            }
+        )
+    });
     token_in_username(&mut credential, provider);
     // gh answers from GH_TOKEN & co. before its login: when it did, the
     // stale token is that variable (named, never shown).

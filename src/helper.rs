@@ -190,7 +190,11 @@ fn is_ours(command: &str) -> bool {
 
 fn report_rejection(check: &Check) {
     let text = match check.kind() {
-        Kind::Block => output::human(std::slice::from_ref(check), output::color_for(Stream::Stderr)),
+        Kind::Block => output::human(
+            std::slice::from_ref(check),
+            output::color_for(Stream::Stderr),
+            output::width_for(Stream::Stderr),
+        ),
         Kind::Ok | Kind::Warn => format!(
             "prepush-auth: {} refused the credential for git, but its API accepts it ({}); the cause is not the token itself: check the username and the repository URL\n",
             check.host.as_deref().unwrap_or("the host"),
@@ -242,7 +246,11 @@ fn gate_get(input: &HelperInput) -> anyhow::Result<String> {
     if check.kind() == Kind::Block && check.finding.reason.rejects_credential() {
         output::write(
             Stream::Stderr,
-            &output::human(std::slice::from_ref(&check), output::color_for(Stream::Stderr)),
+            &output::human(
+                std::slice::from_ref(&check),
+                output::color_for(Stream::Stderr),
+                output::width_for(Stream::Stderr),
+            ),
         );
         return Ok("quit=1\n".to_owned());
     }

@@ -212,30 +212,29 @@ fn command(line: &str) -> String {
     format!("{COMMAND}{line}")
 }
 
-/// A username as one `printf` format may carry it: plain names and email
-/// addresses inline; anything else (a quote, a `%`, a backslash) as an
-/// argument, single-quoted.
-fn printf_username(user: &str) -> (String, String) {
-    let plain = user.chars().all(|c| c.is_ascii_alphanumeric() || "@._+-".contains(c));
-    if plain {
-        (format!("username={user}\\n"), String::new())
+/// One `key=value` word as `sh` reads it: plain words as they are,
+/// anything else (a space, a quote, a `$`) single-quoted.
+fn shell_word(word: &str) -> String {
+    if word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "@._+-=:/%".contains(c))
+    {
+        word.to_owned()
     } else {
-        (
-            "username=%s\\n".to_owned(),
-            format!(" '{}'", user.replace('\'', "'\\''")),
-        )
+        format!("'{}'", word.replace('\'', r"'\''"))
     }
 }
 
 /// The command that makes git forget a credential (SPEC §4); never run by
-/// us. With a username, only the entry stored under it is forgotten.
+/// us. With a username, only the entry stored under it is forgotten. One
+/// short word per line of git's input, so it wraps at its spaces.
 pub fn reject_command(url: &RemoteUrl, username: Option<&str>) -> String {
-    let (user, arg) = username
+    let user = username
         .filter(|u| !u.is_empty() && !u.contains(['\n', '\0']))
-        .map(printf_username)
+        .map(|u| format!(" {}", shell_word(&format!("username={u}"))))
         .unwrap_or_default();
     format!(
-        "printf 'protocol={}\\nhost={}\\n{user}\\n'{arg} | git credential reject",
+        r"printf '%s\n' protocol={} host={}{user} | git credential reject",
         url.protocol(),
         url.host
     )
@@ -277,7 +276,7 @@ pub fn replace_steps(
             .into_iter()
             .chain([
                 format!(
-                    "set {var} to it where it is set{}: gh gives {var} to git before its own login (`git credential reject` cannot change a variable)",
+                    "set {var} to it where it is set{}, or `unset {var}` to let gh use its login: gh gives {var} to git first (`git credential reject` cannot change a variable)",
                     place.set_in()
                 ),
                 push_again,
@@ -862,7 +861,7 @@ mod tests {
         )
     }
 
-    const REJECT: &str = "$ printf 'protocol=https\\nhost=github.com\\n\\n' | git credential reject";
+    const REJECT: &str = r"$ printf '%s\n' protocol=https host=github.com | git credential reject";
 
     #[test]
     fn the_fix_is_the_one_that_works_where_the_token_lives() {
@@ -954,13 +953,13 @@ mod tests {
             let push = s.iter().position(|l| l.starts_with("push")).unwrap();
             assert!(forget < make.min(push), "{kind:?}: {s:?}");
             if !matches!(kind, Kind::Url) {
-                assert!(s[forget].contains("username=me@example.com\\n"), "{kind:?}: {s:?}");
+                assert!(s[forget].contains(" username=me@example.com |"), "{kind:?}: {s:?}");
             }
         }
-        // A username no printf format may carry goes as a quoted argument.
+        // A username the shell would split or expand is quoted.
         assert_eq!(
-            reject_command(&url(), Some("it's 100%")),
-            "printf 'protocol=https\\nhost=github.com\\nusername=%s\\n\\n' 'it'\\''s 100%' | git credential reject"
+            reject_command(&url(), Some("it's $x")),
+            r"printf '%s\n' protocol=https host=github.com 'username=it'\''s $x' | git credential reject"
         );
     }
 

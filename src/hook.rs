@@ -222,7 +222,11 @@ fn report(check: &Check) {
     }
     output::write(
         Stream::Stderr,
-        &output::human(std::slice::from_ref(check), output::color_for(Stream::Stderr)),
+        &output::human(
+            std::slice::from_ref(check),
+            output::color_for(Stream::Stderr),
+            output::width_for(Stream::Stderr),
+        ),
     );
 }
 

@@ -215,8 +215,12 @@ fn run(
                 }
             };
             let fut = client.get(url.clone()).headers(headers).send();
+            // `-v`: method, host, path, status and time; never the query's
+            // values nor a header.
+            let shown = format!("GET {}{}", url.host_str().unwrap_or(""), url.path());
             handles.push(tokio::spawn(async move {
-                match tokio::time::timeout_at(deadline, async {
+                let started = Instant::now();
+                let outcome = match tokio::time::timeout_at(deadline, async {
                     let resp = fut.await.map_err(describe)?;
                     read_capped(resp).await
                 })
@@ -224,7 +228,16 @@ fn run(
                 {
                     Ok(outcome) => outcome,
                     Err(_) => Err(Failure::Timeout),
-                }
+                };
+                crate::output::step(|| {
+                    let answer = match &outcome {
+                        Ok(r) => format!("HTTP {}", r.status),
+                        Err(Failure::Timeout) => "no answer in time".to_owned(),
+                        Err(_) => "failed".to_owned(),
+                    };
+                    format!("{shown} -> {answer} in {} ms", started.elapsed().as_millis())
+                });
+                outcome
             }));
         }
         let mut out = Vec::new();

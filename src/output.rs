@@ -56,25 +56,122 @@ fn printable(text: &str) -> String {
     text.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
 }
 
-pub fn human(checks: &[Check], color: bool) -> String {
+/// The width human text is wrapped to: the terminal's, else 80 columns
+/// (a pipe, a file, CI logs, git's hook output). JSON is never wrapped.
+pub fn width_for(stream: Stream) -> usize {
+    let tty = match stream {
+        Stream::Stdout => std::io::stdout().is_terminal(),
+        Stream::Stderr => std::io::stderr().is_terminal(),
+    };
+    if tty {
+        textwrap::termwidth().clamp(40, 200)
+    } else {
+        DEFAULT_WIDTH
+    }
+}
+
+pub const DEFAULT_WIDTH: usize = 80;
+
+/// Where continuation lines start: under the text after "  reason: ".
+const INDENT: &str = "          ";
+
+/// `text` after `first` (the label), wrapped to `width`; continuation
+/// lines start at [`INDENT`]. A word longer than the line (a URL) is never
+/// broken: a terminal makes it clickable whole.
+fn wrapped(out: &mut String, first: &str, text: &str, width: usize) {
+    let opts = textwrap::Options::new(width)
+        .initial_indent(first)
+        .subsequent_indent(INDENT)
+        .break_words(false)
+        .word_separator(textwrap::WordSeparator::AsciiSpace);
+    for line in textwrap::wrap(text, opts) {
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
+
+/// A command (`$ …`) wrapped as the shell reads it: each broken line ends
+/// in ` \` and the next is indented further, so pasting all of them runs
+/// the one command. Not broken where a space sits inside quotes.
+fn wrapped_command(out: &mut String, first: &str, command: &str, width: usize) {
+    let quoted_space = {
+        let mut inside = false;
+        command.chars().any(|c| {
+            if c == '\'' {
+                inside = !inside;
+            }
+            inside && c == ' '
+        })
+    };
+    if quoted_space || first.chars().count() + command.chars().count() <= width {
+        let _ = writeln!(out, "{first}{command}");
+        return;
+    }
+    let cont = format!("{INDENT}    ");
+    let opts = textwrap::Options::new(width.saturating_sub(2))
+        .initial_indent(first)
+        .subsequent_indent(&cont)
+        .break_words(false)
+        .word_separator(textwrap::WordSeparator::AsciiSpace);
+    let lines = textwrap::wrap(command, opts);
+    let last = lines.len().saturating_sub(1);
+    for (i, line) in lines.iter().enumerate() {
+        let tail = if i == last { "" } else { " \\" };
+        let _ = writeln!(out, "{}{tail}", line.trim_end());
+    }
+}
+
+/// "at 14:05 UTC (in 1 h 12 min)" when under a day away, else the date.
+pub fn when(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+    let left = at - now;
+    if left > chrono::Duration::zero() && left < chrono::Duration::days(1) {
+        format!("{} UTC (in {})", at.format("%Y-%m-%d %H:%M"), span(left))
+    } else {
+        at.format("%Y-%m-%d").to_string()
+    }
+}
+
+/// "75 s", "12 min", "3 h 5 min".
+pub fn span(d: chrono::Duration) -> String {
+    let secs = d.num_seconds().max(0);
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs / 60),
+        _ if secs % 3600 / 60 == 0 => format!("{} h", secs / 3600),
+        _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+    }
+}
+
+pub fn human(checks: &[Check], color: bool, width: usize) -> String {
     let p = Paint(color);
     let mut out = String::new();
+    let now = chrono::Utc::now();
     for c in checks {
         let label = printable(&target_label(c));
         let f = &c.finding;
-        let head = match c.kind() {
-            Kind::Block => format!("push to {label} {}", p.wrap("1;31", "will fail")),
-            Kind::Warn => format!("push to {label}: {}", p.wrap("1;33", "warning")),
-            Kind::Ok => format!("push to {label}: {}", p.wrap("32", "ok")),
-            Kind::Unknown => format!(
-                "push to {label}: {} (the push is not blocked)",
-                p.wrap("33", "could not check")
+        // Wrapped uncolored, then painted: escape codes have no width.
+        let (plain, word, code) = match c.kind() {
+            Kind::Block => (format!("push to {label} will fail"), "will fail", "1;31"),
+            Kind::Warn => (format!("push to {label}: warning"), "warning", "1;33"),
+            Kind::Ok => (format!("push to {label}: ok"), "ok", "32"),
+            Kind::Unknown => (
+                format!("push to {label}: could not check (the push is not blocked)"),
+                "could not check",
+                "33",
             ),
-            Kind::Skip => format!("{label}: {}", p.wrap("2", "skipped")),
+            Kind::Skip => (format!("{label}: skipped"), "skipped", "2"),
         };
-        let _ = writeln!(out, "prepush-auth: {head}");
-        let reason_label = if c.kind() == Kind::Ok { "token: " } else { "reason:" };
-        let _ = writeln!(out, "  {reason_label} {}", printable(&f.message));
+        let mut head = String::new();
+        wrapped(&mut head, "prepush-auth: ", &plain, width);
+        if let Some(at) = head.rfind(word) {
+            head.replace_range(at..at + word.len(), &p.wrap(code, word));
+        }
+        out.push_str(&head);
+        let reason_label = if c.kind() == Kind::Ok {
+            "  token:  "
+        } else {
+            "  reason: "
+        };
+        wrapped(&mut out, reason_label, &printable(&f.message), width);
         if let Some(t) = &f.token {
             let mut facts = Vec::new();
             if let Some(scopes) = &t.scopes {
@@ -85,15 +182,32 @@ pub fn human(checks: &[Check], color: bool) -> String {
                 });
             }
             if let Some(e) = t.expires_at {
-                facts.push(format!("expires {}", e.format("%Y-%m-%d")));
+                facts.push(format!("expires {}", when(e, now)));
             }
             if !facts.is_empty() && c.kind() != Kind::Block {
-                let _ = writeln!(out, "          {}", printable(&facts.join("; ")));
+                wrapped(&mut out, INDENT, &printable(&facts.join("; ")), width);
             }
         }
+        if c.cached {
+            let ago = c
+                .cached_at
+                .map(|at| format!(" {} ago", span(now - at)))
+                .unwrap_or_default();
+            wrapped(
+                &mut out,
+                INDENT,
+                &format!("(from a check{ago}; --no-cache asks again)"),
+                width,
+            );
+        }
         for (i, line) in f.fix.iter().enumerate() {
-            let lead = if i == 0 { "  fix:   " } else { "         " };
-            let _ = writeln!(out, "{lead} {}", printable(line));
+            let lead = if i == 0 { "  fix:    " } else { INDENT };
+            let line = printable(line);
+            if let Some(cmd) = line.strip_prefix(crate::helpers::COMMAND) {
+                wrapped_command(&mut out, &format!("{lead}{}", crate::helpers::COMMAND), cmd, width);
+            } else {
+                wrapped(&mut out, lead, &line, width);
+            }
         }
     }
     out
@@ -151,8 +265,30 @@ pub fn write(stream: Stream, text: &str) {
     };
 }
 
-/// One line on stderr, prefixed, for notices and errors.
+/// One line on stderr, prefixed, for notices and errors: one line, never
+/// wrapped (scripts and tests read an error as the one line it is).
 pub fn notice(line: &str) {
     let one = printable(&line.replace('\n', " "));
     write(Stream::Stderr, &format!("prepush-auth: {one}\n"));
+}
+
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `check -v`: each step is told on stderr.
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn verbose() -> bool {
+    VERBOSE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// One step of the check, on stderr, under `-v`. Callers pass what is
+/// safe to show (names, hosts, paths, statuses): never a secret, and the
+/// line is printable-filtered like every other.
+pub fn step(line: impl FnOnce() -> String) {
+    if verbose() {
+        let one = printable(&line().replace('\n', " "));
+        write(Stream::Stderr, &format!("prepush-auth: · {one}\n"));
+    }
 }

@@ -28,13 +28,18 @@ impl Secret {
         let token_shaped =
             crate::tokens::classify(s) != crate::tokens::TokenKind::Unrecognised || crate::tokens::is_azure_pat(s);
         if chars.len() < 20 || !token_shaped {
-            return "(hidden)".to_owned();
+            return NOT_SHOWN.to_owned();
         }
         let prefix = crate::tokens::known_prefix(s).unwrap_or("");
         let tail: String = chars[chars.len() - 4..].iter().collect();
         format!("{prefix}…{tail}")
     }
 }
+
+/// How a secret that is no token (a password) is named: never a part of it.
+/// "(hidden)" at the end of a sentence read as if something were concealed
+/// from the user.
+pub const NOT_SHOWN: &str = "password (not shown)";
 
 impl Clone for Secret {
     fn clone(&self) -> Self {
@@ -84,10 +89,10 @@ mod tests {
 
     #[test]
     fn passwords_show_no_characters_however_long() {
-        assert_eq!(Secret::new("hunter22").redacted(), "(hidden)");
+        assert_eq!(Secret::new("hunter22").redacted(), "password (not shown)");
         assert_eq!(
             Secret::new("correct horse battery staple, quite long").redacted(),
-            "(hidden)"
+            "password (not shown)"
         );
     }
 

@@ -134,7 +134,7 @@ fn a_host_that_quotes_the_secret_back_never_gets_it_into_output_or_the_state_fil
         run.check()["message"]
             .as_str()
             .unwrap()
-            .contains("Bad credentials: (hidden)"),
+            .contains("Bad credentials: password (not shown)"),
         "the quoted secret is replaced, and a secret without a token's shape shows nothing of itself"
     );
     // Cached: the second run reads the state file the first one wrote.

@@ -137,7 +137,7 @@ fn a_read_scoped_token_is_caught_only_by_the_probe_and_the_verdict_says_so() {
         "{}",
         c["message"]
     );
-    assert!(c["fix"][0].as_str().unwrap().contains("/user/settings/applications"));
+    assert!(c["fix"].to_string().contains("/user/settings/applications"));
 
     // No repository scope at all: REST already refuses to read.
     let secret = hex_token('c');

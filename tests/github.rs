@@ -82,7 +82,8 @@ fn a_token_expiring_within_the_warning_window_warns_with_the_date() {
     t.expiration = Some(utc_in(chrono::Duration::days(3) + chrono::Duration::hours(2)));
     let host = github(vec![t], REPO_JSON);
     let sb = setup(&host, &secret);
-    let run = sb.run(&["check"]);
+    let mut run = sb.run(&["check"]);
+    run.stdout = flat(&run.stdout);
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("warning"), "{}", run.stdout);
     assert!(run.stdout.contains("expires in 3 days"), "{}", run.stdout);
@@ -95,7 +96,8 @@ fn a_rejected_token_blocks_with_the_fix_and_where_it_is_stored() {
     let secret = classic_token("badbadbadbadbadbadbadbadbadbad");
     let host = github(vec![], REPO_JSON);
     let sb = setup(&host, &secret);
-    let run = sb.run(&["check"]);
+    let mut run = sb.run(&["check"]);
+    run.stdout = flat(&run.stdout);
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("will fail"), "{}", run.stdout);
     assert!(run.stdout.contains("from credential helper 'store'"), "{}", run.stdout);
@@ -106,7 +108,7 @@ fn a_rejected_token_blocks_with_the_fix_and_where_it_is_stored() {
         run.stdout
     );
     let reject = format!(
-        "printf 'protocol=http\\nhost=127.0.0.1:{}\\n\\n' | git credential reject",
+        "$ printf '%s\\n' protocol=http host=127.0.0.1:{} username=alice | git credential reject",
         host.port
     );
     assert!(run.stdout.contains(&reject), "{}", run.stdout);

@@ -136,6 +136,13 @@ fn fixes(c: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// Human output as one line per idea again: wrapped continuation lines
+/// joined (stderr is no terminal here, so it is wrapped to 80 columns).
+fn flat(text: &str) -> String {
+    text.replace("\n          ", " ")
+        .replace("\n  prepush-auth", "\nprepush-auth")
+}
+
 fn wait_until(at: chrono::DateTime<chrono::Utc>) {
     while chrono::Utc::now() <= at + chrono::Duration::milliseconds(200) {
         std::thread::sleep(Duration::from_millis(50));
@@ -160,16 +167,19 @@ fn gh_with_an_expiring_then_dead_token_in_its_hosts_file_says_gh_and_gh_auth_log
     assert_eq!(c["credential"]["env"], serde_json::Value::Null);
     assert_eq!(
         fixes(&c),
-        vec![format!(
-            "renew it before then and give the new one to gh: gh auth login -h {}",
-            w.hostport
-        )]
+        vec![
+            "replace it before then:".to_owned(),
+            format!("$ gh auth login -h {}", w.hostport),
+            "gh signs in through the browser and gives git the new token (it ignores `git credential reject`)"
+                .to_owned(),
+            "push again".to_owned(),
+        ]
     );
 
     wait_until(expiry);
     let dead = w.sb.run(&["check"]);
     assert_eq!(dead.code, 1, "{}", dead.stdout);
-    let out = &dead.stdout;
+    let out = &flat(&dead.stdout);
     assert!(
         out.contains(&format!(
             "from gh (credential helper `gh auth git-credential`) expired on {}",
@@ -177,10 +187,9 @@ fn gh_with_an_expiring_then_dead_token_in_its_hosts_file_says_gh_and_gh_auth_log
         )),
         "{out}"
     );
-    assert!(
-        out.contains(&format!("then sign gh in again: gh auth login -h {}", w.hostport)),
-        "{out}"
-    );
+    assert!(out.contains(&format!("$ gh auth login -h {}", w.hostport)), "{out}");
+    // gh's route only: no token made by hand.
+    assert!(!out.contains("settings/tokens/new"), "{out}");
     assert!(
         out.contains(&format!("the stale token is gh's login for {}", w.hostport)),
         "{out}"
@@ -198,13 +207,7 @@ fn gh_with_an_expiring_then_dead_token_in_its_hosts_file_says_gh_and_gh_auth_log
     );
     let c = fresh.check();
     assert_eq!(c["reason"], "token_invalid", "{c}");
-    assert!(
-        fixes(&c).contains(&format!(
-            "then sign gh in again: gh auth login -h {} (gh ignores `git credential reject`)",
-            w.hostport
-        )),
-        "{c}"
-    );
+    assert!(fixes(&c).contains(&format!("$ gh auth login -h {}", w.hostport)), "{c}");
     drop(w.front);
     drop(w.host);
 }
@@ -242,8 +245,7 @@ fn a_stale_enterprise_token_in_the_environment_is_the_variable_gh_hands_over() {
     assert!(!f.contains("| git credential reject"), "{f}");
     let human = w.run_env(&["check"], &[("GH_ENTERPRISE_TOKEN", &stale)]);
     assert!(
-        human
-            .stdout
+        flat(&human.stdout)
             .contains("from the environment variable GH_ENTERPRISE_TOKEN (gh hands it to git before its own login)"),
         "{}",
         human.stdout
@@ -298,10 +300,16 @@ fn the_1password_gh_layout_is_named_from_check_the_hook_and_the_observe_helper()
     assert_eq!(c["credential"]["helper_name"], "1Password via gh");
     let msg = c["message"].as_str().unwrap();
     assert!(msg.contains("from 1Password, handed to git by gh"), "{msg}");
-    assert!(msg.contains(&format!("expires today, on {day}")), "{msg}");
-    assert_eq!(
-        fixes(&c),
-        vec!["renew it before then and put the new one in the 1Password item the gh plugin uses (`op plugin inspect gh` shows which)".to_owned()]
+    assert!(
+        msg.contains(&format!("on {day} at ")) && msg.contains("expires in "),
+        "{msg}"
+    );
+    let f = fixes(&c);
+    assert_eq!(f[0], "replace it before then:");
+    assert!(f[1].contains("/settings/tokens/new?scopes=repo,workflow"), "{f:?}");
+    assert!(
+        f[2].starts_with("put it in the 1Password item the gh plugin uses (`op plugin inspect gh` shows which)"),
+        "{f:?}"
     );
 
     // The hook, on a push that works: the warning, once a day.
@@ -310,10 +318,10 @@ fn the_1password_gh_layout_is_named_from_check_the_hook_and_the_observe_helper()
     let inst = w.sb.run(&["install", "--helper", "observe", "--global"]);
     assert_eq!(inst.code, 0, "{}", inst.stderr);
     let first = w.push();
-    let err = String::from_utf8_lossy(&first.stderr).into_owned();
+    let err = flat(&String::from_utf8_lossy(&first.stderr));
     eprintln!("git push, with the hook:\n{err}");
     assert!(first.status.success(), "{err}");
-    for words in ["1Password", "gh", &format!("expires today, on {day}"), "1Password item"] {
+    for words in ["1Password", "gh", &format!("on {day} at "), "1Password item"] {
         assert!(err.contains(words), "{words}: {err}");
     }
     let second = w.push();
@@ -327,13 +335,13 @@ fn the_1password_gh_layout_is_named_from_check_the_hook_and_the_observe_helper()
     // It expires; git is refused; the observe helper explains at that moment.
     wait_until(expiry);
     let refused = w.push();
-    let err = String::from_utf8_lossy(&refused.stderr).into_owned();
+    let err = flat(&String::from_utf8_lossy(&refused.stderr));
     eprintln!("git push, refused, with the observe helper:\n{err}");
     assert!(!refused.status.success(), "{err}");
     for words in [
         "from 1Password, handed to git by gh",
         &format!("expired on {day}"),
-        "put the new token in the 1Password item the gh plugin uses (`op plugin inspect gh` shows which)",
+        "put it in the 1Password item the gh plugin uses (`op plugin inspect gh` shows which)",
         "nothing to reject",
         "but 1Password via gh keeps it",
     ] {
@@ -378,7 +386,7 @@ fn every_other_helper_kind_is_named_with_the_fix_that_works_there() {
     sb.init_repo(&url);
     sb.secrets.lock().unwrap().push(secret.clone());
     let reject = format!(
-        "printf 'protocol=http\\nhost=127.0.0.1:{}\\n\\n' | git credential reject",
+        "$ printf '%s\\n' protocol=http host=127.0.0.1:{} username=alice | git credential reject",
         host.port
     );
     let creds = sb.dir.path().join("creds");
@@ -392,50 +400,48 @@ fn every_other_helper_kind_is_named_with_the_fix_that_works_there() {
     let cache_value = format!("cache --socket {}", socket.display());
     let shell_value = format!("!f() {{ echo username=alice; echo password={secret}; }}; f");
     // (credential.helper, program to provide, id, a fix line that must be
-    // there, whether `git credential reject` is the fix that works)
+    // there, whether `git credential reject` is a step of the fix)
     let cases: Vec<(&str, Option<&str>, &str, String, bool)> = vec![
         (
             "manager",
             Some("git-credential-manager"),
             "gcm",
-            format!(
-                "then forget the old one: {reject} (Git Credential Manager erases it and signs you in again through the browser on the next push)"
-            ),
+            "push: Git Credential Manager signs you in again through the browser".into(),
             true,
         ),
         (
             "manager-core",
             Some("git-credential-manager-core"),
             "gcm",
-            "signs you in again through the browser".into(),
+            "push: Git Credential Manager signs you in again through the browser".into(),
             true,
         ),
         (
             "osxkeychain",
             Some("git-credential-osxkeychain"),
             "osxkeychain",
-            format!("then forget the old one: {reject}"),
+            "forget the old one first:".into(),
             true,
         ),
         (
             "wincred",
             Some("git-credential-wincred"),
             "wincred",
-            format!("then forget the old one: {reject}"),
+            "forget the old one first:".into(),
             true,
         ),
         (
             "libsecret",
             Some("git-credential-libsecret"),
             "libsecret",
-            format!("then forget the old one: {reject}"),
+            "forget the old one first:".into(),
             true,
         ),
         (
             "oauth",
             Some("git-credential-oauth"),
             "oauth",
-            "git-credential-oauth signs you in again through the browser".into(),
+            "push: git-credential-oauth signs you in again through the browser".into(),
             true,
         ),
         (
@@ -443,7 +449,7 @@ fn every_other_helper_kind_is_named_with_the_fix_that_works_there() {
             Some("git-credential-netrc"),
             "netrc",
             format!(
-                "then change the old one for 127.0.0.1:{} in ~/.netrc (or ~/.authinfo, or their .gpg)",
+                "in ~/.netrc (or ~/.authinfo, or their .gpg), set the password for 127.0.0.1:{} to the new token",
                 host.port
             ),
             false,
@@ -452,24 +458,21 @@ fn every_other_helper_kind_is_named_with_the_fix_that_works_there() {
             "passbolt --x",
             Some("git-credential-passbolt"),
             "passbolt",
-            format!("git cannot make 'passbolt' forget the old one unless 'passbolt' implements erase ({reject})"),
-            false,
+            "forget the old one ('passbolt' may not implement erase; then change it where 'passbolt' reads it):".into(),
+            true,
         ),
         (
             &shell_value,
             None,
             "shell",
-            "git cannot make a shell-function helper forget the old one".into(),
+            "put the new token where that shell-function helper reads it (git cannot make a shell function forget the old one)".into(),
             false,
         ),
         (
             &store_value,
             None,
             "store",
-            format!(
-                "then forget the old one: {reject} (store keeps it in {})",
-                creds.display()
-            ),
+            format!("forget the old one first (store keeps it in {}):", creds.display()),
             true,
         ),
         (
@@ -477,7 +480,7 @@ fn every_other_helper_kind_is_named_with_the_fix_that_works_there() {
             None,
             "cache",
             format!(
-                "(or empty the whole cache: git credential-cache --socket {} exit)",
+                "forget the old one first (or empty the whole cache: `git credential-cache --socket {} exit`):",
                 socket.display()
             ),
             true,
@@ -512,12 +515,7 @@ fn every_other_helper_kind_is_named_with_the_fix_that_works_there() {
         assert_eq!(c["credential"]["helper"], id, "{value}");
         let all = fixes(&c);
         assert!(all.iter().any(|f| f.contains(&fix)), "{value}: {fix}\n{all:#?}");
-        assert_eq!(
-            all.iter()
-                .any(|f| f.starts_with("then forget the old one: ") && f.contains(&reject)),
-            reject_works,
-            "{value}: {all:#?}"
-        );
+        assert_eq!(all.contains(&reject), reject_works, "{value}: {all:#?}");
         let human = sb.run(&["check", "--no-cache"]);
         assert!(!human.stdout.contains("a shell helper"), "{}", human.stdout);
         if id == "cache" {
@@ -679,8 +677,11 @@ fn gh_missing_scopes_are_fixed_with_gh_auth_refresh() {
     let c = w.sb.run(&["check", "--format", "json"]).check();
     assert_eq!(c["reason"], "missing_write_scope", "{c}");
     assert_eq!(
-        fixes(&c)[0],
-        format!("gh gave git this token: gh auth refresh -h {} -s repo", w.hostport)
+        fixes(&c),
+        [
+            format!("$ gh auth refresh -h {} -s repo", w.hostport),
+            "push again".to_owned()
+        ]
     );
 
     // No workflow scope: the hook stops a push that changes a workflow.
@@ -696,10 +697,7 @@ fn gh_missing_scopes_are_fixed_with_gh_auth_refresh() {
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!out.status.success(), "{err}");
     assert!(
-        err.contains(&format!(
-            "fix:    gh gave git this token: gh auth refresh -h {} -s workflow",
-            w.hostport
-        )),
+        err.contains(&format!("fix:    $ gh auth refresh -h {} -s workflow", w.hostport)),
         "{err}"
     );
 }

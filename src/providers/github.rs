@@ -715,14 +715,15 @@ pub fn workflow_rule(
     let commit = touches()?;
     if !reports_scopes {
         let mut noted = finding.clone();
-        noted.message.push_str(&format!(
+        let _ = write!(
+            noted.message,
             "; commit {commit} changes .github/workflows/, which needs the token's \"Workflows: Read and write\" permission: GitHub does not show it, so it is not checked"
-        ));
+        );
         return Some(noted);
     }
     let have = scopes.map(|s| s.join(", ")).unwrap_or_default();
-    let shown = if redacted.starts_with('(') {
-        redacted.to_owned()
+    let shown = if redacted == crate::secret::NOT_SHOWN {
+        "(password not shown)".to_owned()
     } else {
         format!("({redacted})")
     };

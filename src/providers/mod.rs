@@ -121,10 +121,14 @@ impl Context<'_> {
         }
     }
 
-    /// "(ghp_…a1B2)"
+    /// "(ghp_…a1B2)", or "(password not shown)".
     pub fn shown(&self) -> String {
         let r = self.credential.secret.redacted();
-        if r.starts_with('(') { r } else { format!("({r})") }
+        if r == crate::secret::NOT_SHOWN {
+            "(password not shown)".to_owned()
+        } else {
+            format!("({r})")
+        }
     }
 
     /// The web host for settings pages: `https://gitlab.com`, or the self-hosted one.

@@ -1035,3 +1035,11 @@ pub fn group_alive(pgid: i32) -> bool {
         f.len() > 2 && f[0] != "Z" && f[2].parse::<i32>().ok() == Some(pgid)
     })
 }
+
+/// Human output with its wrapping undone: continuation lines joined to the
+/// line they continue, a command broken with ` \` joined again. Output to
+/// a pipe is wrapped to 80 columns; tests that look for a sentence read it
+/// whole.
+pub fn flat(text: &str) -> String {
+    text.replace(" \\\n              ", " ").replace("\n          ", " ")
+}
