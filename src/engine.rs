@@ -240,7 +240,7 @@ impl Engine {
                 .push((Purpose::PushProbe, Ok(http::Response::git_witnessed_advertisement())));
         }
         let finding = providers::judge(provider, ctx, &answers);
-        let finding = scrubbed(dated(ctx, sane_expiry(finding, &answers, now)), ctx.credential);
+        let finding = scrubbed(dated(ctx, sane_expiry(ctx, finding, &answers)), ctx.credential);
         (finding.reason == cached.reason).then_some(finding)
     }
 
@@ -345,7 +345,7 @@ impl Engine {
         // the state file must never hold it (SPEC §7 rule 1). It did: the
         // scrub happened only on output, after the verdict was cached.
         let judged = finding.reason;
-        let finding = dated(ctx, sane_expiry(finding, answers, now));
+        let finding = dated(ctx, sane_expiry(ctx, finding, answers));
         let finding = scrubbed(settled(finding, provider, mode), credential);
         let finding = self.expiry_warning(finding, credential, ctx.url, now);
 
@@ -845,13 +845,17 @@ const EXPIRY_HORIZON_DAYS: i64 = 5 * 366;
 /// header, and our clock) and within [`EXPIRY_HORIZON_DAYS`]. GitHub was
 /// reported sending the current time as a fine-grained token's expiry
 /// (google/go-github#3708); such a date is said, never learned.
-fn sane_expiry(mut finding: Finding, answers: &Answers, now: DateTime<Utc>) -> Finding {
+fn sane_expiry(ctx: &Context, mut finding: Finding, answers: &Answers) -> Finding {
+    let now = ctx.now;
     if !matches!(finding.kind(), Kind::Ok | Kind::Warn) {
         return finding;
     }
     let Some(at) = finding.token.as_ref().and_then(|t| t.expires_at) else {
         return finding;
     };
+    // The date the host announced before and announces still: [`dated`]
+    // says it once.
+    let said_before = ctx.remembered.and_then(|r| r.token.expires_at) == Some(at) && at <= now;
     let answered = answers
         .0
         .iter()
@@ -881,8 +885,10 @@ fn sane_expiry(mut finding: Finding, answers: &Answers, now: DateTime<Utc>) -> F
     if let Some(t) = &mut finding.token {
         t.expires_at = None;
     }
-    finding.message.push_str("; ");
-    finding.message.push_str(&note);
+    if !said_before {
+        finding.message.push_str("; ");
+        finding.message.push_str(&note);
+    }
     finding
 }
 
