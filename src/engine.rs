@@ -268,7 +268,8 @@ impl Engine {
         // advertisement with this very credential and got it (SPEC §2): that
         // is the push probe's answer, witnessed, so it is not asked again.
         if mode == Mode::PrePush {
-            plan.retain(|(p, _)| *p != Purpose::PushProbe);
+            // That the repository exists, git has just seen too.
+            plan.retain(|(p, _)| !matches!(p, Purpose::PushProbe | Purpose::ReadProbe));
             answers
                 .0
                 .push((Purpose::PushProbe, Ok(http::Response::git_witnessed_advertisement())));
@@ -299,6 +300,25 @@ impl Engine {
         let (outcomes, rest_sent) = http::send_all(&requests, &credential.secret, &allowed, &self.net, deadline);
         sent += rest_sent;
         answers.0.extend(plan.iter().map(|(p, _)| *p).zip(outcomes));
+        // What only the first answers can tell to ask (GitLab's push probe,
+        // once the project is seen to exist): one more round trip each.
+        for _ in 0..2 {
+            let Some((purpose, request)) = providers::follow_up(provider, ctx, &answers) else {
+                break;
+            };
+            let (mut outcome, also_sent) = http::send_all(
+                std::slice::from_ref(&request),
+                &credential.secret,
+                &allowed,
+                &self.net,
+                deadline,
+            );
+            sent += also_sent;
+            match outcome.pop() {
+                Some(outcome) => answers.0.push((purpose, outcome)),
+                None => break,
+            }
+        }
         let mut finding = providers::judge(provider, ctx, &answers);
         // Order of evidence: where an inference suggests that the credential
         // may not push and the host's own push check was not asked, ask it
@@ -579,6 +599,7 @@ fn purpose_name(p: Purpose) -> &'static str {
         Purpose::User => "user",
         Purpose::Repository => "repository",
         Purpose::PushProbe => "push_probe",
+        Purpose::ReadProbe => "read_probe",
     }
 }
 
@@ -640,9 +661,15 @@ fn replayed_answers(kept: &[CachedAnswer]) -> Option<Answers> {
     }
     let mut out = Vec::with_capacity(kept.len());
     for a in kept {
-        let purpose = [Purpose::Rest, Purpose::User, Purpose::Repository, Purpose::PushProbe]
-            .into_iter()
-            .find(|p| purpose_name(*p) == a.purpose)?;
+        let purpose = [
+            Purpose::Rest,
+            Purpose::User,
+            Purpose::Repository,
+            Purpose::PushProbe,
+            Purpose::ReadProbe,
+        ]
+        .into_iter()
+        .find(|p| purpose_name(*p) == a.purpose)?;
         let outcome = match a.failure.as_deref() {
             None => Ok(Response {
                 status: a.status,
