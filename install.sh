@@ -7,7 +7,10 @@ set -eu
 here=$(pwd)
 src=$(cd "$(dirname "$0")" && pwd)
 
+echo "prepush-auth: compiling with cargo install (about 3 minutes on 2 cores; nothing is printed until it is done) ..."
+start=$(date +%s)
 cargo install --quiet --locked --force --path "$src"
+echo "prepush-auth: compiled in $(( $(date +%s) - start )) s"
 bin=$(command -v prepush-auth || echo "${CARGO_HOME:-$HOME/.cargo}/bin/prepush-auth")
 echo "prepush-auth: installed $bin"
 

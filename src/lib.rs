@@ -15,6 +15,7 @@ pub mod helper;
 pub mod helpers;
 pub mod hook;
 pub mod http;
+pub mod included;
 pub mod install;
 pub mod output;
 pub mod provider;
