@@ -40,6 +40,12 @@ pub enum Command {
         #[arg(long)]
         global: bool,
     },
+    /// What is installed where, each remote's helper chain, the tokens seen
+    /// and the last refusals (nothing is sent anywhere).
+    Status {
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
     /// Print a shell completion script (e.g. `prepush-auth completions bash > /etc/bash_completion.d/prepush-auth`).
     Completions {
         #[arg(value_enum)]

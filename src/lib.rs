@@ -22,6 +22,7 @@ pub mod provider;
 pub mod providers;
 pub mod secret;
 pub mod state;
+pub mod status;
 pub mod target;
 pub mod tokens;
 pub mod verdict;
