@@ -529,12 +529,16 @@ fn same_file(a: &Path, b: &Path) -> bool {
 fn transient_place(bin: &str) -> Option<&'static str> {
     let tmp = std::env::temp_dir();
     let tmp = tmp.to_string_lossy();
+    // A home directory under /tmp (a container's, a test's) is still home.
+    let home = std::env::var("HOME").unwrap_or_default();
+    let in_home = !home.is_empty() && Path::new(bin).starts_with(&home);
     if bin.contains("/node_modules/") {
         Some("a project's node_modules")
-    } else if bin.starts_with(tmp.trim_end_matches('/'))
-        || bin.starts_with("/tmp/")
-        || bin.starts_with("/var/folders/")
-        || bin.contains("/_npx/")
+    } else if bin.contains("/_npx/")
+        || (!in_home
+            && (bin.starts_with(tmp.trim_end_matches('/'))
+                || bin.starts_with("/tmp/")
+                || bin.starts_with("/var/folders/")))
     {
         Some("a temporary directory")
     } else {
