@@ -232,6 +232,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
 /// refusal git has since erased the evidence of), and our entries git no
 /// longer runs for these hosts, each with the command that restores it.
 fn remembered_notes(checks: &[Check]) -> String {
+    use std::fmt::Write as _;
     let mut out = String::new();
     let mut hosts: Vec<&str> = Vec::new();
     let entries = crate::git::helper_entries();
@@ -242,11 +243,11 @@ fn remembered_notes(checks: &[Check]) -> String {
         }
         hosts.push(host);
         for r in crate::status::refusals_for(host) {
-            out.push_str(&format!("prepush-auth: note: {}\n", crate::status::refusal_line(&r)));
+            let _ = writeln!(out, "prepush-auth: note: {}", crate::status::refusal_line(&r));
         }
         if let Ok(url) = crate::target::RemoteUrl::parse(&c.url) {
             for s in crate::status::shadowed(&entries, &url) {
-                out.push_str(&format!("prepush-auth: note: {s}\n"));
+                let _ = writeln!(out, "prepush-auth: note: {s}");
             }
         }
     }

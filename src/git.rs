@@ -362,9 +362,7 @@ pub fn helper_chain<'a>(entries: &'a [HelperEntry], url: &crate::target::RemoteU
 pub fn last_reset_for<'a>(entries: &'a [HelperEntry], url: &crate::target::RemoteUrl) -> Option<&'a HelperEntry> {
     entries
         .iter()
-        .filter(|e| e.value.is_empty())
-        .filter(|e| e.url.as_deref().is_none_or(|p| config_url_matches(p, url)))
-        .next_back()
+        .rfind(|e| e.value.is_empty() && e.url.as_deref().is_none_or(|p| config_url_matches(p, url)))
 }
 
 /// Does the URL of a `credential.<url>.*` key apply to `url`?

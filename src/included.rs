@@ -148,7 +148,7 @@ impl Included {
     pub fn set(&self, name: &str, body: &str) -> Result<bool> {
         let mut blocks = self.blocks();
         match blocks.iter_mut().find(|(n, _)| n == name) {
-            Some(b) => b.1 = body.to_owned(),
+            Some(b) => body.clone_into(&mut b.1),
             None => blocks.push((name.to_owned(), body.to_owned())),
         }
         blocks.sort_by_key(|(n, _)| rank(n));

@@ -636,7 +636,7 @@ fn verify_gate(file: &Included, written: &[(Option<String>, String)]) -> Result<
         .filter(|e| e.scope == scope && included::is_our_file(&e.origin))
         .map(|e| (e.url, e.value))
         .collect();
-    if !read.starts_with(&written) || written.is_empty() {
+    if !read.starts_with(written) || written.is_empty() {
         bail!(
             "not installing the gate: git reads the block written to {} differently than intended; nothing was changed",
             file.ours.display()

@@ -259,7 +259,7 @@ impl State {
     /// The refusals remembered, newest first.
     pub fn refusals(&self) -> Vec<&Refusal> {
         let mut all: Vec<&Refusal> = self.data.refusals.values().collect();
-        all.sort_by(|a, b| b.at.cmp(&a.at));
+        all.sort_by_key(|r| std::cmp::Reverse(r.at));
         all
     }
 
