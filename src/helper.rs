@@ -185,6 +185,16 @@ pub fn git_verb() -> Option<&'static str> {
     None
 }
 
+/// Whether `pid` runs git (`git`, `git-remote-https`, …).
+fn is_git_process(pid: u32) -> bool {
+    std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+        let first = c.split(|b| *b == 0).next().unwrap_or_default();
+        std::path::Path::new(&*String::from_utf8_lossy(first))
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("git"))
+    })
+}
+
 /// The verb of a git command line (`git -c x=y push origin` is a push).
 fn verb_of(args: &[String]) -> Option<&'static str> {
     let program = std::path::Path::new(args.first()?)
@@ -230,7 +240,10 @@ fn explain_rejection(input: &HelperInput) -> anyhow::Result<()> {
     };
     // One explanation per refusal: with an entry in the repository and one
     // in the global config, git runs both for the same refusal.
-    let git_pid = rustix::process::getppid().map(|p| p.as_raw_nonzero().get().unsigned_abs());
+    // (Only a git parent is one refusal: anything else may ask again.)
+    let git_pid = rustix::process::getppid()
+        .map(|p| p.as_raw_nonzero().get().unsigned_abs())
+        .filter(|pid| is_git_process(*pid));
     let mut state = crate::state::State::open().ok();
     let key = state.as_ref().map(|s| s.key_for(&["refusal", &url.host], &password));
     if let (Some(state), Some(key), Some(pid)) = (&state, &key, git_pid)

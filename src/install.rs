@@ -571,14 +571,14 @@ fn install_helper(mode: HelperMode, global: bool) -> Result<String> {
                     if plan.copied_from_global == 1 { "y" } else { "ies" }
                 ));
             }
-            // A reset followed by a gate is another gate block (the
-            // repository's own): there the gate is asked first already.
+            // A reset followed by a gate for its URLs (the repository's own
+            // gate block, read later): there the gate is asked first already.
             let later = &plan.later;
             let bare_resets = later.iter().enumerate().filter(|(i, e)| {
                 e.value.is_empty()
-                    && !later
-                        .get(i + 1)
-                        .is_some_and(|next| next.url == e.url && is_gate_entry(&next.value))
+                    && !later[i + 1..]
+                        .iter()
+                        .any(|next| is_gate_entry(&next.value) && (next.url.is_none() || next.url == e.url))
             });
             for (_, e) in bare_resets {
                 notes.push(format!(
