@@ -117,18 +117,31 @@ pub fn shadowed(entries: &[HelperEntry], url: &RemoteUrl) -> Vec<String> {
     said
 }
 
-fn chain_names(entries: &[HelperEntry], url: &RemoteUrl) -> Vec<String> {
+/// The helpers git asks for `url`, in order: by name, or by stable id
+/// (`gh`, `store`, as in `check --format json`) with `ids`.
+fn chain_names(entries: &[HelperEntry], url: &RemoteUrl, ids: bool) -> Vec<String> {
     git::helper_chain(entries, url)
         .iter()
         .map(|e| {
             if crate::install::is_our_command(&e.value) {
                 if e.value.contains("credential --gate") {
-                    "prepush-auth (gate)".to_owned()
+                    if ids {
+                        "prepush-auth-gate"
+                    } else {
+                        "prepush-auth (gate)"
+                    }
+                    .to_owned()
                 } else {
-                    "prepush-auth (observe)".to_owned()
+                    if ids {
+                        "prepush-auth-observe"
+                    } else {
+                        "prepush-auth (observe)"
+                    }
+                    .to_owned()
                 }
             } else {
-                crate::credential::Source::Helper(git::helper_command(&e.value)).label()
+                let place = crate::credential::Source::Helper(git::helper_command(&e.value)).place();
+                if ids { place.id() } else { place.name() }
             }
         })
         .collect()
@@ -218,7 +231,7 @@ pub fn run(format: Format) -> Result<u8> {
             "remotes": remotes.iter().map(|(name, url)| json!({
                 "name": name,
                 "url": url.as_ref().map(|u| u.display.clone()),
-                "helpers": url.as_ref().map(|u| chain_names(&entries, u)),
+                "helpers": url.as_ref().map(|u| chain_names(&entries, u, true)),
                 "shadowed": url.as_ref().map(|u| shadowed(&entries, u)).unwrap_or_default(),
             })).collect::<Vec<Value>>(),
             "tokens": tokens.iter().filter_map(|t| t.seen.as_ref().map(|s| json!({
@@ -258,7 +271,7 @@ pub fn run(format: Format) -> Result<u8> {
             Some(u) => {
                 let _ = writeln!(out, "  {name}  {}", u.display);
                 if matches!(u.protocol(), "https" | "http") {
-                    let names = chain_names(&entries, u);
+                    let names = chain_names(&entries, u, false);
                     let shown = if names.is_empty() {
                         "none".to_owned()
                     } else {

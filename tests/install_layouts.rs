@@ -419,7 +419,8 @@ fn install_global_without_helper_says_what_it_did() {
         run.stdout
     );
     assert!(
-        run.stdout.contains("explains a refused credential at the moment git refuses it (every repository)"),
+        run.stdout
+            .contains("explains a refused credential at the moment git refuses it (every repository)"),
         "{}",
         run.stdout
     );

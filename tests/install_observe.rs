@@ -442,3 +442,74 @@ fn install_leaves_a_pre_commit_hook_that_already_runs_prepush_auth() {
     );
     assert!(!sb.work.join(".git/hooks/pre-push.prepush-auth-saved").exists());
 }
+
+#[test]
+fn status_shows_what_is_installed_each_remotes_chain_the_tokens_and_the_refusals() {
+    let good = classic_token("statusstatusstatusstatusstatus");
+    let w = world(vec![tok(&good, Some("repo, workflow"))], &[&good], &good);
+    // A second remote on github.com, whose helper is gh (`gh auth setup-git`'s layout).
+    git_out(
+        &w.sb,
+        &["remote", "add", "upstream", "https://github.com/acme/upstream.git"],
+    );
+    git_out(
+        &w.sb,
+        &[
+            "config",
+            "--global",
+            "--replace-all",
+            "credential.https://github.com.helper",
+            "",
+        ],
+    );
+    git_out(
+        &w.sb,
+        &[
+            "config",
+            "--global",
+            "--add",
+            "credential.https://github.com.helper",
+            "!/usr/bin/gh auth git-credential",
+        ],
+    );
+    assert_eq!(w.sb.run(&["install"]).code, 0);
+    assert_eq!(w.sb.run(&["install", "--global"]).code, 0);
+    assert_eq!(w.sb.run(&["check"]).code, 0);
+    let started = std::time::Instant::now();
+    let run = w.sb.run(&["status"]);
+    let took = started.elapsed();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let port = w.url.split('/').nth(2).unwrap();
+    let text = run
+        .stdout
+        .replace(port, "HOST")
+        .replace(&good[good.len() - 4..], "LAST")
+        .replace(w.sb.dir.path().to_str().unwrap(), "SB");
+    assert_eq!(
+        text,
+        "prepush-auth status (read locally; nothing was sent)
+installed:
+  pre-push hook:  installed (.git/hooks/pre-push)
+  repository:     observe (.git/prepush-auth.gitconfig)
+  global:         observe (SB/home/.config/prepush-auth/gitconfig)
+remotes (helpers in the order git asks them):
+  origin  http://HOST/acme/widgets.git
+    helpers: store, prepush-auth (observe), prepush-auth (observe)
+  upstream  https://github.com/acme/upstream.git
+    helpers: gh (GitHub CLI), prepush-auth (observe), prepush-auth (observe)
+tokens seen (soonest expiry first):
+  ghp_…LAST  HOST  from store  expiry not known
+",
+        "{}",
+        run.stdout
+    );
+    let sent = w.host.count();
+    w.sb.run(&["status", "--format", "json"]);
+    assert_eq!(w.host.count(), sent, "status sends nothing");
+    assert_eq!(w.sb.trap_hits(), 0, "nor through a proxy");
+    let json = w.sb.run(&["status", "--format", "json"]).json();
+    assert_eq!(json["remotes"][1]["helpers"][0], "gh", "{json}");
+    assert_eq!(json["remotes"][0]["helpers"][1], "prepush-auth-observe", "{json}");
+    assert_eq!(json["tokens"][0]["helper"], "store", "{json}");
+    eprintln!("status took {took:?}");
+}
