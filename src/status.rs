@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::cli::Format;
 use crate::git::{self, HelperEntry};
-use crate::included::Included;
+use crate::included::{self, Included};
 use crate::output::{self, Stream};
 use crate::state::{Refusal, State};
 use crate::target::{RemoteUrl, Repo};
@@ -85,6 +85,12 @@ pub fn shadowed(entries: &[HelperEntry], url: &RemoteUrl) -> Vec<String> {
                 .iter()
                 .any(|e| crate::install::is_our_command(&e.value) && !e.value.contains("credential --gate")),
         };
+        if runs && ours.kind == "gate" {
+            if let Some(stale) = stale_gate_copy(entries, url, ours.global) {
+                said.push(stale);
+            }
+            continue;
+        }
         if runs {
             continue;
         }
@@ -119,6 +125,47 @@ pub fn shadowed(entries: &[HelperEntry], url: &RemoteUrl) -> Vec<String> {
 
 /// The helpers git asks for `url`, in order: by name, or by stable id
 /// (`gh`, `store`, as in `check --format json`) with `ids`.
+/// The gate repeats the helpers git asked before it was installed: after
+/// the user changes them (`git config --global credential.helper cache`),
+/// the copy is out of date, and git asks the old ones after the gate.
+fn stale_gate_copy(entries: &[HelperEntry], url: &RemoteUrl, global: bool) -> Option<String> {
+    let theirs: Vec<HelperEntry> = entries
+        .iter()
+        .filter(|e| !included::is_our_file(&e.origin) && !crate::install::is_our_command(&e.value))
+        .cloned()
+        .collect();
+    let want: Vec<&str> = git::helper_chain(&theirs, url)
+        .iter()
+        .map(|e| e.value.as_str())
+        .collect();
+    let have: Vec<&str> = git::helper_chain(entries, url)
+        .iter()
+        .map(|e| e.value.as_str())
+        .filter(|v| !crate::install::is_our_command(v))
+        .collect();
+    (want != have).then(|| {
+        format!(
+            "the gate{} repeats helpers for {} that your config no longer has (git asks {} after it; your config says {}); update it with: prepush-auth install --helper gate{}",
+            if global { " (global)" } else { "" },
+            url.host,
+            list(&have),
+            list(&want),
+            if global { " --global" } else { "" }
+        )
+    })
+}
+
+fn list(values: &[&str]) -> String {
+    if values.is_empty() {
+        return "none".to_owned();
+    }
+    values
+        .iter()
+        .map(|v| crate::credential::Source::Helper(git::helper_command(v)).place().name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn chain_names(entries: &[HelperEntry], url: &RemoteUrl, ids: bool) -> Vec<String> {
     git::helper_chain(entries, url)
         .iter()

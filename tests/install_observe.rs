@@ -306,8 +306,71 @@ fn the_users_git_config_edits_work_around_the_entries_and_survive_uninstall_byte
     let (out, _) = git_out(&with.sb, &["config", "--global", "--get-all", "credential.helper"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "store\n");
 
+    // The order git computes (GIT_TRACE): the gate first, the chain it
+    // repeats, then each observe entry.
+    let traced = |sb: &Sandbox| {
+        let mut cmd = Command::new("git");
+        sb.env(&mut cmd);
+        let mut child = cmd
+            .args(["credential", "fill"])
+            .env("GIT_TRACE", "2")
+            .env("PREPUSH_AUTH_IN_FILL", "1")
+            .current_dir(&sb.work)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"url=https://example.com/x.git\n\n")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter_map(|l| {
+                l.split_once("trace: run_command: ")
+                    .map(|(_, c)| c.trim_matches('\'').to_owned())
+            })
+            .filter(|c| c.ends_with(" get"))
+            .map(|c| {
+                if c.contains("credential --gate") {
+                    "gate".to_owned()
+                } else if c.contains("prepush-auth") {
+                    "observe".to_owned()
+                } else {
+                    c
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        traced(&with.sb),
+        ["gate", "git credential-store get", "observe", "observe"]
+    );
     user_edits(&with.sb, gh);
     user_edits(&without.sb, gh);
+    let ours = std::fs::read_to_string(with.sb.home.join(".config/prepush-auth/gitconfig")).unwrap();
+    assert!(
+        !ours.contains("cache") && !ours.contains("useHttpPath"),
+        "the user's edits landed in our file: {ours}"
+    );
+    // The gate's copy of the chain is the one before the edit: said, with the command that updates it.
+    let status = with.sb.run(&["status"]);
+    let line = status
+        .stdout
+        .lines()
+        .find(|l| l.contains("repeats helpers"))
+        .unwrap_or_else(|| panic!("{}", status.stdout));
+    assert!(
+        line.ends_with("update it with: prepush-auth install --helper gate --global"),
+        "{line}"
+    );
+    assert_eq!(with.sb.run(&["install", "--helper", "gate", "--global"]).code, 0);
+    assert!(!with.sb.run(&["status"]).stdout.contains("repeats helpers"));
     // The user's new helper (cache) keeps what git approves, on both sides alike.
     let port = |w: &World| w.url.split('/').nth(2).unwrap().to_owned();
     for w in [&with, &without] {
@@ -320,11 +383,6 @@ fn the_users_git_config_edits_work_around_the_entries_and_survive_uninstall_byte
         answer(&with)
     );
     assert_eq!(answer(&with), answer(&without), "fill answers as without prepush-auth");
-    let ours = std::fs::read_to_string(with.sb.home.join(".config/prepush-auth/gitconfig")).unwrap();
-    assert!(
-        !ours.contains("cache") && !ours.contains("useHttpPath"),
-        "the user's edits landed in our file: {ours}"
-    );
 
     assert_eq!(with.sb.run(&["uninstall"]).code, 0);
     assert_eq!(with.sb.run(&["uninstall", "--global"]).code, 0);
