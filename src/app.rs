@@ -242,8 +242,15 @@ fn remembered_notes(checks: &[Check]) -> String {
             continue;
         }
         hosts.push(host);
-        for r in crate::status::refusals_for(host) {
-            let _ = writeln!(out, "prepush-auth: note: {}", crate::status::refusal_line(&r));
+        // A credential works there again: the refusal is history.
+        if c.credential.is_some() && c.kind() == Kind::Ok {
+            if let Ok(mut state) = crate::state::State::open() {
+                let _ = state.clear_refusals(host);
+            }
+        } else {
+            for r in crate::status::refusals_for(host) {
+                let _ = writeln!(out, "prepush-auth: note: {}", crate::status::refusal_line(&r));
+            }
         }
         if let Ok(url) = crate::target::RemoteUrl::parse(&c.url) {
             for s in crate::status::shadowed(&entries, &url) {
