@@ -26,7 +26,8 @@ fn world(tokens: Vec<Tok>, accepted: &[&str], stored: &str) -> World {
     let accept: Vec<(&str, &str)> = accepted.iter().map(|t| ("*", *t)).collect();
     let backend = GitBackend::new(root, "acme/widgets.git", &accept);
     let host = github_with(tokens, REPO_JSON, Some(backend));
-    sb.use_host(&host, "github", "/api/v3");
+    // A deadline no loaded machine misses: these tests are about wording and config.
+    sb.use_host_timeout(&host, "github", "/api/v3", 20_000);
     let url = host.url(REPO_PATH);
     sb.init_repo(&url);
     sb.store_credential(&url, "alice", stored);
