@@ -376,6 +376,11 @@ impl Engine {
             token: finding.token.clone().unwrap_or_default(),
             last_ok: Some(now),
             expiry_warned: None,
+            seen: Some(crate::state::Seen {
+                host: ctx.url.host.clone(),
+                redacted: credential.secret.redacted(),
+                helper: credential.source.label(),
+            }),
         });
         let cacheable = !finding.advisory
             && (matches!(finding.kind(), Kind::Ok | Kind::Warn) || finding.reason.rejects_credential());
@@ -920,6 +925,13 @@ fn sane_expiry(ctx: &Context, mut finding: Finding, answers: &Answers) -> Findin
 }
 
 fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Finding {
+    // Our own entries are asked too, but store nothing: never named as a store.
+    let helpers_run: Vec<String> = helpers_run
+        .iter()
+        .filter(|h| !crate::install::is_our_command(h))
+        .cloned()
+        .collect();
+    let helpers_run = helpers_run.as_slice();
     let exec_path = if helpers_run.is_empty() {
         None
     } else {
@@ -976,10 +988,10 @@ fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Find
 /// config entry and file, the environment variable, or the URL.
 fn where_it_lives(credential: &Credential, url: &crate::target::RemoteUrl) -> Option<String> {
     let origin = match &credential.source {
-        Source::Helper(cmd) => crate::git::helper_origins()
+        Source::Helper(cmd) => crate::git::helper_entries()
             .into_iter()
-            .find(|(_, _, value)| crate::git::helper_command(value) == *cmd)
-            .map(|(file, key, _)| format!("{key} in {file}")),
+            .find(|e| crate::git::helper_command(&e.value) == *cmd)
+            .map(|e| format!("{} in {}", e.key(), e.origin)),
         _ => None,
     };
     crate::helpers::lives_line(&credential.place, url, origin.as_deref())
