@@ -83,7 +83,8 @@ fn wrapped(out: &mut String, first: &str, text: &str, width: usize) {
         .initial_indent(first)
         .subsequent_indent(INDENT)
         .break_words(false)
-        .word_separator(textwrap::WordSeparator::AsciiSpace);
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
     for line in textwrap::wrap(text, opts) {
         let _ = writeln!(out, "{}", line.trim_end());
     }
@@ -111,7 +112,8 @@ fn wrapped_command(out: &mut String, first: &str, command: &str, width: usize) {
         .initial_indent(first)
         .subsequent_indent(&cont)
         .break_words(false)
-        .word_separator(textwrap::WordSeparator::AsciiSpace);
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
     let lines = textwrap::wrap(command, opts);
     let last = lines.len().saturating_sub(1);
     for (i, line) in lines.iter().enumerate() {
@@ -130,15 +132,17 @@ pub fn when(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc
     }
 }
 
-/// "75 s", "12 min", "3 h 5 min".
+/// "75 s", "12 min", "3 h 5 min", joined by no-break spaces: wrapping
+/// never parts a number from its unit.
 pub fn span(d: chrono::Duration) -> String {
     let secs = d.num_seconds().max(0);
-    match secs {
+    let text = match secs {
         0..60 => format!("{secs} s"),
         60..3600 => format!("{} min", secs / 60),
         _ if secs % 3600 / 60 == 0 => format!("{} h", secs / 3600),
         _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
-    }
+    };
+    text.replace(' ', "\u{a0}")
 }
 
 pub fn human(checks: &[Check], color: bool, width: usize) -> String {

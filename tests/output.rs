@@ -1,0 +1,260 @@
+#![allow(clippy::pedantic)]
+//! The exact human output of each reason, pinned by snapshots
+//! (tests/snapshots/), as a user sees it in a pipe or CI log: wrapped to 80
+//! columns, every line within them but a URL (never broken, so a terminal
+//! keeps it clickable). Ports, temporary paths, dates, times and commit
+//! hashes are filtered; everything else is the text itself.
+//!
+//! Also here: `check` judges what the branch would push (issue 18), the
+//! missing-`origin` error, the cached note and `-v`.
+
+mod support;
+
+use support::*;
+
+fn filtered(text: &str) -> String {
+    let rules: &[(&str, &str)] = &[
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:PORT"),
+        (r"/tmp/\.tmp[A-Za-z0-9]+", "[TMP]"),
+        (r"\d{4}-\d{2}-\d{2}", "[DATE]"),
+        (r"\d{2}:\d{2}", "[TIME]"),
+        (
+            r"\d+\x{a0}h\x{a0}\d+\x{a0}min|\d+\x{a0}h|\d+\x{a0}min|\d+\x{a0}s",
+            "[SPAN]",
+        ),
+        (r"commit [0-9a-f]{7,}", "commit [HASH]"),
+    ];
+    let mut out = text.to_owned();
+    for (pattern, with) in rules {
+        out = regex_replace(&out, pattern, with);
+    }
+    out
+}
+
+fn regex_replace(text: &str, pattern: &str, with: &str) -> String {
+    regex::Regex::new(pattern).unwrap().replace_all(text, with).into_owned()
+}
+
+/// Every line within 80 columns, but a line that is one unbreakable word
+/// after its indent (a URL, a path).
+fn assert_fits(text: &str) {
+    for line in text.lines() {
+        let width = line.chars().count();
+        let words = line.split_whitespace().count();
+        assert!(
+            width <= 80 || words <= 1 || line.trim_start().starts_with("$") && words <= 3,
+            "{width} columns: {line}"
+        );
+    }
+}
+
+/// `check` as a user runs it in a pipe: the text, checked for width, filtered.
+fn human(sb: &Sandbox, args: &[&str]) -> String {
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    let run = sb.run(&all);
+    assert_fits(&run.stdout);
+    filtered(&run.stdout)
+}
+
+fn setup(host: &FakeHost, secret: &str) -> Sandbox {
+    let sb = Sandbox::new();
+    sb.use_host(host, "github", "/api/v3");
+    let url = host.url(REPO_PATH);
+    sb.init_repo(&url);
+    sb.store_credential(&url, "alice", secret);
+    sb
+}
+
+fn utc_in(d: chrono::Duration) -> String {
+    (chrono::Utc::now() + d).format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+#[test]
+fn ok() {
+    let secret = classic_token("okokokokokokokokokokokokokokok");
+    let mut t = tok(&secret, Some("repo, workflow"));
+    t.expiration = Some(utc_in(chrono::Duration::days(90)));
+    let host = github(vec![t], REPO_JSON);
+    let sb = setup(&host, &secret);
+    insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+    // A second check answers from the cache, and says so.
+    let cached = human(&sb, &[]);
+    assert!(
+        cached.contains("(from a check [SPAN] ago; --no-cache asks again)"),
+        "{cached}"
+    );
+}
+
+#[test]
+fn expires_soon_in_days_and_within_a_day() {
+    let secret = classic_token("soonsoonsoonsoonsoonsoonsoonso");
+    let mut t = tok(&secret, Some("repo"));
+    t.expiration = Some(utc_in(chrono::Duration::days(3) + chrono::Duration::hours(2)));
+    let host = github(vec![t], REPO_JSON);
+    let sb = setup(&host, &secret);
+    insta::assert_snapshot!("expires_soon_days", human(&sb, &["--no-cache"]));
+
+    let secret = classic_token("hourhourhourhourhourhourhourho");
+    let mut t = tok(&secret, Some("repo"));
+    t.expiration = Some(utc_in(chrono::Duration::hours(5) + chrono::Duration::minutes(30)));
+    let host = github(vec![t], REPO_JSON);
+    let sb = setup(&host, &secret);
+    let text = human(&sb, &["--no-cache"]);
+    assert!(
+        flat(&text).contains("expires in [SPAN], on [DATE] at [TIME] UTC"),
+        "{text}"
+    );
+    insta::assert_snapshot!("expires_soon_hours", text);
+}
+
+#[test]
+fn token_invalid() {
+    let host = github(vec![], REPO_JSON);
+    let sb = setup(&host, &classic_token("badbadbadbadbadbadbadbadbadbad"));
+    insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+}
+
+#[test]
+fn token_malformed() {
+    let host = github(vec![], REPO_JSON);
+    let mut secret = classic_token("mangledmangledmangledmangledma");
+    let last = if secret.ends_with('A') { "B" } else { "A" };
+    secret.replace_range(secret.len() - 1.., last);
+    let sb = setup(&host, &secret);
+    insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+}
+
+#[test]
+fn password_not_shown() {
+    let host = github(vec![], REPO_JSON);
+    let sb = setup(&host, "correct-horse-battery-staple");
+    let text = human(&sb, &["--no-cache"]);
+    assert!(!text.contains("(hidden)"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn missing_write_scope() {
+    let secret = classic_token("narrownarrownarrownarrownarrow");
+    let host = github(vec![tok(&secret, Some("read:org"))], REPO_JSON);
+    let sb = setup(&host, &secret);
+    insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+}
+
+/// Issue 18: `check` judges what the branch would push, as the hook does
+/// without ref lines: an unpushed commit that changes a workflow, with a
+/// token without `workflow`, is a block naming the commit.
+#[test]
+fn missing_workflow_scope_names_the_unpushed_commit() {
+    let secret = classic_token("repoonlyrepoonlyrepoonlyrepoon");
+    let host = github(vec![tok(&secret, Some("repo"))], REPO_JSON);
+    let sb = setup(&host, &secret);
+    // Without such a commit: ok.
+    let run = sb.run(&["check", "--format", "json", "--no-cache"]);
+    assert_eq!(run.check()["reason"], "ok", "{}", run.stdout);
+    std::fs::create_dir_all(sb.work.join(".github/workflows")).unwrap();
+    std::fs::write(sb.work.join(".github/workflows/ci.yml"), "on: push\n").unwrap();
+    sb.git(&["add", ".github"]);
+    sb.git(&["commit", "-qm", "CI on every push"]);
+    let short = sb.git(&["rev-parse", "--short", "HEAD"]);
+    let short = String::from_utf8_lossy(&short.stdout).trim().to_owned();
+    let run = sb.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let c = run.check();
+    assert_eq!(c["reason"], "missing_workflow_scope");
+    let message = c["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("commit {short} (CI on every push)")),
+        "{message}"
+    );
+    insta::assert_snapshot!(human(&sb, &[]));
+}
+
+#[test]
+fn no_credential() {
+    let host = github(vec![], REPO_JSON);
+    let sb = Sandbox::new();
+    sb.use_host(&host, "github", "/api/v3");
+    sb.init_repo(&host.url(REPO_PATH));
+    insta::assert_snapshot!(human(&sb, &[]));
+}
+
+#[test]
+fn wrong_username_on_bitbucket() {
+    let sb = Sandbox::new();
+    let url = "https://bitbucket.org/acme/widgets.git";
+    sb.init_repo(url);
+    let token = format!("ATATT3xFfGF0{}=1A2B3C4D", "snap".repeat(42));
+    sb.store_credential(url, "alice@example.com", &token);
+    insta::assert_snapshot!(human(&sb, &[]));
+}
+
+#[test]
+fn skipped_and_not_checked() {
+    let sb = Sandbox::new();
+    sb.init_repo("git@github.com:acme/widgets.git");
+    insta::assert_snapshot!("ssh_remote", human(&sb, &[]));
+    let other = sb.dir.path().join("other.git");
+    std::fs::create_dir_all(&other).unwrap();
+    insta::assert_snapshot!("local_remote", human(&sb, &[other.to_str().unwrap()]));
+    let host = github(vec![], REPO_JSON);
+    let sb = setup(&host, &classic_token("offlineofflineofflineofflineof"));
+    insta::assert_snapshot!("offline", human(&sb, &["--offline"]));
+}
+
+#[test]
+fn timeout_names_the_limit_and_the_setting() {
+    let silent = Silent::start();
+    let sb = Sandbox::new();
+    let key = format!("127.0.0.1:{}", silent.port);
+    let url = format!("http://{key}/acme/widgets.git");
+    sb.host_config(&key, "github", &format!("http://{key}/api/v3"), 300);
+    sb.init_repo(&url);
+    sb.store_credential(&url, "alice", &classic_token("slowslowslowslowslowslowslowsl"));
+    let text = human(&sb, &["--no-cache"]);
+    assert!(text.contains("300 ms") && text.contains("timeout_ms"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn host_error() {
+    let host = FakeHost::builder().route("/", Reply::new(502, "Bad gateway")).start();
+    let sb = setup(&host, &classic_token("fivehundredfivehundredfivehund"));
+    insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+}
+
+#[test]
+fn a_missing_origin_lists_the_remotes_and_suggests_all() {
+    let sb = Sandbox::new();
+    sb.git(&["init", "-q"]);
+    sb.git(&["remote", "add", "upstream", "https://github.com/acme/widgets.git"]);
+    sb.git(&["remote", "add", "fork", "https://github.com/alice/widgets.git"]);
+    let run = sb.run(&["check"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr.trim(),
+        "prepush-auth: error: there is no remote named 'origin' (the remotes here: fork, upstream); name one, as in `prepush-auth check fork`, or check them all with --all"
+    );
+}
+
+#[test]
+fn verbose_tells_each_step_and_never_a_secret() {
+    let secret = classic_token("verboseverboseverboseverbosevv");
+    let host = github(vec![tok(&secret, Some("repo, workflow"))], REPO_JSON);
+    let sb = setup(&host, &secret);
+    let run = sb.run(&["check", "-v", "--no-cache"]);
+    let err = filtered(&run.stderr);
+    for step in [
+        "push target: remote 'origin', the current branch's push remote",
+        "push URL: http://127.0.0.1:PORT/acme/widgets.git",
+        "credential helpers git runs for this URL, in order: store (credential.helper in [TMP]/home/.gitconfig)",
+        "the credential: classic personal access token for 127.0.0.1:PORT, from credential helper 'store'",
+        "GET 127.0.0.1/api/v3/repos/acme/widgets -> HTTP 200 in",
+        "github judged it: ok",
+    ] {
+        assert!(err.contains(step), "{step}\n{err}");
+    }
+    // Without -v, nothing on stderr.
+    assert_eq!(sb.run(&["check", "--no-cache"]).stderr, "");
+}
