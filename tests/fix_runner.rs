@@ -31,18 +31,31 @@ struct World {
 /// The emulated GitHub: the stale token is unknown to it, the fresh one
 /// may push (API and `git http-backend`).
 fn github_world() -> World {
-    world(false)
+    world(false, false)
 }
 
 /// The same behind HTTPS (gh speaks nothing else), trusted through
 /// `http.sslCAInfo`.
-fn world(tls: bool) -> World {
+/// `expiring`: the stale token still works, and expires in three days.
+fn world(tls: bool, expiring: bool) -> World {
     let stale = classic_token("stalestalestalestalestalestale");
     let fresh = classic_token("freshfreshfreshfreshfreshfresh");
     let sb = Sandbox::new();
     let root = sb.dir.path().join("server");
-    let backend = GitBackend::new(root.clone(), "acme/widgets.git", &[("*", &fresh)]);
-    let host = github_with(vec![tok(&fresh, Some("repo, workflow"))], REPO_JSON, Some(backend));
+    let mut accept = vec![("*", fresh.as_str())];
+    let mut tokens = vec![tok(&fresh, Some("repo, workflow"))];
+    if expiring {
+        accept.push(("*", stale.as_str()));
+        let mut t = tok(&stale, Some("repo, workflow"));
+        t.expiration = Some(
+            (chrono::Utc::now() + chrono::Duration::days(3))
+                .format("%Y-%m-%d %H:%M:%S UTC")
+                .to_string(),
+        );
+        tokens.push(t);
+    }
+    let backend = GitBackend::new(root.clone(), "acme/widgets.git", &accept);
+    let host = github_with(tokens, REPO_JSON, Some(backend));
     let (url, hostport, front) = if tls {
         let front = TlsFront::start(host.port);
         let ca = sb.dir.path().join("ca.pem");
@@ -393,7 +406,7 @@ fn gh_the_printed_sign_in_is_ghs_own_and_the_push_lands() {
         eprintln!("SKIPPED: gh is not installed");
         return;
     };
-    let w = world(true);
+    let w = world(true, false);
     w.helper(&format!("!{gh} auth git-credential"));
     // gh's login for this host, stale (as `gh auth login` leaves it).
     let dir = w.sb.home.join(".config/gh");
@@ -446,4 +459,22 @@ fn gh_refresh_is_printed_in_ghs_documented_syntax() {
     let help = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(help.contains("-h, --hostname string"), "{help}");
     assert!(help.contains("-s, --scopes strings"), "{help}");
+}
+
+/// A token that works but expires soon: the renewal is the same rule
+/// (forget, make, push), and after it the store holds the new token only.
+#[test]
+fn expires_soon_store_the_printed_renewal_pushes_with_the_new_token() {
+    let w = world(false, true);
+    w.sb.store_credential(&w.url, "alice", &w.stale);
+    let (reason, fix) = w.fix();
+    assert_eq!(reason, "expires_soon", "{fix:?}");
+    assert_eq!(fix[0], "replace it before then:");
+    let done = w.follow(&fix, store_steps);
+    assert_eq!(done.len(), 3, "{fix:?}");
+    w.push_lands("renewed");
+    assert_eq!(
+        stored_lines(&w, &w.sb.home.join(".git-credentials")),
+        [format!("http://alice:FRESH@{}", w.hostport.replace(':', "%3a"))]
+    );
 }
