@@ -202,7 +202,13 @@ pub fn lookup(url: &RemoteUrl, deadline: Instant) -> Result<Lookup> {
             Source::Url,
         )));
     }
-    Ok(match git::credential_fill(&url.for_credential, deadline)? {
+    lookup_helpers(&url.for_credential, deadline)
+}
+
+/// What the helpers answer for `for_credential` (a URL without password,
+/// with the username git would pass): `git credential fill`.
+pub fn lookup_helpers(for_credential: &str, deadline: Instant) -> Result<Lookup> {
+    Ok(match git::credential_fill(for_credential, deadline)? {
         FillOutcome::Answered { lines, helpers_run } => {
             let source = helpers_run.last().cloned().map_or(Source::Unknown, Source::Helper);
             match Credential::from_protocol(&lines, source) {
