@@ -261,6 +261,8 @@ pub fn gh_hosts_accounts(text: &str, host: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut in_host = false;
     let mut users_indent: Option<usize> = None;
+    // The indent of the logins under `users:` (deeper keys are theirs).
+    let mut login_indent: Option<usize> = None;
     for line in text.lines() {
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
@@ -281,9 +283,11 @@ pub fn gh_hosts_accounts(text: &str, host: &str) -> Vec<String> {
         };
         match users_indent {
             Some(u) if depth > u => {
-                let name = unquote(key);
-                if !out.contains(&name) {
-                    out.push(name);
+                if *login_indent.get_or_insert(depth) == depth {
+                    let name = unquote(key);
+                    if !out.contains(&name) {
+                        out.push(name);
+                    }
                 }
                 continue;
             }
@@ -292,6 +296,7 @@ pub fn gh_hosts_accounts(text: &str, host: &str) -> Vec<String> {
         }
         if key.trim() == "users" && value.trim().is_empty() {
             users_indent = Some(depth);
+            login_indent = None;
         } else if key.trim() == "user" {
             let name = unquote(value);
             if !name.is_empty() && !out.contains(&name) {
