@@ -19,7 +19,7 @@
 //! stored for, as git would send it, and never shown.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::credential::{Credential, Source};
 use crate::helpers::{Kind, Place};
@@ -83,7 +83,7 @@ pub fn candidates(
                     if current.username.as_deref() == Some(user.as_str()) {
                         continue;
                     }
-                    if let Some(token) = gh_token(&program, &url.host, &user, deadline) {
+                    if let Some(token) = crate::git::gh_auth_token(&program, &url.host, &user, deadline) {
                         found.push(Candidate::new(&user, token.expose(), source(), Place::new(Kind::Gh)));
                     }
                 }
@@ -305,19 +305,6 @@ pub fn gh_hosts_accounts(text: &str, host: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// `gh auth token -h HOST -u USER` (gh ≥ 2.40), under the deadline.
-fn gh_token(program: &str, host: &str, user: &str, deadline: Instant) -> Option<Secret> {
-    let mut cmd = std::process::Command::new(program);
-    cmd.args(["auth", "token", "-h", host, "-u", user])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null());
-    let limit = deadline.min(Instant::now() + Duration::from_secs(2));
-    let out = crate::git::run_with_deadline(cmd, b"", limit).ok()??;
-    let token = String::from_utf8(out.stdout).ok()?.trim().to_owned();
-    (out.status.success() && !token.is_empty() && !token.contains(char::is_whitespace)).then(|| Secret::new(token))
 }
 
 /// The pin that makes git send `user`'s credential from `place`, for the

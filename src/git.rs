@@ -469,6 +469,21 @@ pub fn urlmatch_rank(pattern: &str, url: &crate::target::RemoteUrl) -> Option<Ur
     })
 }
 
+/// `gh auth token -h HOST -u USER` (gh ≥ 2.40): the token of one of gh's
+/// accounts, under the deadline. Asked only on the account search's path.
+pub fn gh_auth_token(program: &str, host: &str, user: &str, deadline: Instant) -> Option<crate::secret::Secret> {
+    let mut cmd = Command::new(program);
+    cmd.args(["auth", "token", "-h", host, "-u", user])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let limit = deadline.min(Instant::now() + Duration::from_secs(2));
+    let out = run_with_deadline(cmd, b"", limit).ok()??;
+    let token = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+    (out.status.success() && !token.is_empty() && !token.contains(char::is_whitespace))
+        .then(|| crate::secret::Secret::new(token))
+}
+
 /// Where git keeps its own programs (`git-credential-store` …).
 pub fn exec_path() -> Option<std::path::PathBuf> {
     let mut cmd = git();
@@ -725,6 +740,58 @@ mod tests {
         }
         assert!(urlmatch_rank("https://*.com", &url) < urlmatch_rank("https://github.com", &url));
         assert!(urlmatch_rank("https://github.com", &url) < urlmatch_rank("https://github.com/acme", &url));
+    }
+
+    /// git is the oracle: for each layout and URL, the header git's own
+    /// urlmatch picks (`git config --get-urlmatch`, one value: the best
+    /// match's last) is the last one in our list.
+    #[test]
+    fn extra_headers_agree_with_git_config_get_urlmatch() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config");
+        let layouts = [
+            "[http \"https://github.com/\"]\n\textraheader = A: 1\n[http]\n\textraheader = B: 2\n",
+            "[http]\n\textraheader = B: 2\n[http \"https://github.com/\"]\n\textraheader = A: 1\n",
+            "[http \"https://github.com/acme\"]\n\textraheader = C: 3\n[http \"https://github.com\"]\n\textraheader = A: 1\n",
+            "[http \"https://*.com\"]\n\textraheader = W: 1\n[http \"https://github.com:443/\"]\n\textraheader = A: 1\n",
+            "[http \"https://github.com/acme/\"]\n\textraheader = C: 3\n\textraheader = \n",
+            "[http \"https://alice@github.com/\"]\n\textraheader = U: 1\n[http \"https://github.com/\"]\n\textraheader = A: 1\n",
+            "[http \"http://github.com/\"]\n\textraheader = H: 1\n",
+        ];
+        let urls = [
+            "https://github.com/acme/widgets.git",
+            "https://alice@github.com/acme/widgets.git",
+            "https://github.com/other/x.git",
+            "https://gitlab.com/acme/widgets.git",
+        ];
+        for layout in layouts {
+            std::fs::write(&file, layout).unwrap();
+            let run = |args: &[&str]| {
+                let out = Command::new("git")
+                    .args(["config", "-f"])
+                    .arg(&file)
+                    .args(args)
+                    .env("GIT_CONFIG_NOSYSTEM", "1")
+                    .output()
+                    .unwrap();
+                String::from_utf8(out.stdout).unwrap()
+            };
+            let entries = parse_helper_origins(&run(&[
+                "--show-origin",
+                "--null",
+                "--get-regexp",
+                r"^http\..*extraheader$",
+            ]));
+            for u in urls {
+                let url = crate::target::RemoteUrl::parse(u).unwrap();
+                let ours = extra_headers_for_in(&entries, &url)
+                    .last()
+                    .map(|(_, _, v)| v.clone())
+                    .unwrap_or_default();
+                let gits = run(&["--get-urlmatch", "http.extraheader", u]);
+                assert_eq!(ours, gits.trim_end_matches('\n'), "{layout} {u}");
+            }
+        }
     }
 
     #[test]
