@@ -563,6 +563,12 @@ fn credential_step(
     opts: &Options,
 ) -> Result<Credential, Finding> {
     let mut credential = match supplied {
+        // Refused with an `Authorization` extra header in place, git sent
+        // the header, not what its helpers gave (curl's own header loses
+        // to it; seen with git 2.47): judge what was refused.
+        Some(c) if opts.mode == Mode::Rejected => {
+            credential::from_extra_header(url, &crate::git::extra_header_origins(deadline)).unwrap_or(c)
+        }
         Some(c) => c,
         None => match credential::lookup(url, deadline) {
             Ok(Lookup::Found(c)) => c,

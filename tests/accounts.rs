@@ -387,3 +387,27 @@ fn with_gh_holding_two_accounts_the_fix_is_gh_auth_switch_and_the_push_lands() {
     assert!(out.status.success(), "{stderr}");
     assert!(bare_has(&w.bare, "main"));
 }
+
+/// Refused with a dead header in place, git asks the helpers and calls
+/// `erase` with the store's (good) credential, but the header is what it
+/// sent: the observe helper names the header, not the store.
+#[test]
+fn the_observe_helper_names_a_dead_header_not_the_good_store_entry() {
+    let good = classic_token("goodgoodgoodgoodgoodgoodgoodgo");
+    let dead = classic_token("deaddeaddeaddeaddeaddeaddeadde");
+    let w = world(&[&good]);
+    let url = w.host.url(REPO_PATH);
+    w.sb.store_credential(&url, "alice", &good);
+    let key = checkout_header(&w.sb, &w.host, &dead);
+    let inst = w.sb.run(&["install", "--helper", "observe", "--global"]);
+    assert_eq!(inst.code, 0, "{}", inst.stderr);
+
+    let (out, stderr) = w.sb.push_main();
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(&format!("from the Authorization header `{key}`")),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("ghp_…{}", &dead[36..])), "{stderr}");
+    assert!(!stderr.contains(&format!("ghp_…{}", &good[36..])), "{stderr}");
+}
