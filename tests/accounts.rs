@@ -411,3 +411,31 @@ fn the_observe_helper_names_a_dead_header_not_the_good_store_entry() {
     assert!(stderr.contains(&format!("ghp_…{}", &dead[36..])), "{stderr}");
     assert!(!stderr.contains(&format!("ghp_…{}", &good[36..])), "{stderr}");
 }
+
+/// A helper that cannot be listed (`cache`, like the keychains) is asked
+/// for the usernames in the repository's other remotes.
+#[test]
+fn a_username_in_another_remote_finds_the_cached_account_that_may_push() {
+    let denied = classic_token("aliceAliceAliceAliceAliceAlice");
+    let may = classic_token("bobBobBobBobBobBobBobBobBobBob");
+    let w = accounts_world(&[("alice", &denied, false), ("bob", &may, true)]);
+    let url = w.host.url(REPO_PATH);
+    w.sb.git(&["config", "--global", "--unset-all", "credential.helper"]);
+    w.sb.git(&["config", "--global", "credential.helper", "cache --timeout 60"]);
+    // The cache answers with the first entry that matches: alice's.
+    w.sb.store_credential(&url, "alice", &denied);
+    w.sb.store_credential(&url, "bob", &may);
+    w.sb.git(&["remote", "add", "upstream", &url.replace("http://", "http://bob@")]);
+
+    let c = w.sb.run(&["check", "--format", "json"]).check();
+    assert_eq!(c["reason"], "no_repo_access", "{c}");
+    assert_eq!(c["credential"]["username"], "alice");
+    let first = c["fix"][0].as_str().unwrap();
+    assert!(first.starts_with("bob (cache) may push to acme/widgets"), "{first}");
+    let pin = follow_pin(&w, &c["fix"], "bob");
+    assert!(pin.contains(".username bob"), "{pin}");
+    let (out, stderr) = w.sb.push_main();
+    w.sb.git(&["credential-cache", "exit"]);
+    assert!(out.status.success(), "{stderr}");
+    assert!(bare_has(&w.bare, "main"));
+}
