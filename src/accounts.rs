@@ -80,6 +80,9 @@ pub fn candidates(
             Kind::Gh => {
                 let program = gh_program(command);
                 for user in gh_accounts(&url.host, &url.hostname) {
+                    if found.len() >= MAX_ASKED * 2 {
+                        break;
+                    }
                     if current.username.as_deref() == Some(user.as_str()) {
                         continue;
                     }
@@ -95,6 +98,9 @@ pub fn candidates(
     // username answer for it (gh does not: it answers only for its active
     // account).
     for other in other_remotes {
+        if found.len() >= MAX_ASKED * 2 {
+            break;
+        }
         let Some(user) = other.username.as_deref() else {
             continue;
         };
@@ -311,7 +317,13 @@ pub fn gh_hosts_accounts(text: &str, host: &str) -> Vec<String> {
 /// remote `remote` at `url`.
 pub fn pin_line(place: &Place, url: &RemoteUrl, remote: Option<&str>, user: &str) -> String {
     let remote = remote.unwrap_or("origin");
-    let with_user = format!("{}://{user}@{}{}", url.protocol(), url.host, url.path);
+    // In a URL the username is percent-encoded (`a@b.c` is `a%40b.c`), as
+    // git decodes it; on a command line it is quoted when the shell would
+    // split or expand it.
+    let encoded = percent_encoding::utf8_percent_encode(user, USERINFO).to_string();
+    let with_user = format!("{}://{encoded}@{}{}", url.protocol(), url.host, url.path);
+    let with_user = shell_word(&with_user);
+    let user = shell_word(user);
     match place.kind {
         Kind::Gh => format!(
             "make it gh's active account: `gh auth switch -h {} -u {user}` (gh's helper answers only for its active account, and nothing when git asks for another username, so a username in the remote URL does not select a gh account; where one tree always needs another account, give it a GH_CONFIG_DIR of its own)",
@@ -327,6 +339,26 @@ pub fn pin_line(place: &Place, url: &RemoteUrl, remote: Option<&str>, user: &str
             url.host,
             place.name()
         ),
+    }
+}
+
+/// What a username may not hold unencoded in a URL's user info.
+const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `word` as one shell word: as is when plain, else single-quoted.
+fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~@%+=:/,".contains(c))
+    {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 
@@ -379,6 +411,10 @@ mod tests {
             store.contains("`git config credential.http://127.0.0.1:8080.username bob`"),
             "{store}"
         );
+        let email = pin_line(&Place::new(Kind::Store { file: None }), &u, Some("origin"), "a@b.c");
+        assert!(email.contains("http://a%40b.c@127.0.0.1:8080/"), "{email}");
+        let odd = pin_line(&Place::new(Kind::Store { file: None }), &u, Some("origin"), "it's me");
+        assert!(odd.contains(".username 'it'\\''s me'`"), "{odd}");
         let gh = pin_line(&Place::new(Kind::Gh), &u, Some("origin"), "bob");
         assert!(gh.contains("`gh auth switch -h 127.0.0.1:8080 -u bob`"), "{gh}");
         assert!(gh.contains("does not select a gh account"), "{gh}");

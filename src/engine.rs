@@ -169,7 +169,8 @@ impl Engine {
         check.requests = sent;
         check.finding = self.settled_step(&ctx, provider, &keys, &answers, finding, opts.mode);
         if searches_accounts(&check.finding, opts.mode) {
-            let (finding, asked) = self.accounts_step(&ctx, target.remote.as_deref(), check.finding, deadline);
+            let (finding, asked) =
+                self.accounts_step(&ctx, provider, target.remote.as_deref(), check.finding, deadline);
             check.finding = finding;
             check.requests += asked;
         }
@@ -184,6 +185,7 @@ impl Engine {
     fn accounts_step(
         &self,
         ctx: &Context,
+        provider: Provider,
         remote: Option<&str>,
         mut finding: Finding,
         deadline: Instant,
@@ -238,11 +240,19 @@ impl Engine {
         } else {
             url.repository.clone()
         };
+        // Where the advertisement does not check the right to write
+        // (SPEC §2: Hugging Face, Gitea with proc-receive, Bitbucket Cloud),
+        // being let in is all that is known before the pack arrives.
+        let verb = if provider.advertisement_checks_write() {
+            "may push to"
+        } else {
+            "is let in (whether it may write shows when the pack arrives) at"
+        };
         let mut lines: Vec<String> = may_push
             .iter()
             .map(|c| {
                 format!(
-                    "{} ({}) may push to {repo} (git's push check lets {} in): {}",
+                    "{} ({}) {verb} {repo} (git's push check lets {} in): {}",
                     c.username(),
                     c.credential.place.id(),
                     c.username(),
