@@ -352,10 +352,15 @@ fn config_url_matches(pattern: &str, url: &crate::target::RemoteUrl) -> bool {
 }
 
 /// `http.*extraheader` entries with the file each comes from, in git's
-/// order: `(origin, key, value)`. Read on every check that asks git for a
+/// order: `(origin, key, value)`. Asked on every check that asks git for a
 /// credential, for git sends a matching `Authorization` header before any
-/// credential helper (issue 20).
+/// credential helper (issue 20); git itself is asked only when the
+/// configuration gix reads (the same files, includes followed) has such a
+/// key, so the common check spawns no second process.
 pub fn extra_header_origins(deadline: Instant) -> Vec<(String, String, String)> {
+    if !may_have_extra_headers() {
+        return Vec::new();
+    }
     let mut cmd = git();
     cmd.args([
         "config",
@@ -371,6 +376,28 @@ pub fn extra_header_origins(deadline: Instant) -> Vec<(String, String, String)> 
         return Vec::new();
     };
     parse_helper_origins(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// Whether git's configuration may hold an `http.*.extraHeader`: read
+/// with gix where a repository is open (its files, includes followed);
+/// settings given on git's command line (`-c`, handed to hooks as
+/// `GIT_CONFIG_PARAMETERS`) or through `GIT_CONFIG_COUNT`, and URL mode
+/// outside a repository, leave it to git.
+fn may_have_extra_headers() -> bool {
+    if std::env::var_os("GIT_CONFIG_PARAMETERS").is_some() || std::env::var_os("GIT_CONFIG_COUNT").is_some() {
+        return true;
+    }
+    let Ok(Some(repo)) = crate::target::Repo::discover() else {
+        return true;
+    };
+    let config = repo.repo.config_snapshot();
+    config.plumbing().sections_by_name("http").is_some_and(|mut sections| {
+        sections.any(|section| {
+            section
+                .value_names()
+                .any(|name| name.eq_ignore_ascii_case("extraheader"))
+        })
+    })
 }
 
 /// The extra headers git sends to `url`, with where each is set, as git's

@@ -10,13 +10,32 @@ use base64::Engine as _;
 use support::*;
 
 /// What actions/checkout persists (`src/git-auth-helper.ts`):
-/// `http.<origin>/.extraheader = AUTHORIZATION: basic base64(x-access-token:TOKEN)`.
-fn checkout_header(sb: &Sandbox, host: &FakeHost, token: &str) -> String {
+/// `http.<origin>/.extraheader = AUTHORIZATION: basic base64(x-access-token:TOKEN)`,
+/// in `.git/config` (checkout v2 to v4), or (today) in a
+/// `git-credentials-<uuid>.config` under `RUNNER_TEMP` that `.git/config`
+/// includes with `includeIf.gitdir:<repo>/.git.path`. The file it is in.
+fn checkout_header(sb: &Sandbox, host: &FakeHost, token: &str, included: bool) -> (String, String) {
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{token}"));
     sb.secrets.lock().unwrap().push(basic.clone());
     let key = format!("http.http://127.0.0.1:{}/.extraheader", host.port);
-    sb.git(&["config", "--local", &key, &format!("AUTHORIZATION: basic {basic}")]);
-    key
+    let value = format!("AUTHORIZATION: basic {basic}");
+    if !included {
+        sb.git(&["config", "--local", &key, &value]);
+        return (key, ".git/config".to_owned());
+    }
+    let temp = sb.dir.path().join("runner_temp");
+    std::fs::create_dir_all(&temp).unwrap();
+    let file = temp.join("git-credentials-0b1c2d3e.config");
+    let file = file.to_str().unwrap().to_owned();
+    sb.git(&["config", "--file", &file, &key, &value]);
+    let gitdir = sb.work.join(".git");
+    sb.git(&[
+        "config",
+        "--local",
+        &format!("includeIf.gitdir:{}.path", gitdir.display()),
+        &file,
+    ]);
+    (key, file)
 }
 
 struct World {
@@ -53,7 +72,7 @@ fn the_extra_header_is_what_git_sends_and_what_check_judges() {
     let w = world(&[&good]);
     let url = w.host.url(REPO_PATH);
     w.sb.store_credential(&url, "alice", &stale);
-    let key = checkout_header(&w.sb, &w.host, &good);
+    let (key, file) = checkout_header(&w.sb, &w.host, &good, true);
 
     // git sends the header and never asks the store: the push lands.
     let (out, stderr) = w.sb.push_main();
@@ -89,7 +108,7 @@ fn the_extra_header_is_what_git_sends_and_what_check_judges() {
         "{}",
         human.stdout
     );
-    assert!(human.stdout.contains(".git/config"), "{}", human.stdout);
+    assert!(human.stdout.contains(&file), "the included file: {}", human.stdout);
 }
 
 #[test]
@@ -99,7 +118,7 @@ fn a_dead_extra_header_is_named_as_the_fault_beside_a_good_store_entry() {
     let w = world(&[&good]);
     let url = w.host.url(REPO_PATH);
     w.sb.store_credential(&url, "alice", &good);
-    let key = checkout_header(&w.sb, &w.host, &dead);
+    let (key, _) = checkout_header(&w.sb, &w.host, &dead, false);
 
     let run = w.sb.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
@@ -398,7 +417,7 @@ fn the_observe_helper_names_a_dead_header_not_the_good_store_entry() {
     let w = world(&[&good]);
     let url = w.host.url(REPO_PATH);
     w.sb.store_credential(&url, "alice", &good);
-    let key = checkout_header(&w.sb, &w.host, &dead);
+    let (key, _) = checkout_header(&w.sb, &w.host, &dead, false);
     let inst = w.sb.run(&["install", "--helper", "observe", "--global"]);
     assert_eq!(inst.code, 0, "{}", inst.stderr);
 
