@@ -174,7 +174,7 @@ impl Engine {
             self.asked_step(&ctx, provider, api.as_deref(), opts.mode, deadline, date_passed);
         check.requests = sent;
         check.finding = self.settled_step(&ctx, provider, &keys, &answers, finding, opts.mode);
-        if searches_accounts(&check.finding, opts.mode) {
+        if searches_accounts(&check.finding, opts.mode) && may_ask_others(provider, &answers) {
             let (finding, asked) =
                 self.accounts_step(&ctx, provider, target.remote.as_deref(), check.finding, deadline);
             check.finding = finding;
@@ -681,6 +681,23 @@ fn searches_accounts(finding: &Finding, mode: Mode) -> bool {
     finding.reason == Reason::NoRepoAccess
         && finding.kind() == Kind::Block
         && matches!(mode, Mode::Check | Mode::PrePush)
+}
+
+/// The other accounts are asked with the push probe, which GitLab (and
+/// Gitea/Forgejo with push-to-create, and a server nobody named may be
+/// either) answers by creating a missing repository for an account that may
+/// create one (SPEC §2): there, only a repository this check has seen exist
+/// (an answer of the repository API, git's advertisement, or a push check
+/// that refused with 403) is asked about.
+fn may_ask_others(provider: Provider, answers: &Answers) -> bool {
+    if !matches!(provider, Provider::Gitlab | Provider::Gitea | Provider::Generic) {
+        return true;
+    }
+    answers.0.iter().any(|(purpose, outcome)| match (purpose, outcome) {
+        (Purpose::Repository | Purpose::ReadProbe, Ok(r)) => r.status == 200,
+        (Purpose::PushProbe, Ok(r)) => matches!(r.status, 200 | 403),
+        _ => false,
+    })
 }
 
 /// git's push check let the credential in: the receive-pack advertisement.
@@ -1192,6 +1209,34 @@ mod tests {
 
     /// A body longer than the cap is kept in part: a judge that then
     /// concludes otherwise makes the entry a miss (checked in `check`).
+    /// Where a push probe could create the repository, others are asked
+    /// only about one seen to exist.
+    #[test]
+    fn others_are_asked_only_where_no_repository_can_be_created() {
+        let answer = |purpose, status| {
+            (
+                purpose,
+                Ok(Response {
+                    status,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                }),
+            )
+        };
+        let missing = Answers(vec![answer(Purpose::ReadProbe, 404)]);
+        assert!(may_ask_others(Provider::Github, &missing));
+        assert!(!may_ask_others(Provider::Gitlab, &missing));
+        assert!(!may_ask_others(Provider::Gitea, &Answers(Vec::new())));
+        assert!(may_ask_others(
+            Provider::Gitlab,
+            &Answers(vec![answer(Purpose::ReadProbe, 200)])
+        ));
+        assert!(may_ask_others(
+            Provider::Generic,
+            &Answers(vec![answer(Purpose::PushProbe, 403)])
+        ));
+    }
+
     #[test]
     fn long_bodies_are_kept_in_part() {
         let cred = Credential::new(None, Secret::new("x"), Source::Url);
