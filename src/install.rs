@@ -112,7 +112,7 @@ fn editable_hook(dir: &Path) -> PathBuf {
 
 /// Whether a hook already runs prepush-auth, itself or through the hook
 /// manager it hands over to (lefthook, pre-commit).
-fn already_runs_us(hook: &Path, top: &Path) -> bool {
+pub(crate) fn already_runs_us(hook: &Path, top: &Path) -> bool {
     let Ok(text) = fs::read_to_string(hook) else {
         return false;
     };
@@ -129,7 +129,7 @@ fn already_runs_us(hook: &Path, top: &Path) -> bool {
 }
 
 /// The hook manager whose hook this is, by what it says about itself.
-fn hook_manager(hook: &Path) -> &'static str {
+pub(crate) fn hook_manager(hook: &Path) -> &'static str {
     let text = fs::read_to_string(hook).unwrap_or_default();
     if text.contains("lefthook") {
         "lefthook"

@@ -208,9 +208,10 @@ fn hook_state() -> Option<String> {
     let text = std::fs::read_to_string(&hook).unwrap_or_default();
     Some(if text.contains("# prepush-auth hook") {
         format!("installed ({})", hook.display())
-    } else if text.contains("prepush-auth") || text.contains("pre-commit") || text.contains("lefthook") {
+    } else if top().is_some_and(|t| crate::install::already_runs_us(&hook, &t)) {
         format!(
-            "a hook of its own ({}); it runs prepush-auth if it says so",
+            "runs prepush-auth through {} ({})",
+            crate::install::hook_manager(&hook),
             hook.display()
         )
     } else if hook.exists() {
@@ -218,6 +219,17 @@ fn hook_state() -> Option<String> {
     } else {
         "not installed".to_owned()
     })
+}
+
+fn top() -> Option<std::path::PathBuf> {
+    let out = git::git()
+        .args(["rev-parse", "--show-toplevel"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().into())
 }
 
 fn included_state(global: bool) -> Option<(String, Vec<String>)> {

@@ -500,6 +500,14 @@ fn install_leaves_a_pre_commit_hook_that_already_runs_prepush_auth() {
         hook
     );
     assert!(!sb.work.join(".git/hooks/pre-push.prepush-auth-saved").exists());
+    let status = sb.run(&["status"]);
+    assert!(
+        status
+            .stdout
+            .contains("pre-push hook:  runs prepush-auth through pre-commit"),
+        "{}",
+        status.stdout
+    );
 }
 
 #[test]
