@@ -580,3 +580,27 @@ tokens seen (soonest expiry first):
     assert_eq!(json["tokens"][0]["helper"], "store", "{json}");
     eprintln!("status took {took:?}");
 }
+
+/// An entry an older prepush-auth wrote into `~/.gitconfig` itself (between
+/// marker comments) moves into our file on the next install, and the user's
+/// file ends as it was before that older install.
+#[test]
+fn an_older_block_in_the_users_config_moves_into_our_file() {
+    let sb = Sandbox::new();
+    sb.init_repo("https://github.com/acme/widgets.git");
+    let gitconfig = sb.home.join(".gitconfig");
+    let before = std::fs::read_to_string(&gitconfig).unwrap();
+    let old = format!(
+        "{before}\n# >>> prepush-auth observe (added by `prepush-auth install`; `prepush-auth uninstall` removes it)\n[credential]\n\thelper = \"!'{BIN}' credential\"\n# <<< prepush-auth observe\n"
+    );
+    std::fs::write(&gitconfig, &old).unwrap();
+    let run = sb.run(&["install", "--helper", "observe", "--global"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let now = std::fs::read_to_string(&gitconfig).unwrap();
+    assert!(!now.contains("# >>> prepush-auth"), "{now}");
+    assert!(now.starts_with(&before) && now.contains("[include] path = "), "{now}");
+    let (out, _) = git_out(&sb, &["config", "--get-all", "credential.helper"]);
+    assert_eq!(count(&String::from_utf8_lossy(&out.stdout), "prepush-auth"), 1);
+    assert_eq!(sb.run(&["uninstall", "--global"]).code, 0);
+    assert_eq!(std::fs::read_to_string(&gitconfig).unwrap(), before);
+}
