@@ -192,7 +192,16 @@ impl Included {
             }
         }
         match fs::remove_file(&self.ours) {
-            Ok(()) => any = true,
+            Ok(()) => {
+                any = true;
+                // Our directory (`~/.config/prepush-auth`) goes too when
+                // nothing else is in it (its config.toml stays).
+                if self.global
+                    && let Some(dir) = self.ours.parent()
+                {
+                    let _ = fs::remove_dir(dir);
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e).with_context(|| format!("removing {}", self.ours.display())),
         }
