@@ -95,10 +95,7 @@ impl Included {
         let config = crate::install::config_file(global)?;
         if global {
             let home = PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?);
-            let ours = std::env::var_os("XDG_CONFIG_HOME")
-                .filter(|p| !p.is_empty())
-                .map_or_else(|| home.join(".config"), PathBuf::from)
-                .join("prepush-auth/gitconfig");
+            let ours = global_file(&home);
             let include_value = ours.strip_prefix(&home).map_or_else(
                 |_| ours.to_string_lossy().into_owned(),
                 |rel| format!("~/{}", rel.to_string_lossy()),
@@ -119,6 +116,12 @@ impl Included {
                 include_value: "prepush-auth.gitconfig".to_owned(),
             })
         }
+    }
+
+    /// Where our global file is (without asking git anything).
+    pub fn at_global_path() -> Option<PathBuf> {
+        let home = PathBuf::from(std::env::var_os("HOME")?);
+        Some(global_file(&home))
     }
 
     /// The blocks of our file, in order: `(name, body)`.
@@ -232,6 +235,13 @@ impl Included {
         crate::install::write_config(&self.config, &text)?;
         Ok(text != original)
     }
+}
+
+fn global_file(home: &Path) -> PathBuf {
+    std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|p| !p.is_empty())
+        .map_or_else(|| home.join(".config"), PathBuf::from)
+        .join("prepush-auth/gitconfig")
 }
 
 fn is_comment(line: &str) -> bool {

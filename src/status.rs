@@ -48,6 +48,14 @@ pub fn refusals_for(host: &str) -> Vec<Refusal> {
         .unwrap_or_default()
 }
 
+/// Whether one of our included files exists (global, or this
+/// repository's): without one there is no entry of ours to be shadowed,
+/// and no need to ask git for its helper entries.
+pub fn may_have_entries(repo: Option<&Repo>) -> bool {
+    Included::at_global_path().is_some_and(|p| p.exists())
+        || repo.is_some_and(|r| r.repo.common_dir().join("prepush-auth.gitconfig").exists())
+}
+
 /// One of our entries, where it is and which kind.
 struct Entry {
     global: bool,
