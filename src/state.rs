@@ -529,6 +529,35 @@ mod tests {
             .unwrap();
     }
 
+    /// Issue 16: an expiry the host contradicted (it accepted the token
+    /// after that day) is forgotten, or replaced by the one it reports now;
+    /// an answer without one keeps a date still ahead.
+    #[test]
+    fn an_expiry_the_host_contradicted_is_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut st = State::open_at(dir.path()).unwrap();
+        let now = Utc::now();
+        let learned = |expires_at, at| Remembered {
+            token: TokenInfo {
+                expires_at,
+                ..TokenInfo::default()
+            },
+            last_ok: Some(at),
+            expiry_warned: None,
+        };
+        let soon = now + Duration::days(3);
+        st.record("t", Some(learned(Some(soon), now)), "v", None).unwrap();
+        st.record("t", Some(learned(None, now)), "v", None).unwrap();
+        assert_eq!(st.remembered("t").unwrap().token.expires_at, Some(soon), "kept");
+        let later = soon + Duration::days(1);
+        st.record("t", Some(learned(None, later)), "v", None).unwrap();
+        assert_eq!(st.remembered("t").unwrap().token.expires_at, None, "forgotten");
+        st.record("t", Some(learned(Some(soon), now)), "v", None).unwrap();
+        let extended = later + Duration::days(30);
+        st.record("t", Some(learned(Some(extended), later)), "v", None).unwrap();
+        assert_eq!(st.remembered("t").unwrap().token.expires_at, Some(extended), "replaced");
+    }
+
     #[test]
     fn the_hook_warns_of_an_expiry_once_a_day_per_token() {
         let dir = tempfile::tempdir().unwrap();
