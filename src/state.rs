@@ -544,6 +544,7 @@ mod tests {
             },
             last_ok: Some(at),
             expiry_warned: None,
+            seen: None,
         };
         let soon = now + Duration::days(3);
         st.record("t", Some(learned(Some(soon), now)), "v", None).unwrap();
