@@ -275,7 +275,16 @@ fn without_line(text: &str) -> (String, bool, bool) {
     if added_at.is_some_and(|n| n + 1 == start) && before.ends_with('\n') {
         before = &before[..before.len() - 1];
     }
-    (format!("{before}{}", &text[end..]), true, line.contains(CREATED))
+    // `git config --add include.path X` appends to our line's section:
+    // those keys keep their `[include]` header, which is what git would
+    // have written for them had our line never been there.
+    let rest = &text[end..];
+    let keys_follow = rest
+        .lines()
+        .find(|l| !l.trim().is_empty() && !is_comment(l))
+        .is_some_and(|l| !l.trim_start().starts_with('['));
+    let header = if keys_follow { "[include]\n" } else { "" };
+    (format!("{before}{header}{rest}"), true, line.contains(CREATED))
 }
 
 fn parse_blocks(text: &str) -> Vec<(String, String)> {
@@ -349,6 +358,10 @@ mod tests {
                 format!("{original}[credential]\n\thelper = cache\n"),
                 "{original:?}"
             );
+            // `git config --add include.path x` after it: its header stays.
+            let added = format!("{text}\tpath = ~/x\n");
+            let (back, _, _) = without_line(&added);
+            assert_eq!(back, format!("{original}[include]\n\tpath = ~/x\n"), "{original:?}");
             // git inserts before it: the newline is the inserted line's now.
             if let Some(last) = original.rfind('\n').map(|i| i + 1).filter(|i| *i < original.len()) {
                 let inserted = format!("{}\n\tx = 1\n{}", &text[..original.len()], &text[original.len() + 1..]);

@@ -243,7 +243,19 @@ fn top() -> Option<std::path::PathBuf> {
 fn included_state(global: bool) -> Option<(String, Vec<String>)> {
     let file = Included::at(global).ok()?;
     if !file.is_included() {
-        return None;
+        // Our file without our line: `git config include.path X` (without
+        // --add) replaces the only include.path of a file, ours.
+        return file.ours.exists().then(|| {
+            (
+                format!(
+                    "{}, but {} no longer includes it; restore with: prepush-auth install{}",
+                    file.ours.display(),
+                    file.config.display(),
+                    if global { " --global" } else { "" }
+                ),
+                vec!["not included:".to_owned()],
+            )
+        });
     }
     let names = file.blocks().into_iter().map(|(n, _)| n).collect();
     Some((file.ours.display().to_string(), names))

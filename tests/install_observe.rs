@@ -251,10 +251,12 @@ fn approve(sb: &Sandbox, url: &str, secret: &str) {
 
 /// The user's own edits, as they would type them.
 fn user_edits(sb: &Sandbox, gh: bool) {
-    let edits: [&[&str]; 3] = [
+    let edits: [&[&str]; 4] = [
         &["config", "--global", "credential.helper", "cache --timeout=3600"],
         &["config", "--add", "credential.helper", "cache"],
         &["config", "credential.useHttpPath", "true"],
+        // A dotfiles idiom: git appends this key to the `[include]` section it finds last (ours).
+        &["config", "--global", "--add", "include.path", "~/.gitconfig.local"],
     ];
     for e in edits {
         let (out, err) = git_out(sb, e);
