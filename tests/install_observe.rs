@@ -606,3 +606,30 @@ fn an_older_block_in_the_users_config_moves_into_our_file() {
     assert_eq!(sb.run(&["uninstall", "--global"]).code, 0);
     assert_eq!(std::fs::read_to_string(&gitconfig).unwrap(), before);
 }
+
+/// `git config --global include.path X` (without --add) replaces the only
+/// `include.path` of the file, which is ours: status says so and how to
+/// restore it, and the restore keeps the user's include.
+#[test]
+fn our_include_replaced_by_the_users_own_is_said_and_restored() {
+    let sb = Sandbox::new();
+    sb.init_repo("https://github.com/acme/widgets.git");
+    assert_eq!(sb.run(&["install", "--global"]).code, 0);
+    git_out(&sb, &["config", "--global", "include.path", "~/.gitconfig.local"]);
+    let status = sb.run(&["status"]);
+    let line = status
+        .stdout
+        .lines()
+        .find(|l| l.contains("no longer includes it"))
+        .unwrap_or_else(|| panic!("{}", status.stdout));
+    assert!(line.ends_with("restore with: prepush-auth install --global)"), "{line}");
+    assert_eq!(sb.run(&["install", "--global"]).code, 0);
+    let status = sb.run(&["status"]);
+    assert!(
+        status.stdout.contains("  global:         observe ("),
+        "{}",
+        status.stdout
+    );
+    let (out, _) = git_out(&sb, &["config", "--global", "--get-all", "include.path"]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("~/.gitconfig.local\n"));
+}
