@@ -409,6 +409,15 @@ fn gate_get(input: &HelperInput) -> anyhow::Result<String> {
         );
         return Ok("quit=1\n".to_owned());
     }
+    // git sends an `Authorization` extra header over anything a helper
+    // gives, and would have a storing helper keep what we hand over (a CI
+    // token in ~/.git-credentials): the header is judged, never handed on.
+    if matches!(
+        check.credential.as_ref().map(|c| &c.place.kind),
+        Some(crate::helpers::Kind::ExtraHeader { .. })
+    ) {
+        return Ok(String::new());
+    }
     // Valid or unverifiable: hand it to git, as the helper that had it would.
     let mut answer = String::new();
     if let Some(u) = username {
