@@ -315,6 +315,28 @@ pub fn parse_helper_entries(text: &str) -> Vec<HelperEntry> {
         .collect()
 }
 
+/// `git config --show-origin --null --get-regexp` output: `origin NUL
+/// key LF value NUL`, repeated, as `(origin, key, value)` (a valueless key
+/// reads as empty). Used for keys other than helpers (`http.*.extraHeader`);
+/// helper entries have their own reader, [`read_helper_entries`].
+pub fn parse_helper_origins(text: &str) -> Vec<(String, String, String)> {
+    let fields: Vec<&str> = text.split('\0').collect();
+    fields
+        .chunks(2)
+        .filter_map(|pair| match pair {
+            [origin, kv] if !origin.is_empty() => {
+                let (key, value) = kv.split_once('\n').unwrap_or((kv, ""));
+                Some((
+                    origin.strip_prefix("file:").unwrap_or(origin).to_owned(),
+                    key.to_owned(),
+                    value.to_owned(),
+                ))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// How git turns a `credential.helper` value into the command it runs.
 pub fn helper_command(value: &str) -> String {
     if let Some(shell) = value.strip_prefix('!') {
@@ -402,6 +424,186 @@ fn config_url_matches(pattern: &str, url: &crate::target::RemoteUrl) -> bool {
     host_ok
         && want_port == have_port
         && (path.is_empty() || have_path == path || have_path.starts_with(&format!("{path}/")))
+}
+
+/// `http.*extraheader` entries with the file each comes from, in git's
+/// order: `(origin, key, value)`. Asked on every check that asks git for a
+/// credential, for git sends a matching `Authorization` header before any
+/// credential helper (issue 20); git itself is asked only when the
+/// configuration gix reads (the same files, includes followed) has such a
+/// key, so the common check spawns no second process.
+pub fn extra_header_origins(deadline: Instant) -> Vec<(String, String, String)> {
+    if !may_have_extra_headers() {
+        return Vec::new();
+    }
+    let mut cmd = git();
+    cmd.args([
+        "config",
+        "--show-origin",
+        "--null",
+        "--get-regexp",
+        r"^http\..*extraheader$",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
+    let limit = deadline.min(Instant::now() + Duration::from_millis(500));
+    let Ok(Some(out)) = run_with_deadline(cmd, b"", limit) else {
+        return Vec::new();
+    };
+    parse_config_origins(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// `git config --show-origin --null --get-regexp` output: `origin NUL key
+/// LF value NUL`, repeated, as (file, key, value).
+pub fn parse_config_origins(text: &str) -> Vec<(String, String, String)> {
+    let fields: Vec<&str> = text.split('\0').collect();
+    fields
+        .chunks(2)
+        .filter_map(|pair| match pair {
+            [origin, kv] if !origin.is_empty() => {
+                let (key, value) = kv.split_once('\n').unwrap_or((kv, ""));
+                Some((
+                    origin.strip_prefix("file:").unwrap_or(origin).to_owned(),
+                    key.to_owned(),
+                    value.to_owned(),
+                ))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether git's configuration may hold an `http.*.extraHeader`: read
+/// with gix where a repository is open (its files, includes followed);
+/// settings given on git's command line (`-c`, handed to hooks as
+/// `GIT_CONFIG_PARAMETERS`) or through `GIT_CONFIG_COUNT`, and URL mode
+/// outside a repository, leave it to git.
+fn may_have_extra_headers() -> bool {
+    if std::env::var_os("GIT_CONFIG_PARAMETERS").is_some() || std::env::var_os("GIT_CONFIG_COUNT").is_some() {
+        return true;
+    }
+    let Ok(Some(repo)) = crate::target::Repo::discover() else {
+        return true;
+    };
+    let config = repo.repo.config_snapshot();
+    config.plumbing().sections_by_name("http").is_some_and(|mut sections| {
+        sections.any(|section| {
+            section
+                .value_names()
+                .any(|name| name.eq_ignore_ascii_case("extraheader"))
+        })
+    })
+}
+
+/// The extra headers git sends to `url`, with where each is set, as git's
+/// `http.c` collects them through `urlmatch_config_entry`: entries whose
+/// URL matches are taken in config order, an entry less specific than one
+/// already taken is ignored, and an empty value clears the list. So a plain
+/// `http.extraHeader` read after `http.https://github.com/.extraHeader` is
+/// not sent (checked with git 2.47 against a loopback server).
+pub fn extra_headers_for_in(
+    entries: &[(String, String, String)],
+    url: &crate::target::RemoteUrl,
+) -> Vec<(String, String, String)> {
+    let mut list: Vec<(String, String, String)> = Vec::new();
+    let mut best: Option<UrlMatch> = None;
+    for (origin, key, value) in entries {
+        let Some(rest) = key.strip_prefix("http.") else {
+            continue;
+        };
+        let Some(pattern) = rest
+            .strip_suffix("extraheader")
+            .map(|p| p.strip_suffix('.').unwrap_or(p))
+        else {
+            continue;
+        };
+        let rank = if pattern.is_empty() {
+            Some(UrlMatch::default())
+        } else {
+            urlmatch_rank(pattern, url)
+        };
+        let Some(rank) = rank else { continue };
+        if best.is_some_and(|b| rank < b) {
+            continue;
+        }
+        best = Some(rank);
+        if value.is_empty() {
+            list.clear();
+        } else {
+            list.push((origin.clone(), key.clone(), value.clone()));
+        }
+    }
+    list
+}
+
+/// How specifically a `<section>.<url>.*` key matches a URL, ordered as
+/// git's `urlmatch.c` `cmp_matches`: the longer host, then the longer
+/// path, then a matching user name.
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub struct UrlMatch {
+    host_len: usize,
+    path_len: usize,
+    user: bool,
+}
+
+/// Whether the URL of an `http.<url>.*` key matches `url`, and how well.
+/// git needs a full URL here (a scheme and a host); `*` matches one label.
+pub fn urlmatch_rank(pattern: &str, url: &crate::target::RemoteUrl) -> Option<UrlMatch> {
+    let (scheme, rest) = pattern.split_once("://")?;
+    if !scheme.eq_ignore_ascii_case(url.protocol()) {
+        return None;
+    }
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (user, hostport) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u.split(':').next().unwrap_or(u)), h),
+        None => (None, authority),
+    };
+    if user.is_some_and(|u| url.username.as_deref() != Some(u)) {
+        return None;
+    }
+    let default_port = if url.protocol() == "https" { "443" } else { "80" };
+    let split = |hp: &str| -> (String, String) {
+        match hp
+            .rsplit_once(':')
+            .filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit()))
+        {
+            Some((h, p)) => (h.to_ascii_lowercase(), p.to_owned()),
+            None => (hp.to_ascii_lowercase(), default_port.to_owned()),
+        }
+    };
+    let (want_host, want_port) = split(hostport);
+    let (have_host, have_port) = split(&url.host);
+    let host_ok = want_host == have_host || {
+        let (w, h): (Vec<&str>, Vec<&str>) = (want_host.split('.').collect(), have_host.split('.').collect());
+        w.len() == h.len() && w.iter().zip(&h).all(|(w, h)| *w == "*" || w == h)
+    };
+    let path = path.trim_end_matches('/');
+    let have_path = url.path.trim_start_matches('/');
+    let path_ok = path.is_empty() || have_path == path || have_path.starts_with(&format!("{path}/"));
+    (host_ok && want_port == have_port && path_ok).then(|| UrlMatch {
+        host_len: if want_port == default_port {
+            want_host.len()
+        } else {
+            want_host.len() + 1 + want_port.len()
+        },
+        path_len: if path.is_empty() { 1 } else { path.len() + 2 },
+        user: user.is_some(),
+    })
+}
+
+/// `gh auth token -h HOST -u USER` (gh ≥ 2.40): the token of one of gh's
+/// accounts, under the deadline. Asked only on the account search's path.
+pub fn gh_auth_token(program: &str, host: &str, user: &str, deadline: Instant) -> Option<crate::secret::Secret> {
+    let mut cmd = Command::new(program);
+    cmd.args(["auth", "token", "-h", host, "-u", user])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let limit = deadline.min(Instant::now() + Duration::from_secs(2));
+    let out = run_with_deadline(cmd, b"", limit).ok()??;
+    let token = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+    (out.status.success() && !token.is_empty() && !token.contains(char::is_whitespace))
+        .then(|| crate::secret::Secret::new(token))
 }
 
 /// Where git keeps its own programs (`git-credential-store` …).
@@ -611,6 +813,106 @@ mod tests {
         assert!(e[1].value.is_empty());
         assert_eq!(e[2].url.as_deref(), Some("https://Dev.Azure.com/x"));
         assert_eq!(e[2].scope, "local");
+    }
+
+    /// As git 2.47 sent them to a loopback server: the most specific
+    /// match wins, a less specific entry read after it is ignored, an
+    /// empty value clears what came before.
+    #[test]
+    fn the_extra_headers_git_sends_to_a_url() {
+        let url = crate::target::RemoteUrl::parse("https://github.com/acme/widgets.git").unwrap();
+        let e = |key: &str, value: &str| (".git/config".to_owned(), key.to_owned(), value.to_owned());
+        let values = |entries: &[(String, String, String)]| -> Vec<String> {
+            extra_headers_for_in(entries, &url)
+                .into_iter()
+                .map(|(_, _, v)| v)
+                .collect()
+        };
+        assert_eq!(
+            values(&[
+                e("http.https://github.com/.extraheader", "AUTHORIZATION: basic A"),
+                e("http.extraheader", "X-After: 1"),
+            ]),
+            vec!["AUTHORIZATION: basic A"]
+        );
+        assert_eq!(
+            values(&[
+                e("http.extraheader", "X-Before: 1"),
+                e("http.https://github.com/.extraheader", "AUTHORIZATION: basic A"),
+            ]),
+            vec!["X-Before: 1", "AUTHORIZATION: basic A"]
+        );
+        assert_eq!(
+            values(&[
+                e("http.https://github.com/.extraheader", "AUTHORIZATION: basic A"),
+                e("http.https://github.com/acme.extraheader", ""),
+                e("http.https://github.com/acme.extraheader", "Authorization: Bearer B"),
+            ]),
+            vec!["Authorization: Bearer B"]
+        );
+        for key in [
+            "http.https://gitlab.com/.extraheader",
+            "http.http://github.com/.extraheader",
+            "http.https://github.com/acm.extraheader",
+            "http.https://bob@github.com/.extraheader",
+            "http.github.com.extraheader",
+        ] {
+            assert!(values(&[e(key, "AUTHORIZATION: basic A")]).is_empty(), "{key}");
+        }
+        assert!(urlmatch_rank("https://*.com", &url) < urlmatch_rank("https://github.com", &url));
+        assert!(urlmatch_rank("https://github.com", &url) < urlmatch_rank("https://github.com/acme", &url));
+    }
+
+    /// git is the oracle: for each layout and URL, the header git's own
+    /// urlmatch picks (`git config --get-urlmatch`, one value: the best
+    /// match's last) is the last one in our list.
+    #[test]
+    fn extra_headers_agree_with_git_config_get_urlmatch() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config");
+        let layouts = [
+            "[http \"https://github.com/\"]\n\textraheader = A: 1\n[http]\n\textraheader = B: 2\n",
+            "[http]\n\textraheader = B: 2\n[http \"https://github.com/\"]\n\textraheader = A: 1\n",
+            "[http \"https://github.com/acme\"]\n\textraheader = C: 3\n[http \"https://github.com\"]\n\textraheader = A: 1\n",
+            "[http \"https://*.com\"]\n\textraheader = W: 1\n[http \"https://github.com:443/\"]\n\textraheader = A: 1\n",
+            "[http \"https://github.com/acme/\"]\n\textraheader = C: 3\n\textraheader = \n",
+            "[http \"https://alice@github.com/\"]\n\textraheader = U: 1\n[http \"https://github.com/\"]\n\textraheader = A: 1\n",
+            "[http \"http://github.com/\"]\n\textraheader = H: 1\n",
+        ];
+        let urls = [
+            "https://github.com/acme/widgets.git",
+            "https://alice@github.com/acme/widgets.git",
+            "https://github.com/other/x.git",
+            "https://gitlab.com/acme/widgets.git",
+        ];
+        for layout in layouts {
+            std::fs::write(&file, layout).unwrap();
+            let run = |args: &[&str]| {
+                let out = Command::new("git")
+                    .args(["config", "-f"])
+                    .arg(&file)
+                    .args(args)
+                    .env("GIT_CONFIG_NOSYSTEM", "1")
+                    .output()
+                    .unwrap();
+                String::from_utf8(out.stdout).unwrap()
+            };
+            let entries = parse_config_origins(&run(&[
+                "--show-origin",
+                "--null",
+                "--get-regexp",
+                r"^http\..*extraheader$",
+            ]));
+            for u in urls {
+                let url = crate::target::RemoteUrl::parse(u).unwrap();
+                let ours = extra_headers_for_in(&entries, &url)
+                    .last()
+                    .map(|(_, _, v)| v.clone())
+                    .unwrap_or_default();
+                let gits = run(&["--get-urlmatch", "http.extraheader", u]);
+                assert_eq!(ours, gits.trim_end_matches('\n'), "{layout} {u}");
+            }
+        }
     }
 
     #[test]

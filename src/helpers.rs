@@ -51,6 +51,14 @@ pub enum Kind {
     Program(String),
     /// Written into the remote URL.
     Url,
+    /// An `Authorization` header in `http.<url>.extraHeader`, which git
+    /// sends on every request before it asks any helper; `checkout` when it
+    /// has the shape actions/checkout persists.
+    ExtraHeader {
+        file: String,
+        key: String,
+        checkout: bool,
+    },
     /// Handed to us by git (the helper protocol), from a helper we cannot name.
     Git,
     Unknown,
@@ -101,6 +109,7 @@ impl Place {
             Kind::Shell => "shell".into(),
             Kind::Program(p) => p.clone(),
             Kind::Url => "url".into(),
+            Kind::ExtraHeader { .. } => "extraheader".into(),
             Kind::Git => "git".into(),
             Kind::Unknown => "unknown".into(),
         }
@@ -118,6 +127,7 @@ impl Place {
             Kind::Oauth => "git-credential-oauth".into(),
             Kind::Shell => "a shell function".into(),
             Kind::Url => "the remote URL".into(),
+            Kind::ExtraHeader { .. } => "an http.extraHeader in git's config".into(),
             _ => self.id(),
         }
     }
@@ -145,6 +155,14 @@ impl Place {
             ),
             Kind::Shell => "from a credential helper written as a shell function".into(),
             Kind::Url => "written in the remote URL".into(),
+            Kind::ExtraHeader { file, key, checkout } => format!(
+                "from the Authorization header `{key}` ({file}: git sends it before asking any credential helper{})",
+                if *checkout {
+                    "; actions/checkout persists this token unless `persist-credentials: false`"
+                } else {
+                    ""
+                }
+            ),
             Kind::Git | Kind::Unknown => String::new(),
             Kind::Store { .. } | Kind::Cache { .. } | Kind::Program(_) => {
                 format!("from credential helper '{}'", self.id())
@@ -170,7 +188,12 @@ impl Place {
             | Kind::Oauth
             | Kind::Git
             | Kind::Unknown => Erases::Yes,
-            Kind::Gh | Kind::OnePasswordGh | Kind::Netrc { .. } | Kind::Shell | Kind::Url => Erases::No,
+            Kind::Gh
+            | Kind::OnePasswordGh
+            | Kind::Netrc { .. }
+            | Kind::Shell
+            | Kind::Url
+            | Kind::ExtraHeader { .. } => Erases::No,
             Kind::Program(_) => Erases::Maybe,
         }
     }
@@ -366,6 +389,21 @@ pub fn replace_steps(
         .chain(make)
         .chain([push_and_give(place, new_username, new)])
         .collect(),
+        // The header wins over every helper: while it is there no other
+        // token is sent. actions/checkout writes it anew on every run.
+        Kind::ExtraHeader { file, key, checkout: true } => {
+            make.into_iter().chain([header_line(file, key, true, which)]).collect()
+        }
+        Kind::ExtraHeader { file, key, .. } => [
+            format!(
+                "remove {which} from the Authorization header (git sends it before any credential helper, so while it is there no other token is used):"
+            ),
+            command(&format!("git config --file {file} --unset-all {key}")),
+        ]
+        .into_iter()
+        .chain(make)
+        .chain([push_and_give(place, new_username, new)])
+        .collect(),
         Kind::Osxkeychain | Kind::Wincred | Kind::Libsecret | Kind::Git | Kind::Unknown => {
             [format!("forget {which} first:"), reject]
                 .into_iter()
@@ -373,6 +411,20 @@ pub fn replace_steps(
                 .chain([push_and_give(place, new_username, new)])
                 .collect()
         }
+    }
+}
+
+/// How to get rid of a token in an extra header: the header wins over
+/// every helper, so a new token anywhere else is never sent while it stays.
+fn header_line(file: &str, key: &str, checkout: bool, which: &str) -> String {
+    if checkout {
+        format!(
+            "actions/checkout persists {which} in `{key}` ({file}) unless `persist-credentials: false`: give actions/checkout a token that may push (`with: token:`), or set `persist-credentials: false` and push with a credential of your own"
+        )
+    } else {
+        format!(
+            "then replace {which} in the header or remove it: git config --file {file} --unset-all {key} (git sends the header before any credential helper, so while it is there no other token is used)"
+        )
     }
 }
 
@@ -430,6 +482,9 @@ pub fn lives_line(place: &Place, url: &RemoteUrl, origin: Option<&str>) -> Optio
     }
     Some(match &place.kind {
         Kind::Url => "the secret is written in the remote URL: `git remote set-url` it without the token".into(),
+        Kind::ExtraHeader { file, key, .. } => format!(
+            "the token git sends is the Authorization header `{key}` in {file}: git sends it on every request; when the host refuses it, git asks the credential helpers but still sends the header, then makes them erase their credential"
+        ),
         Kind::Git | Kind::Unknown => return None,
         Kind::Gh => format!(
             "the stale token is gh's login for {} (`gh auth status -h {}` shows it){origin}",

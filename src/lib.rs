@@ -4,6 +4,7 @@
 //! the fuzz targets in `fuzz/` can drive the parsers directly. It is not a
 //! stable API.
 
+pub mod accounts;
 pub mod app;
 pub mod cli;
 pub mod completions;
