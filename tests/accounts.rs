@@ -100,15 +100,14 @@ fn the_extra_header_is_what_git_sends_and_what_check_judges() {
     );
 
     let human = w.sb.run(&["check", "--no-cache"]);
-    assert!(human.stdout.contains(&key), "{}", human.stdout);
+    assert!(flat(&human.stdout).contains(&key), "{}", human.stdout);
     assert!(
-        human
-            .stdout
+        flat(&human.stdout)
             .contains("actions/checkout persists this token unless `persist-credentials: false`"),
         "{}",
         human.stdout
     );
-    assert!(human.stdout.contains(&file), "the included file: {}", human.stdout);
+    assert!(flat(&human.stdout).contains(&file), "the included file: {}", human.stdout);
 }
 
 #[test]
@@ -219,7 +218,7 @@ fn the_store_account_that_may_push_is_named_with_the_pin_that_makes_the_push_lan
     w.sb.store_credential(&url, "alice", &denied);
     let (out, stderr) = w.sb.push_main();
     assert!(!out.status.success(), "git picked alice, who may not push");
-    assert!(stderr.contains("denied to alice"), "{stderr}");
+    assert!(flat(&stderr).contains("denied to alice"), "{stderr}");
     // git erased alice's entry when refused: put it back as the user has it.
     w.sb.store_credential(&url, "alice", &denied);
 
@@ -260,8 +259,7 @@ fn the_store_account_that_may_push_is_named_with_the_pin_that_makes_the_push_lan
 
     let human = w.sb.run(&["check"]);
     assert!(
-        human
-            .stdout
+        flat(&human.stdout)
             .contains("bob (store) may push to acme/widgets (git's push check lets bob in): pin it"),
         "{}",
         human.stdout
@@ -424,11 +422,11 @@ fn the_observe_helper_names_a_dead_header_not_the_good_store_entry() {
     let (out, stderr) = w.sb.push_main();
     assert!(!out.status.success());
     assert!(
-        stderr.contains(&format!("from the Authorization header `{key}`")),
+        flat(&stderr).contains(&format!("from the Authorization header `{key}`")),
         "{stderr}"
     );
-    assert!(stderr.contains(&format!("ghp_…{}", &dead[36..])), "{stderr}");
-    assert!(!stderr.contains(&format!("ghp_…{}", &good[36..])), "{stderr}");
+    assert!(flat(&stderr).contains(&format!("ghp_…{}", &dead[36..])), "{stderr}");
+    assert!(!flat(&stderr).contains(&format!("ghp_…{}", &good[36..])), "{stderr}");
 }
 
 /// A helper that cannot be listed (`cache`, like the keychains) is asked
