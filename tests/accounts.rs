@@ -102,12 +102,15 @@ fn the_extra_header_is_what_git_sends_and_what_check_judges() {
     let human = w.sb.run(&["check", "--no-cache"]);
     assert!(flat(&human.stdout).contains(&key), "{}", human.stdout);
     assert!(
-        flat(&human.stdout)
-            .contains("actions/checkout persists this token unless `persist-credentials: false`"),
+        flat(&human.stdout).contains("actions/checkout persists this token unless `persist-credentials: false`"),
         "{}",
         human.stdout
     );
-    assert!(flat(&human.stdout).contains(&file), "the included file: {}", human.stdout);
+    assert!(
+        flat(&human.stdout).contains(&file),
+        "the included file: {}",
+        human.stdout
+    );
 }
 
 #[test]
@@ -259,8 +262,7 @@ fn the_store_account_that_may_push_is_named_with_the_pin_that_makes_the_push_lan
 
     let human = w.sb.run(&["check"]);
     assert!(
-        flat(&human.stdout)
-            .contains("bob (store) may push to acme/widgets (git's push check lets bob in): pin it"),
+        flat(&human.stdout).contains("bob (store) may push to acme/widgets (git's push check lets bob in): pin it"),
         "{}",
         human.stdout
     );

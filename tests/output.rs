@@ -258,3 +258,53 @@ fn verbose_tells_each_step_and_never_a_secret() {
     // Without -v, nothing on stderr.
     assert_eq!(sb.run(&["check", "--no-cache"]).stderr, "");
 }
+
+#[test]
+fn repo_archived() {
+    let secret = classic_token("archivedarchivedarchivedarchiv");
+    let json: &'static str = Box::leak(
+        REPO_JSON
+            .replace("\"archived\":false", "\"archived\":true")
+            .into_boxed_str(),
+    );
+    let host = github(vec![tok(&secret, Some("repo, workflow"))], json);
+    let sb = setup(&host, &secret);
+    insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+}
+
+#[test]
+fn rate_limited() {
+    let host = FakeHost::builder()
+        .route(
+            "/",
+            Reply::json(403, r#"{"message":"API rate limit exceeded"}"#)
+                .header("x-ratelimit-remaining", "0")
+                .header("x-ratelimit-reset", "4102444800"),
+        )
+        .start();
+    let sb = setup(&host, &classic_token("ratelimitratelimitratelimitrat"));
+    insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+}
+
+#[test]
+fn network_error() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let sb = Sandbox::new();
+    let key = format!("127.0.0.1:{port}");
+    let url = format!("http://{key}/acme/widgets.git");
+    sb.host_config(&key, "github", &format!("http://{key}/api/v3"), 2000);
+    sb.init_repo(&url);
+    sb.store_credential(&url, "alice", &classic_token("closedclosedclosedclosedclosed"));
+    insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+}
+
+#[test]
+fn remote_misconfigured_among_all() {
+    let sb = Sandbox::new();
+    sb.init_repo("git@github.com:acme/widgets.git");
+    sb.git(&["config", "remote.broken.fetch", "+refs/heads/*:refs/remotes/broken/*"]);
+    insta::assert_snapshot!(human(&sb, &["--all"]));
+}
