@@ -308,3 +308,22 @@ fn remote_misconfigured_among_all() {
     sb.git(&["config", "remote.broken.fetch", "+refs/heads/*:refs/remotes/broken/*"]);
     insta::assert_snapshot!(human(&sb, &["--all"]));
 }
+
+/// `install --help` explains each entry in one line.
+#[test]
+fn install_help_explains_each_entry_in_one_line() {
+    let sb = Sandbox::new();
+    let help = sb.run(&["install", "--help"]).stdout;
+    for entry in ["--hook", "--helper <HELPER>", "- observe:", "- gate:", "--global"] {
+        let at = help.find(entry).unwrap_or_else(|| panic!("{entry}: {help}"));
+        assert!(help[at..].lines().count() > 1, "{help}");
+    }
+    assert!(
+        help.contains("- observe: Last in git's helper chain: explains a refusal"),
+        "{help}"
+    );
+    assert!(
+        help.contains("- gate:    First in git's helper chain: stops git before it sends"),
+        "{help}"
+    );
+}
