@@ -8,6 +8,13 @@
 //! with `--no-index`, npm with `--offline`) and the trap proxy fails any
 //! attempt to leave the machine.
 //!
+//! Issue 21: the Linux artifacts start where users are, checked as
+//! auditwheel checks: the glibc build's wheel is tagged manylinux2014 and
+//! `objdump -T` finds no GLIBC symbol version above 2.17 in the binary the
+//! wheel, the npm package and the archive carry; the musl build is static.
+//! And the npm launcher lets git go on when its binary cannot start (this
+//! one runs without the artifacts).
+//!
 //! Runs when `PREPUSH_AUTH_DIST` names the directory `packaging/build-all.sh`
 //! filled (`.ci/run` sets it); otherwise it says so and passes, unless
 //! `PREPUSH_AUTH_REQUIRE_PACKAGES=1`.
