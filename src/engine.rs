@@ -485,6 +485,11 @@ impl Engine {
             token: finding.token.clone().unwrap_or_default(),
             last_ok: Some(now),
             expiry_warned: None,
+            seen: Some(crate::state::Seen {
+                host: ctx.url.host.clone(),
+                redacted: credential.secret.redacted(),
+                helper: credential.source.label(),
+            }),
         });
         let cacheable = !finding.advisory
             && (matches!(finding.kind(), Kind::Ok | Kind::Warn) || finding.reason.rejects_credential());
@@ -1083,6 +1088,13 @@ fn sane_expiry(ctx: &Context, mut finding: Finding, answers: &Answers) -> Findin
 }
 
 fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Finding {
+    // Our own entries are asked too, but store nothing: never named as a store.
+    let helpers_run: Vec<String> = helpers_run
+        .iter()
+        .filter(|h| !crate::install::is_our_command(h))
+        .cloned()
+        .collect();
+    let helpers_run = helpers_run.as_slice();
     let exec_path = if helpers_run.is_empty() {
         None
     } else {
@@ -1139,10 +1151,10 @@ fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Find
 /// config entry and file, the environment variable, or the URL.
 fn where_it_lives(credential: &Credential, url: &crate::target::RemoteUrl) -> Option<String> {
     let origin = match &credential.source {
-        Source::Helper(cmd) => crate::git::helper_origins()
+        Source::Helper(cmd) => crate::git::helper_entries()
             .into_iter()
-            .find(|(_, _, value)| crate::git::helper_command(value) == *cmd)
-            .map(|(file, key, _)| format!("{key} in {file}")),
+            .find(|e| crate::git::helper_command(&e.value) == *cmd)
+            .map(|e| format!("{} in {}", e.key(), e.origin)),
         _ => None,
     };
     crate::helpers::lives_line(&credential.place, url, origin.as_deref())
@@ -1205,6 +1217,122 @@ mod tests {
         assert_eq!(back.get(Purpose::User).unwrap().as_ref().err(), Some(&Failure::Timeout));
         // Entries from before answers were kept are misses.
         assert!(replayed_answers(&[]).is_none());
+    }
+
+    fn ctx_at<'a>(
+        url: &'a crate::target::RemoteUrl,
+        cred: &'a Credential,
+        remembered: Option<&'a Remembered>,
+        now: DateTime<Utc>,
+    ) -> Context<'a> {
+        Context {
+            url,
+            api: None,
+            credential: cred,
+            remembered,
+            now,
+        }
+    }
+
+    fn accepted_with_expiry(at: DateTime<Utc>) -> Finding {
+        Finding::new(Reason::Ok, "GitHub accepts it").with_token(TokenInfo {
+            expires_at: Some(at),
+            ..TokenInfo::default()
+        })
+    }
+
+    fn answered_at(date: &str) -> Answers {
+        Answers(vec![(
+            Purpose::Rest,
+            Ok(Response {
+                status: 200,
+                headers: vec![("Date".to_owned(), date.to_owned())],
+                body: Vec::new(),
+            }),
+        )])
+    }
+
+    /// Issue 16: an expiry at the answer's own time (an HTTP date, as hosts
+    /// send it) is said and not kept; one years out is not kept either; a
+    /// sane one is.
+    #[test]
+    fn a_learned_expiry_must_be_after_the_answer_and_within_five_years() {
+        let url = crate::target::RemoteUrl::parse("https://github.com/acme/widgets.git").unwrap();
+        let cred = Credential::new(None, Secret::new("x"), Source::Url);
+        let now: DateTime<Utc> = "2026-12-06T20:00:00Z".parse().unwrap();
+        let ctx = ctx_at(&url, &cred, None, now);
+        let answers = answered_at("Sun, 06 Dec 2026 20:00:00 GMT");
+
+        let f = sane_expiry(&ctx, accepted_with_expiry(now), &answers);
+        assert!(f.token.unwrap().expires_at.is_none());
+        assert!(
+            f.message
+                .contains("the host reported an expiry of now for a token it accepted"),
+            "{}",
+            f.message
+        );
+        let earlier = now - chrono::Duration::days(3);
+        let f = sane_expiry(&ctx, accepted_with_expiry(earlier), &answers);
+        assert!(f.token.unwrap().expires_at.is_none());
+        assert!(f.message.contains("an expiry in the past (2026-12-03"), "{}", f.message);
+        let far = now + chrono::Duration::days(20 * 365);
+        let f = sane_expiry(&ctx, accepted_with_expiry(far), &answers);
+        assert!(f.token.unwrap().expires_at.is_none());
+        assert!(f.message.contains("more than five years ahead"), "{}", f.message);
+        let fine = now + chrono::Duration::days(90);
+        let f = sane_expiry(&ctx, accepted_with_expiry(fine), &answers);
+        assert_eq!(f.token.unwrap().expires_at, Some(fine));
+        assert_eq!(f.message, "GitHub accepts it");
+        // The host's clock counts: its Date is ahead of ours by a day.
+        let f = sane_expiry(
+            &ctx,
+            accepted_with_expiry(now + chrono::Duration::hours(2)),
+            &answered_at("Mon, 07 Dec 2026 20:00:00 GMT"),
+        );
+        assert!(f.token.unwrap().expires_at.is_none());
+    }
+
+    /// Issue 16: a passed date explains a refusal whose cause the host does
+    /// not say, and is contradicted by an acceptance; it blocks nothing.
+    #[test]
+    fn a_passed_date_explains_a_refusal_and_an_acceptance_overrules_it() {
+        let url = crate::target::RemoteUrl::parse("https://github.com/acme/widgets.git").unwrap();
+        let cred = Credential::new(None, Secret::new("x"), Source::Url);
+        let now: DateTime<Utc> = "2026-12-06T20:00:00Z".parse().unwrap();
+        let remembered = Remembered {
+            token: TokenInfo {
+                expires_at: Some("2026-04-27T08:00:00Z".parse().unwrap()),
+                ..TokenInfo::default()
+            },
+            ..Remembered::default()
+        };
+        let ctx = ctx_at(&url, &cred, Some(&remembered), now);
+        let f = dated(
+            &ctx,
+            Finding::new(Reason::TokenInvalid, "GitHub rejects it").fix("renew"),
+        );
+        assert_eq!(f.reason, Reason::TokenExpired);
+        assert!(
+            f.message
+                .contains("expired on 2026-04-27, as the host reported while it still worked"),
+            "{}",
+            f.message
+        );
+        assert_eq!(f.fix, vec!["renew".to_owned()]);
+        let f = dated(&ctx, Finding::new(Reason::Ok, "GitHub accepts it"));
+        assert_eq!(f.reason, Reason::Ok);
+        assert!(
+            f.message
+                .contains("had announced that it expires on 2026-04-27, which has passed, and still accepts it"),
+            "{}",
+            f.message
+        );
+        // Nothing is offline but in the observe entry, where git was refused.
+        for mode in [Mode::Check, Mode::Gate, Mode::PrePush] {
+            assert!(offline_step(&ctx, Provider::Generic, mode).is_none(), "{mode:?}");
+        }
+        let f = offline_step(&ctx, Provider::Generic, Mode::Rejected).unwrap();
+        assert_eq!(f.reason, Reason::TokenExpired);
     }
 
     /// A body longer than the cap is kept in part: a judge that then

@@ -232,28 +232,93 @@ fn unquote(s: &str) -> String {
     inner.replace("'\\''", "'")
 }
 
-/// `credential.*helper` entries with the file each comes from, in git's
-/// order: `(origin, key, value)`. Read only when a verdict needs to say
-/// where a stale credential lives.
-pub fn helper_origins() -> Vec<(String, String, String)> {
+/// One `credential.helper` or `credential.<url>.helper` entry, as git reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HelperEntry {
+    /// `system`, `global`, `local`, `worktree` or `command`.
+    pub scope: String,
+    /// The file it is written in (`file:` stripped), or git's word for it.
+    pub origin: String,
+    /// The URL pattern of `credential.<url>.helper`; `None` for every URL.
+    pub url: Option<String>,
+    /// Empty: a reset (git then forgets the helpers listed before it).
+    pub value: String,
+}
+
+impl HelperEntry {
+    /// The key as git names it: `credential.helper`, `credential.<url>.helper`.
+    pub fn key(&self) -> String {
+        self.url
+            .as_ref()
+            .map_or_else(|| "credential.helper".to_owned(), |u| format!("credential.{u}.helper"))
+    }
+}
+
+/// Every helper entry git reads here, in the order it reads them (the one
+/// reader of helper entries: install, status, the observe entry and the
+/// "where it lives" line all use it).
+pub fn read_helper_entries() -> Result<Vec<HelperEntry>> {
     let mut cmd = git();
     cmd.args([
         "config",
+        "--show-scope",
         "--show-origin",
         "--null",
         "--get-regexp",
-        r"^credential\..*helper$",
+        r"^credential\.(.+\.)?helper$",
     ])
     .stdout(Stdio::piped())
-    .stderr(Stdio::null());
-    let Ok(Some(out)) = run_with_deadline(cmd, b"", Instant::now() + Duration::from_millis(500)) else {
-        return Vec::new();
-    };
-    parse_helper_origins(&String::from_utf8_lossy(&out.stdout))
+    .stderr(Stdio::piped());
+    let out = run_with_deadline(cmd, b"", Instant::now() + Duration::from_secs(10))?.context("git did not answer")?;
+    // 1: no such key, which is no helper at all.
+    if !out.status.success() && out.status.code() != Some(1) {
+        anyhow::bail!(
+            "git cannot read its configuration: {}",
+            String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("failed")
+        );
+    }
+    Ok(parse_helper_entries(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// [`read_helper_entries`], or none when git cannot read its configuration.
+pub fn helper_entries() -> Vec<HelperEntry> {
+    read_helper_entries().unwrap_or_default()
+}
+
+/// `git config --show-scope --show-origin --null --get-regexp` output:
+/// `scope NUL origin NUL key LF value NUL`, repeated. A key without a
+/// value (`helper` with no `=`) is not a reset: git's credential code
+/// refuses it (`missing value for 'credential.helper'`), so it is left out.
+pub fn parse_helper_entries(text: &str) -> Vec<HelperEntry> {
+    let fields: Vec<&str> = text.split('\0').collect();
+    fields
+        .chunks(3)
+        .filter_map(|c| match c {
+            [scope, origin, kv] if !scope.is_empty() => {
+                let (key, value) = kv.split_once('\n')?;
+                // The key is `credential.helper` or `credential.<url>.helper`;
+                // git lowercases section and key, never the URL between them.
+                let middle = key.strip_prefix("credential.")?.strip_suffix("helper")?;
+                let url = middle.strip_suffix('.').filter(|u| !u.is_empty()).map(str::to_owned);
+                if !middle.is_empty() && url.is_none() {
+                    return None;
+                }
+                Some(HelperEntry {
+                    scope: (*scope).to_owned(),
+                    origin: origin.strip_prefix("file:").unwrap_or(origin).to_owned(),
+                    url,
+                    value: value.to_owned(),
+                })
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// `git config --show-origin --null --get-regexp` output: `origin NUL
-/// key LF value NUL`, repeated.
+/// key LF value NUL`, repeated, as `(origin, key, value)` (a valueless key
+/// reads as empty). Used for keys other than helpers (`http.*.extraHeader`);
+/// helper entries have their own reader, [`read_helper_entries`].
 pub fn parse_helper_origins(text: &str) -> Vec<(String, String, String)> {
     let fields: Vec<&str> = text.split('\0').collect();
     fields
@@ -290,26 +355,36 @@ pub fn helper_command(value: &str) -> String {
 /// (urlmatch with `select_all`); a key without a scheme
 /// (`credential.github.com.helper`) matches the host alone.
 pub fn helpers_for(url: &crate::target::RemoteUrl) -> Vec<String> {
-    helpers_for_in(&helper_origins(), url)
+    helper_chain(&helper_entries(), url)
+        .into_iter()
+        .map(|e| helper_command(&e.value))
+        .collect()
 }
 
-pub fn helpers_for_in(entries: &[(String, String, String)], url: &crate::target::RemoteUrl) -> Vec<String> {
+/// The entries whose helpers git runs for `url`, in order (see [`helpers_for`]).
+pub fn helper_chain<'a>(entries: &'a [HelperEntry], url: &crate::target::RemoteUrl) -> Vec<&'a HelperEntry> {
     let mut list = Vec::new();
-    for (_, key, value) in entries {
-        let Some(middle) = key.strip_prefix("credential.").and_then(|k| k.strip_suffix("helper")) else {
-            continue;
-        };
-        let pattern = middle.strip_suffix('.').unwrap_or(middle);
-        if !pattern.is_empty() && !config_url_matches(pattern, url) {
+    for e in entries {
+        if e.url
+            .as_deref()
+            .is_some_and(|pattern| !config_url_matches(pattern, url))
+        {
             continue;
         }
-        if value.is_empty() {
+        if e.value.is_empty() {
             list.clear();
         } else {
-            list.push(helper_command(value));
+            list.push(e);
         }
     }
     list
+}
+
+/// The entry whose reset (`helper =`) last cleared the list for `url`.
+pub fn last_reset_for<'a>(entries: &'a [HelperEntry], url: &crate::target::RemoteUrl) -> Option<&'a HelperEntry> {
+    entries
+        .iter()
+        .rfind(|e| e.value.is_empty() && e.url.as_deref().is_none_or(|p| config_url_matches(p, url)))
 }
 
 /// Does the URL of a `credential.<url>.*` key apply to `url`?
@@ -375,7 +450,27 @@ pub fn extra_header_origins(deadline: Instant) -> Vec<(String, String, String)> 
     let Ok(Some(out)) = run_with_deadline(cmd, b"", limit) else {
         return Vec::new();
     };
-    parse_helper_origins(&String::from_utf8_lossy(&out.stdout))
+    parse_config_origins(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// `git config --show-origin --null --get-regexp` output: `origin NUL key
+/// LF value NUL`, repeated, as (file, key, value).
+pub fn parse_config_origins(text: &str) -> Vec<(String, String, String)> {
+    let fields: Vec<&str> = text.split('\0').collect();
+    fields
+        .chunks(2)
+        .filter_map(|pair| match pair {
+            [origin, kv] if !origin.is_empty() => {
+                let (key, value) = kv.split_once('\n').unwrap_or((kv, ""));
+                Some((
+                    origin.strip_prefix("file:").unwrap_or(origin).to_owned(),
+                    key.to_owned(),
+                    value.to_owned(),
+                ))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Whether git's configuration may hold an `http.*.extraHeader`: read
@@ -702,23 +797,21 @@ mod tests {
     }
 
     #[test]
-    fn helper_origins_output() {
-        let text = "file:/home/a/.gitconfig\0credential.helper\nstore\0command line:\0credential.https://h.helper\n\0";
-        assert_eq!(
-            parse_helper_origins(text),
-            vec![
-                (
-                    "/home/a/.gitconfig".to_owned(),
-                    "credential.helper".to_owned(),
-                    "store".to_owned()
-                ),
-                (
-                    "command line:".to_owned(),
-                    "credential.https://h.helper".to_owned(),
-                    String::new()
-                ),
-            ]
-        );
+    fn helper_entries_are_read_with_scope_origin_and_url() {
+        let text = "global\0file:/h/.gitconfig\0credential.helper\nstore\0\
+                    global\0file:/h/.gitconfig\0credential.https://github.com.helper\n\0\
+                    local\0file:.git/config\0credential.https://Dev.Azure.com/x.helper\nmanager\0\
+                    local\0file:.git/config\0credential.helper\0";
+        let e = parse_helper_entries(text);
+        // The valueless `helper` (no `=`) is refused by git, not a reset: left out.
+        assert_eq!(e.len(), 3);
+        assert_eq!((e[0].url.as_deref(), e[0].value.as_str()), (None, "store"));
+        assert_eq!(e[0].origin, "/h/.gitconfig");
+        assert_eq!(e[1].url.as_deref(), Some("https://github.com"));
+        assert_eq!(e[1].key(), "credential.https://github.com.helper");
+        assert!(e[1].value.is_empty());
+        assert_eq!(e[2].url.as_deref(), Some("https://Dev.Azure.com/x"));
+        assert_eq!(e[2].scope, "local");
     }
 
     /// As git 2.47 sent them to a loopback server: the most specific
@@ -803,7 +896,7 @@ mod tests {
                     .unwrap();
                 String::from_utf8(out.stdout).unwrap()
             };
-            let entries = parse_helper_origins(&run(&[
+            let entries = parse_config_origins(&run(&[
                 "--show-origin",
                 "--null",
                 "--get-regexp",
@@ -824,7 +917,15 @@ mod tests {
     #[test]
     fn the_helpers_git_runs_for_a_url() {
         let url = crate::target::RemoteUrl::parse("https://github.com/acme/widgets.git").unwrap();
-        let e = |key: &str, value: &str| ("~/.gitconfig".to_owned(), key.to_owned(), value.to_owned());
+        let e = |key: &str, value: &str| HelperEntry {
+            scope: "global".to_owned(),
+            origin: "~/.gitconfig".to_owned(),
+            url: key
+                .strip_prefix("credential.")
+                .and_then(|k| k.strip_suffix(".helper"))
+                .map(str::to_owned),
+            value: value.to_owned(),
+        };
         // The layout of issue 13: the host's entry resets the list.
         let entries = [
             e("credential.helper", "store"),
@@ -836,12 +937,18 @@ mod tests {
             e("credential.https://gitlab.com.helper", "cache"),
         ];
         assert_eq!(
-            helpers_for_in(&entries, &url),
+            helper_chain(&entries, &url)
+                .iter()
+                .map(|e| helper_command(&e.value))
+                .collect::<Vec<_>>(),
             vec!["/opt/homebrew/bin/op plugin run -- gh auth git-credential".to_owned()]
         );
         let other = crate::target::RemoteUrl::parse("https://example.com/a/b.git").unwrap();
         assert_eq!(
-            helpers_for_in(&entries, &other),
+            helper_chain(&entries, &other)
+                .iter()
+                .map(|e| helper_command(&e.value))
+                .collect::<Vec<_>>(),
             vec!["git credential-store".to_owned()]
         );
         for (pattern, matches) in [

@@ -379,6 +379,26 @@ pub fn after_refusal_note(place: &Place) -> String {
     }
 }
 
+/// What happened to a refused credential, told later (`check`, `status`):
+/// what git did with it, and what to do now.
+pub fn after_refusal_past(place: &Place) -> String {
+    match (place.erases(), &place.kind) {
+        (Erases::Yes, Kind::Git | Kind::Unknown) => {
+            "git then erased it from its credential helpers: store a new one (push, and enter a new token when git asks)".into()
+        }
+        (Erases::Yes, _) => format!(
+            "git then erased it from {}: store a new one (push, and enter a new token when git asks)",
+            place.name()
+        ),
+        (Erases::No, _) => format!("{} still holds it: replace it there", place.name()),
+        (Erases::Maybe, _) => format!(
+            "git asked {} to erase it: if it comes back, replace it where {} reads it",
+            place.name(),
+            place.name()
+        ),
+    }
+}
+
 /// gh answers from these variables before its stored login: `GH_TOKEN`,
 /// `GITHUB_TOKEN` for github.com (and `*.ghe.com`, `github.localhost`);
 /// `GH_ENTERPRISE_TOKEN`, `GITHUB_ENTERPRISE_TOKEN` for any other host, and
