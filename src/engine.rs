@@ -1,6 +1,7 @@
 //! The one engine behind `check`, `pre-push` and `credential`:
 //! push target -> credential -> offline rules -> host's answer -> verdict.
 
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -149,7 +150,11 @@ impl Engine {
             return Self::finish_block(check, &credential, url, start);
         }
 
+        // A date that has passed is a prediction to confirm (order of
+        // evidence): the host is asked, never a verdict from before it.
+        let date_passed = passed_date(&ctx).is_some() && opts.mode != Mode::Rejected;
         if opts.use_cache
+            && !date_passed
             && let Some(finding) = self.cached_step(&ctx, provider, &keys, opts.mode)
         {
             check.cached = true;
@@ -165,10 +170,120 @@ impl Engine {
             return finish(check, start);
         }
 
-        let (answers, finding, sent) = self.asked_step(&ctx, provider, api.as_deref(), opts.mode, deadline);
+        let (answers, finding, sent) =
+            self.asked_step(&ctx, provider, api.as_deref(), opts.mode, deadline, date_passed);
         check.requests = sent;
         check.finding = self.settled_step(&ctx, provider, &keys, &answers, finding, opts.mode);
+        if searches_accounts(&check.finding, opts.mode) && may_ask_others(provider, &answers) {
+            let (finding, asked) =
+                self.accounts_step(&ctx, provider, target.remote.as_deref(), check.finding, deadline);
+            check.finding = finding;
+            check.requests += asked;
+        }
         Self::finish_block(check, &credential, url, start)
+    }
+
+    /// On the failure path only: this account may not push, so the other
+    /// accounts git could be made to use for this host are asked, each
+    /// with git's push check, concurrently under the same deadline; the
+    /// ones let in are named with the pin that works for their helper.
+    /// Returns the finding with those lines and the requests sent.
+    fn accounts_step(
+        &self,
+        ctx: &Context,
+        provider: Provider,
+        remote: Option<&str>,
+        mut finding: Finding,
+        deadline: Instant,
+    ) -> (Finding, usize) {
+        let url = ctx.url;
+        let others = other_remote_urls(url);
+        let candidates = crate::accounts::candidates(url, ctx.credential, &others, deadline);
+        if candidates.is_empty() {
+            return (finding, 0);
+        }
+        // Each token goes only to the host it is stored for.
+        let mut allowed = Destinations::default();
+        allowed.allow(url.host.clone());
+        let outcomes: Vec<(Option<http::Outcome>, usize)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = candidates
+                .iter()
+                .map(|c| {
+                    let allowed = &allowed;
+                    scope.spawn(move || {
+                        let probe = Context {
+                            credential: &c.credential,
+                            remembered: None,
+                            ..*ctx
+                        }
+                        .push_probe("x-access-token");
+                        let (mut out, sent) = http::send_all(
+                            std::slice::from_ref(&probe),
+                            &c.credential.secret,
+                            allowed,
+                            &self.net,
+                            deadline,
+                        );
+                        (out.pop(), sent)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or((None, 0))).collect()
+        });
+        let sent = outcomes.iter().map(|(_, n)| n).sum();
+        let mut may_push = Vec::new();
+        let mut refused = Vec::new();
+        let mut unasked = 0;
+        for (candidate, (outcome, _)) in candidates.iter().zip(&outcomes) {
+            match outcome {
+                Some(Ok(r)) if lets_in(r) => may_push.push(candidate),
+                Some(Ok(r)) if matches!(r.status, 401 | 403 | 404) => refused.push(candidate.username()),
+                _ => unasked += 1,
+            }
+        }
+        let repo = if url.repository.is_empty() {
+            url.display.clone()
+        } else {
+            url.repository.clone()
+        };
+        // Where the advertisement does not check the right to write
+        // (SPEC §2: Hugging Face, Gitea with proc-receive, Bitbucket Cloud),
+        // being let in is all that is known before the pack arrives.
+        let verb = if provider.advertisement_checks_write() {
+            "may push to"
+        } else {
+            "is let in (whether it may write shows when the pack arrives) at"
+        };
+        let mut lines: Vec<String> = may_push
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} ({}) {verb} {repo} (git's push check lets {} in): {}",
+                    c.username(),
+                    c.credential.place.id(),
+                    c.username(),
+                    crate::accounts::pin_line(&c.credential.place, url, remote, c.username())
+                )
+            })
+            .collect();
+        if may_push.is_empty() && unasked == 0 {
+            let mut names: Vec<&str> = ctx.credential.username.as_deref().into_iter().collect();
+            names.extend(refused.iter().copied());
+            lines.push(format!(
+                "none of the {} accounts for {} may push to {repo} ({}): ask for access to it",
+                refused.len() + 1,
+                url.host,
+                names.join(", ")
+            ));
+        } else if may_push.is_empty() {
+            lines.push(format!(
+                "{} other account(s) for {} could not be asked in time; of the others none may push to {repo}",
+                unasked, url.host
+            ));
+        }
+        lines.append(&mut finding.fix);
+        finding.fix = lines;
+        (finding, sent)
     }
 
     /// The push target's transport decides whether there is a credential to
@@ -233,7 +348,8 @@ impl Engine {
                 .0
                 .push((Purpose::PushProbe, Ok(http::Response::git_witnessed_advertisement())));
         }
-        let finding = scrubbed(providers::judge(provider, ctx, &answers), ctx.credential);
+        let finding = providers::judge(provider, ctx, &answers);
+        let finding = scrubbed(dated(ctx, sane_expiry(ctx, finding, &answers)), ctx.credential);
         (finding.reason == cached.reason).then_some(finding)
     }
 
@@ -247,6 +363,7 @@ impl Engine {
         api: Option<&str>,
         mode: Mode,
         deadline: Instant,
+        date_passed: bool,
     ) -> (Answers, Finding, usize) {
         let credential = ctx.credential;
         let mut allowed = Destinations::default();
@@ -260,14 +377,57 @@ impl Engine {
         // advertisement with this very credential and got it (SPEC §2): that
         // is the push probe's answer, witnessed, so it is not asked again.
         if mode == Mode::PrePush {
-            plan.retain(|(p, _)| *p != Purpose::PushProbe);
+            // That the repository exists, git has just seen too.
+            plan.retain(|(p, _)| !matches!(p, Purpose::PushProbe | Purpose::ReadProbe));
             answers
                 .0
                 .push((Purpose::PushProbe, Ok(http::Response::git_witnessed_advertisement())));
         }
+        let mut sent = 0;
+        // A remembered expiry that has passed: first the one request that
+        // decides whether the host still takes the token (the plan's first);
+        // a refusal ends the check there, an acceptance asks the rest.
+        if date_passed && plan.len() > 1 {
+            let first = plan.remove(0);
+            let (mut outcome, first_sent) = http::send_all(
+                std::slice::from_ref(&first.1),
+                &credential.secret,
+                &allowed,
+                &self.net,
+                deadline,
+            );
+            sent += first_sent;
+            if let Some(outcome) = outcome.pop() {
+                answers.0.push((first.0, outcome));
+                let finding = providers::judge(provider, ctx, &answers);
+                if finding.reason.rejects_credential() && !finding.unconfirmed {
+                    return (answers, finding, sent);
+                }
+            }
+        }
         let requests: Vec<_> = plan.iter().map(|(_, r)| r.clone()).collect();
-        let (outcomes, mut sent) = http::send_all(&requests, &credential.secret, &allowed, &self.net, deadline);
+        let (outcomes, rest_sent) = http::send_all(&requests, &credential.secret, &allowed, &self.net, deadline);
+        sent += rest_sent;
         answers.0.extend(plan.iter().map(|(p, _)| *p).zip(outcomes));
+        // What only the first answers can tell to ask (GitLab's push probe,
+        // once the project is seen to exist): one more round trip each.
+        for _ in 0..2 {
+            let Some((purpose, request)) = providers::follow_up(provider, ctx, &answers) else {
+                break;
+            };
+            let (mut outcome, also_sent) = http::send_all(
+                std::slice::from_ref(&request),
+                &credential.secret,
+                &allowed,
+                &self.net,
+                deadline,
+            );
+            sent += also_sent;
+            match outcome.pop() {
+                Some(outcome) => answers.0.push((purpose, outcome)),
+                None => break,
+            }
+        }
         let mut finding = providers::judge(provider, ctx, &answers);
         // Order of evidence: where an inference suggests that the credential
         // may not push and the host's own push check was not asked, ask it
@@ -314,6 +474,7 @@ impl Engine {
         // the state file must never hold it (SPEC §7 rule 1). It did: the
         // scrub happened only on output, after the verdict was cached.
         let judged = finding.reason;
+        let finding = dated(ctx, sane_expiry(ctx, finding, answers));
         let finding = scrubbed(settled(finding, provider, mode), credential);
         let finding = self.expiry_warning(finding, credential, ctx.url, now);
 
@@ -324,6 +485,11 @@ impl Engine {
             token: finding.token.clone().unwrap_or_default(),
             last_ok: Some(now),
             expiry_warned: None,
+            seen: Some(crate::state::Seen {
+                host: ctx.url.host.clone(),
+                redacted: credential.secret.redacted(),
+                helper: credential.source.label(),
+            }),
         });
         let cacheable = !finding.advisory
             && (matches!(finding.kind(), Kind::Ok | Kind::Warn) || finding.reason.rejects_credential());
@@ -464,6 +630,12 @@ fn credential_step(
     opts: &Options,
 ) -> Result<Credential, Finding> {
     let mut credential = match supplied {
+        // Refused with an `Authorization` extra header in place, git sent
+        // the header, not what its helpers gave (curl's own header loses
+        // to it; seen with git 2.47): judge what was refused.
+        Some(c) if opts.mode == Mode::Rejected => {
+            credential::from_extra_header(url, &crate::git::extra_header_origins(deadline)).unwrap_or(c)
+        }
         Some(c) => c,
         None => match credential::lookup(url, deadline) {
             Ok(Lookup::Found(c)) => c,
@@ -506,13 +678,71 @@ fn credential_step(
     Ok(credential)
 }
 
+/// The account search runs only where the verdict is that this account
+/// may not push (`no_repo_access`: GitHub's `Permission to O/R.git denied
+/// to U`, GitLab's role refusal, Bitbucket's no-access), never on `ok`,
+/// never for the gate (which stops git only for a rejected credential).
+fn searches_accounts(finding: &Finding, mode: Mode) -> bool {
+    finding.reason == Reason::NoRepoAccess
+        && finding.kind() == Kind::Block
+        && matches!(mode, Mode::Check | Mode::PrePush)
+}
+
+/// The other accounts are asked with the push probe, which GitLab (and
+/// Gitea/Forgejo with push-to-create, and a server nobody named may be
+/// either) answers by creating a missing repository for an account that may
+/// create one (SPEC §2): there, only a repository this check has seen exist
+/// (an answer of the repository API, git's advertisement, or a push check
+/// that refused with 403) is asked about.
+fn may_ask_others(provider: Provider, answers: &Answers) -> bool {
+    if !matches!(provider, Provider::Gitlab | Provider::Gitea | Provider::Generic) {
+        return true;
+    }
+    answers.0.iter().any(|(purpose, outcome)| match (purpose, outcome) {
+        (Purpose::Repository | Purpose::ReadProbe, Ok(r)) => r.status == 200,
+        (Purpose::PushProbe, Ok(r)) => matches!(r.status, 200 | 403),
+        _ => false,
+    })
+}
+
+/// git's push check let the credential in: the receive-pack advertisement.
+fn lets_in(r: &Response) -> bool {
+    r.status == 200
+        && r.header("content-type")
+            .is_some_and(|t| t.starts_with("application/x-git-receive-pack-advertisement"))
+}
+
+/// The URLs of the repository's other remotes (their usernames name
+/// accounts the user keeps for the host).
+fn other_remote_urls(url: &crate::target::RemoteUrl) -> Vec<crate::target::RemoteUrl> {
+    let Ok(Some(repo)) = crate::target::Repo::discover() else {
+        return Vec::new();
+    };
+    repo.remote_names()
+        .iter()
+        .filter_map(|name| repo.push_target(name).ok())
+        .map(|t| t.url)
+        .filter(|u| u.host == url.host && u.username.is_some() && u.username != url.username)
+        .collect()
+}
+
 /// The rules that need no request. In the pre-push hook git has just
 /// authenticated with this very credential (SPEC §2), so an offline rule
 /// that rejects it (a shape, a date, a username) contradicts the evidence:
 /// there the host decides. A wrong rule then costs one request, never a
 /// good push.
+///
+/// A date is never one of these rules (order of evidence, time): a
+/// remembered expiry, a helper's `password_expiry_utc` or a retirement day
+/// only predicts a refusal. The one exception is the observe entry, where
+/// git has just been refused with this credential (level 1): there a date
+/// that has passed explains that refusal without a request.
 fn offline_step(ctx: &Context, provider: Provider, mode: Mode) -> Option<Finding> {
-    general_offline(ctx)
+    let explained = (mode == Mode::Rejected)
+        .then(|| passed_date(ctx))
+        .flatten()
+        .map(|(at, said_by)| expired_on(ctx, at, said_by));
+    explained
         .or_else(|| providers::offline(provider, ctx))
         .filter(|f| mode != Mode::PrePush || !f.reason.rejects_credential())
 }
@@ -537,6 +767,7 @@ fn purpose_name(p: Purpose) -> &'static str {
         Purpose::User => "user",
         Purpose::Repository => "repository",
         Purpose::PushProbe => "push_probe",
+        Purpose::ReadProbe => "read_probe",
     }
 }
 
@@ -598,9 +829,15 @@ fn replayed_answers(kept: &[CachedAnswer]) -> Option<Answers> {
     }
     let mut out = Vec::with_capacity(kept.len());
     for a in kept {
-        let purpose = [Purpose::Rest, Purpose::User, Purpose::Repository, Purpose::PushProbe]
-            .into_iter()
-            .find(|p| purpose_name(*p) == a.purpose)?;
+        let purpose = [
+            Purpose::Rest,
+            Purpose::User,
+            Purpose::Repository,
+            Purpose::PushProbe,
+            Purpose::ReadProbe,
+        ]
+        .into_iter()
+        .find(|p| purpose_name(*p) == a.purpose)?;
         let outcome = match a.failure.as_deref() {
             None => Ok(Response {
                 status: a.status,
@@ -713,47 +950,151 @@ fn within_hook(mut finding: Finding, provider: Provider) -> Finding {
 /// Which cached verdicts the mode may reuse (see [`Mode`]).
 fn usable_from_cache(reason: Reason, mode: Mode) -> bool {
     match mode {
-        Mode::Check | Mode::Gate => true,
-        Mode::PrePush => !reason.rejects_credential(),
+        Mode::Check => true,
+        // The gate stops git only on a refusal the host gives in this run:
+        // a remembered one is asked again (git would send it anyway).
+        Mode::Gate | Mode::PrePush => !reason.rejects_credential(),
         Mode::Rejected => reason.rejects_credential(),
     }
 }
 
-/// Rules for every host, before any request.
-fn general_offline(ctx: &Context) -> Option<Finding> {
-    let helper_expiry = ctx.credential.expiry.filter(|e| *e <= ctx.now);
-    let remembered_expiry = ctx
+/// The latest expiry a prediction names that has passed: the helper's
+/// `password_expiry_utc` first (it is about this very secret), else the
+/// one the host reported while the token still worked.
+fn passed_date(ctx: &Context) -> Option<(DateTime<Utc>, &'static str)> {
+    let helper = ctx.credential.expiry.filter(|e| *e <= ctx.now);
+    let remembered = ctx
         .remembered
         .and_then(|r| r.token.expires_at)
         .filter(|e| *e <= ctx.now);
-    let (expired, said_by) = match (helper_expiry, remembered_expiry) {
-        (Some(e), _) => (e, "its helper says so (password_expiry_utc)"),
-        (None, Some(e)) => (e, "as the host reported while it still worked"),
-        (None, None) => return None,
-    };
-    Some(
-        Finding::new(
-            Reason::TokenExpired,
-            format!(
-                "{} expired on {}, {said_by} {}",
-                ctx.subject(),
-                expired.format("%Y-%m-%d"),
-                ctx.shown()
-            ),
-        )
-        .fix(format!(
-            "create a new token for {}, {}",
-            ctx.url.host,
-            ctx.forget("the old one")
-        ))
-        .with_token(TokenInfo {
-            expires_at: Some(expired),
-            ..ctx.remembered.map(|r| r.token.clone()).unwrap_or_default()
-        }),
+    match (helper, remembered) {
+        (Some(e), _) => Some((e, BY_HELPER)),
+        (None, Some(e)) => Some((e, "as the host reported while it still worked")),
+        (None, None) => None,
+    }
+}
+
+const BY_HELPER: &str = "as its credential helper says (password_expiry_utc)";
+
+/// `token_expired` on a date a prediction named, for a refusal it explains.
+fn expired_on(ctx: &Context, at: DateTime<Utc>, said_by: &str) -> Finding {
+    Finding::new(
+        Reason::TokenExpired,
+        format!(
+            "{} expired on {}, {said_by} {}",
+            ctx.subject(),
+            at.format("%Y-%m-%d"),
+            ctx.shown()
+        ),
     )
+    .fix(format!(
+        "create a new token for {}, {}",
+        ctx.url.host,
+        ctx.forget("the old one")
+    ))
+    .with_token(TokenInfo {
+        expires_at: Some(at),
+        ..ctx.remembered.map(|r| r.token.clone()).unwrap_or_default()
+    })
+}
+
+/// A date that has passed, weighed against the host's answer in this run:
+/// a refusal whose cause the host does not say is explained by it
+/// (`token_expired`, with the date); an acceptance says the date was wrong
+/// (the state then forgets it: [`State::record`]).
+fn dated(ctx: &Context, finding: Finding) -> Finding {
+    let Some((at, said_by)) = passed_date(ctx) else {
+        return finding;
+    };
+    if finding.reason == Reason::TokenInvalid {
+        let mut explained = expired_on(ctx, at, said_by);
+        explained.fix = finding.fix;
+        return explained;
+    }
+    if matches!(finding.kind(), Kind::Ok | Kind::Warn) && !finding.reason.rejects_credential() {
+        let mut noted = finding;
+        let day = at.format("%Y-%m-%d");
+        let _ = if said_by == BY_HELPER {
+            write!(
+                noted.message,
+                "; its credential helper gives {day} as its expiry (password_expiry_utc), which has passed, and the host still accepts it"
+            )
+        } else {
+            write!(
+                noted.message,
+                "; the host had announced that it expires on {day}, which has passed, and still accepts it: that date is forgotten"
+            )
+        };
+        return noted;
+    }
+    finding
+}
+
+/// How far ahead a learned expiry may be: hosts cap token lifetimes at a
+/// year or so (GitHub fine-grained: 366 days; GitLab: 400 days at most);
+/// a date beyond this is a misread, not a prediction worth keeping.
+const EXPIRY_HORIZON_DAYS: i64 = 5 * 366;
+
+/// The token's reported expiry, kept only when it can be true of a token
+/// the host has just accepted: after the answer's own time (its `Date`
+/// header, and our clock) and within [`EXPIRY_HORIZON_DAYS`]. GitHub was
+/// reported sending the current time as a fine-grained token's expiry
+/// (google/go-github#3708); such a date is said, never learned.
+fn sane_expiry(ctx: &Context, mut finding: Finding, answers: &Answers) -> Finding {
+    let now = ctx.now;
+    if !matches!(finding.kind(), Kind::Ok | Kind::Warn) {
+        return finding;
+    }
+    let Some(at) = finding.token.as_ref().and_then(|t| t.expires_at) else {
+        return finding;
+    };
+    // The date the host announced before and announces still: [`dated`]
+    // says it once.
+    let said_before = ctx.remembered.and_then(|r| r.token.expires_at) == Some(at) && at <= now;
+    let answered = answers
+        .0
+        .iter()
+        .filter_map(|(_, o)| o.as_ref().ok())
+        .filter_map(|r| r.header("date"))
+        .filter_map(|d| DateTime::parse_from_rfc2822(d).ok())
+        .map(|d| d.with_timezone(&Utc))
+        .max();
+    let floor = answered.map_or(now, |a| a.max(now));
+    let note = if at <= floor {
+        if answered.is_some_and(|a| (a - at).num_seconds().abs() <= 60) {
+            "the host reported an expiry of now for a token it accepted, so that date is not remembered".to_owned()
+        } else {
+            format!(
+                "the host reported an expiry in the past ({}) for a token it accepted, so that date is not remembered",
+                at.format("%Y-%m-%d %H:%M UTC")
+            )
+        }
+    } else if at > now + chrono::Duration::days(EXPIRY_HORIZON_DAYS) {
+        format!(
+            "the host reported an expiry more than five years ahead ({}), so that date is not remembered",
+            at.format("%Y-%m-%d")
+        )
+    } else {
+        return finding;
+    };
+    if let Some(t) = &mut finding.token {
+        t.expires_at = None;
+    }
+    if !said_before {
+        finding.message.push_str("; ");
+        finding.message.push_str(&note);
+    }
+    finding
 }
 
 fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Finding {
+    // Our own entries are asked too, but store nothing: never named as a store.
+    let helpers_run: Vec<String> = helpers_run
+        .iter()
+        .filter(|h| !crate::install::is_our_command(h))
+        .cloned()
+        .collect();
+    let helpers_run = helpers_run.as_slice();
     let exec_path = if helpers_run.is_empty() {
         None
     } else {
@@ -810,10 +1151,10 @@ fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Find
 /// config entry and file, the environment variable, or the URL.
 fn where_it_lives(credential: &Credential, url: &crate::target::RemoteUrl) -> Option<String> {
     let origin = match &credential.source {
-        Source::Helper(cmd) => crate::git::helper_origins()
+        Source::Helper(cmd) => crate::git::helper_entries()
             .into_iter()
-            .find(|(_, _, value)| crate::git::helper_command(value) == *cmd)
-            .map(|(file, key, _)| format!("{key} in {file}")),
+            .find(|e| crate::git::helper_command(&e.value) == *cmd)
+            .map(|e| format!("{} in {}", e.key(), e.origin)),
         _ => None,
     };
     crate::helpers::lives_line(&credential.place, url, origin.as_deref())
@@ -878,8 +1219,152 @@ mod tests {
         assert!(replayed_answers(&[]).is_none());
     }
 
+    fn ctx_at<'a>(
+        url: &'a crate::target::RemoteUrl,
+        cred: &'a Credential,
+        remembered: Option<&'a Remembered>,
+        now: DateTime<Utc>,
+    ) -> Context<'a> {
+        Context {
+            url,
+            api: None,
+            credential: cred,
+            remembered,
+            now,
+        }
+    }
+
+    fn accepted_with_expiry(at: DateTime<Utc>) -> Finding {
+        Finding::new(Reason::Ok, "GitHub accepts it").with_token(TokenInfo {
+            expires_at: Some(at),
+            ..TokenInfo::default()
+        })
+    }
+
+    fn answered_at(date: &str) -> Answers {
+        Answers(vec![(
+            Purpose::Rest,
+            Ok(Response {
+                status: 200,
+                headers: vec![("Date".to_owned(), date.to_owned())],
+                body: Vec::new(),
+            }),
+        )])
+    }
+
+    /// Issue 16: an expiry at the answer's own time (an HTTP date, as hosts
+    /// send it) is said and not kept; one years out is not kept either; a
+    /// sane one is.
+    #[test]
+    fn a_learned_expiry_must_be_after_the_answer_and_within_five_years() {
+        let url = crate::target::RemoteUrl::parse("https://github.com/acme/widgets.git").unwrap();
+        let cred = Credential::new(None, Secret::new("x"), Source::Url);
+        let now: DateTime<Utc> = "2026-12-06T20:00:00Z".parse().unwrap();
+        let ctx = ctx_at(&url, &cred, None, now);
+        let answers = answered_at("Sun, 06 Dec 2026 20:00:00 GMT");
+
+        let f = sane_expiry(&ctx, accepted_with_expiry(now), &answers);
+        assert!(f.token.unwrap().expires_at.is_none());
+        assert!(
+            f.message
+                .contains("the host reported an expiry of now for a token it accepted"),
+            "{}",
+            f.message
+        );
+        let earlier = now - chrono::Duration::days(3);
+        let f = sane_expiry(&ctx, accepted_with_expiry(earlier), &answers);
+        assert!(f.token.unwrap().expires_at.is_none());
+        assert!(f.message.contains("an expiry in the past (2026-12-03"), "{}", f.message);
+        let far = now + chrono::Duration::days(20 * 365);
+        let f = sane_expiry(&ctx, accepted_with_expiry(far), &answers);
+        assert!(f.token.unwrap().expires_at.is_none());
+        assert!(f.message.contains("more than five years ahead"), "{}", f.message);
+        let fine = now + chrono::Duration::days(90);
+        let f = sane_expiry(&ctx, accepted_with_expiry(fine), &answers);
+        assert_eq!(f.token.unwrap().expires_at, Some(fine));
+        assert_eq!(f.message, "GitHub accepts it");
+        // The host's clock counts: its Date is ahead of ours by a day.
+        let f = sane_expiry(
+            &ctx,
+            accepted_with_expiry(now + chrono::Duration::hours(2)),
+            &answered_at("Mon, 07 Dec 2026 20:00:00 GMT"),
+        );
+        assert!(f.token.unwrap().expires_at.is_none());
+    }
+
+    /// Issue 16: a passed date explains a refusal whose cause the host does
+    /// not say, and is contradicted by an acceptance; it blocks nothing.
+    #[test]
+    fn a_passed_date_explains_a_refusal_and_an_acceptance_overrules_it() {
+        let url = crate::target::RemoteUrl::parse("https://github.com/acme/widgets.git").unwrap();
+        let cred = Credential::new(None, Secret::new("x"), Source::Url);
+        let now: DateTime<Utc> = "2026-12-06T20:00:00Z".parse().unwrap();
+        let remembered = Remembered {
+            token: TokenInfo {
+                expires_at: Some("2026-04-27T08:00:00Z".parse().unwrap()),
+                ..TokenInfo::default()
+            },
+            ..Remembered::default()
+        };
+        let ctx = ctx_at(&url, &cred, Some(&remembered), now);
+        let f = dated(
+            &ctx,
+            Finding::new(Reason::TokenInvalid, "GitHub rejects it").fix("renew"),
+        );
+        assert_eq!(f.reason, Reason::TokenExpired);
+        assert!(
+            f.message
+                .contains("expired on 2026-04-27, as the host reported while it still worked"),
+            "{}",
+            f.message
+        );
+        assert_eq!(f.fix, vec!["renew".to_owned()]);
+        let f = dated(&ctx, Finding::new(Reason::Ok, "GitHub accepts it"));
+        assert_eq!(f.reason, Reason::Ok);
+        assert!(
+            f.message
+                .contains("had announced that it expires on 2026-04-27, which has passed, and still accepts it"),
+            "{}",
+            f.message
+        );
+        // Nothing is offline but in the observe entry, where git was refused.
+        for mode in [Mode::Check, Mode::Gate, Mode::PrePush] {
+            assert!(offline_step(&ctx, Provider::Generic, mode).is_none(), "{mode:?}");
+        }
+        let f = offline_step(&ctx, Provider::Generic, Mode::Rejected).unwrap();
+        assert_eq!(f.reason, Reason::TokenExpired);
+    }
+
     /// A body longer than the cap is kept in part: a judge that then
     /// concludes otherwise makes the entry a miss (checked in `check`).
+    /// Where a push probe could create the repository, others are asked
+    /// only about one seen to exist.
+    #[test]
+    fn others_are_asked_only_where_no_repository_can_be_created() {
+        let answer = |purpose, status| {
+            (
+                purpose,
+                Ok(Response {
+                    status,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                }),
+            )
+        };
+        let missing = Answers(vec![answer(Purpose::ReadProbe, 404)]);
+        assert!(may_ask_others(Provider::Github, &missing));
+        assert!(!may_ask_others(Provider::Gitlab, &missing));
+        assert!(!may_ask_others(Provider::Gitea, &Answers(Vec::new())));
+        assert!(may_ask_others(
+            Provider::Gitlab,
+            &Answers(vec![answer(Purpose::ReadProbe, 200)])
+        ));
+        assert!(may_ask_others(
+            Provider::Generic,
+            &Answers(vec![answer(Purpose::PushProbe, 403)])
+        ));
+    }
+
     #[test]
     fn long_bodies_are_kept_in_part() {
         let cred = Credential::new(None, Secret::new("x"), Source::Url);

@@ -18,8 +18,34 @@
 //! 2. **the host's statement about the token itself**: a 401 and its body,
 //!    GitHub's `X-OAuth-Scopes` for the kinds that have scopes (`ghp_`,
 //!    `gho_`), GitLab's `/personal_access_tokens/self` for legacy scopes.
-//! 3. **inferences**: permission objects (`permissions.push`), roles
-//!    (`project_access`), token shapes.
+//! 3. **inferences and predictions**: permission objects
+//!    (`permissions.push`), roles (`project_access`), token shapes, and
+//!    every date: an expiry remembered from an earlier answer, a helper's
+//!    `password_expiry_utc`, a day a host announced for retiring a
+//!    credential type (Bitbucket app passwords, Azure DevOps Global PATs).
+//!
+//! # Time
+//!
+//! A date never blocks alone. It warns (`expires_soon`) and explains a
+//! refusal the host gives ("expired on DATE, as the host reported while it
+//! still worked": the engine's `dated`, for every host). Once a remembered
+//! expiry has passed, the engine asks the host (the plan's first request
+//! decides, the cache is not used) and forgets the date the host
+//! contradicts; a judge comparing `Context::since` with an announced day
+//! may only choose words or warn, never block (Bitbucket's app passwords
+//! are retired by git's 410, not by 2026-07-28). Only the observe entry,
+//! run right after git was refused, lets a passed expiry explain that
+//! refusal without a request.
+//!
+//! The offline rules ([`offline`]) are the only blocks without a request,
+//! and each is certain without a clock: a failed checksum or impossible
+//! length (GitHub, Hugging Face), a secret the host never takes for git
+//! (GitHub refresh tokens, GitLab OAuth application secrets, another host's
+//! token on Hugging Face, a password where github.com and the Hub refuse
+//! passwords), a username the host documents it refuses with that
+//! credential (GitLab CI job and deploy tokens, an email address on
+//! Bitbucket Cloud). README, "What blocks with no request", says why each is
+//! certain. A new date rule goes in a judge's words, never here.
 //!
 //! A lower level may explain, warn or add a note; it never turns a higher
 //! level's "can push" into a block. So a judge reads the probe first where
@@ -141,8 +167,25 @@ impl Context<'_> {
         self.credential.username.clone().unwrap_or_else(|| fallback.to_owned())
     }
 
+    /// `GET <repo>/info/refs?service=git-upload-pack` with the credential
+    /// git sends: whether the repository exists and this credential may
+    /// read it, asking nothing a host creates a repository for (GitLab's
+    /// push-to-create runs for `git-receive-pack` only).
+    pub fn read_probe(&self, fallback_username: &str) -> Request {
+        Request::get(
+            format!("{}/info/refs?service=git-upload-pack", self.url.repo_base()),
+            Auth::Basic {
+                username: self.username_or(fallback_username),
+            },
+        )
+        .header("git-protocol", "version=2")
+    }
+
     /// `GET <repo>/info/refs?service=git-receive-pack` with the credential git
-    /// sends: the push probe. No side effects; it is what git fetches first.
+    /// sends: the push probe. It is what git fetches first; on a repository
+    /// that exists it changes nothing, but GitLab creates a missing project
+    /// for it (see [`follow_up`]), so hosts that do ask it only of a
+    /// repository they have seen exist.
     pub fn push_probe(&self, fallback_username: &str) -> Request {
         Request::get(
             format!("{}/info/refs?service=git-receive-pack", self.url.repo_base()),
@@ -180,6 +223,9 @@ pub enum Purpose {
     Repository,
     /// Smart-HTTP receive-pack advertisement.
     PushProbe,
+    /// Smart-HTTP upload-pack advertisement: the repository exists and may
+    /// be read (asked before the push probe where that could create it).
+    ReadProbe,
 }
 
 pub struct Answers(pub Vec<(Purpose, Outcome)>);
@@ -200,6 +246,21 @@ impl Answers {
 pub fn push_probe(provider: Provider, ctx: &Context) -> Option<Request> {
     match provider {
         Provider::Github if !ctx.url.repository.is_empty() => Some(ctx.push_probe("x-access-token")),
+        _ => None,
+    }
+}
+
+/// What to ask once the first answers are in, one request at a time (the
+/// engine asks again until there is nothing more): GitLab asks the push
+/// probe only of a project it has seen exist. gitlabhq runs
+/// `ensure_project_on_push!` (`lib/gitlab/git_access_project.rb`) from the
+/// access check of `info_refs` (`app/controllers/repositories/git_http_controller.rb`,
+/// `access.check(git_command, ANY)`): a receive-pack advertisement for a
+/// missing project, asked by an account that may create projects in that
+/// namespace, creates it (private). A check changes nothing on the host.
+pub fn follow_up(provider: Provider, ctx: &Context, answers: &Answers) -> Option<(Purpose, Request)> {
+    match provider {
+        Provider::Gitlab => gitlab::follow_up(ctx, answers),
         _ => None,
     }
 }
