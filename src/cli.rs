@@ -32,13 +32,19 @@ pub enum Command {
         /// get, store or erase; other actions are ignored, as git expects of helpers.
         action: String,
     },
-    /// Install the pre-push hook and/or the credential-helper entry.
+    /// Install the pre-push hook and the observe entry (or one of them).
     Install(InstallArgs),
     /// Remove what `install` added, restoring what was there.
     Uninstall {
         /// Undo a `--global` helper install.
         #[arg(long)]
         global: bool,
+    },
+    /// What is installed where, each remote's helper chain, the tokens seen
+    /// and the last refusals (nothing is sent anywhere).
+    Status {
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
     /// Print a shell completion script (e.g. `prepush-auth completions bash > /etc/bash_completion.d/prepush-auth`).
     Completions {
@@ -91,13 +97,13 @@ pub enum HelperMode {
 
 #[derive(clap::Args, Debug)]
 pub struct InstallArgs {
-    /// Install the pre-push hook (the default when nothing is named).
+    /// Only the pre-push hook (with no option: the hook and the observe entry).
     #[arg(long)]
     pub hook: bool,
-    /// Add the credential-helper entry.
+    /// Only this credential-helper entry (observe explains a refusal; gate stops a dead credential first).
     #[arg(long, value_enum)]
     pub helper: Option<HelperMode>,
-    /// Add the helper entry to the global config instead of the repository's.
+    /// The helper entry for every repository (your global config) instead of this one.
     #[arg(long)]
     pub global: bool,
     /// Replace a hook prepush-auth did not write (it is kept and chained otherwise).

@@ -178,7 +178,116 @@ impl Engine {
             self.asked_step(&ctx, provider, api.as_deref(), opts.mode, deadline, date_passed);
         check.requests = sent;
         check.finding = self.settled_step(&ctx, provider, &keys, &answers, finding, opts.mode);
+        if searches_accounts(&check.finding, opts.mode) && may_ask_others(provider, &answers) {
+            let (finding, asked) =
+                self.accounts_step(&ctx, provider, target.remote.as_deref(), check.finding, deadline);
+            check.finding = finding;
+            check.requests += asked;
+        }
         Self::finish_block(check, &credential, url, start)
+    }
+
+    /// On the failure path only: this account may not push, so the other
+    /// accounts git could be made to use for this host are asked, each
+    /// with git's push check, concurrently under the same deadline; the
+    /// ones let in are named with the pin that works for their helper.
+    /// Returns the finding with those lines and the requests sent.
+    fn accounts_step(
+        &self,
+        ctx: &Context,
+        provider: Provider,
+        remote: Option<&str>,
+        mut finding: Finding,
+        deadline: Instant,
+    ) -> (Finding, usize) {
+        let url = ctx.url;
+        let others = other_remote_urls(url);
+        let candidates = crate::accounts::candidates(url, ctx.credential, &others, deadline);
+        if candidates.is_empty() {
+            return (finding, 0);
+        }
+        // Each token goes only to the host it is stored for.
+        let mut allowed = Destinations::default();
+        allowed.allow(url.host.clone());
+        let outcomes: Vec<(Option<http::Outcome>, usize)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = candidates
+                .iter()
+                .map(|c| {
+                    let allowed = &allowed;
+                    scope.spawn(move || {
+                        let probe = Context {
+                            credential: &c.credential,
+                            remembered: None,
+                            ..*ctx
+                        }
+                        .push_probe("x-access-token");
+                        let (mut out, sent) = http::send_all(
+                            std::slice::from_ref(&probe),
+                            &c.credential.secret,
+                            allowed,
+                            &self.net,
+                            deadline,
+                        );
+                        (out.pop(), sent)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or((None, 0))).collect()
+        });
+        let sent = outcomes.iter().map(|(_, n)| n).sum();
+        let mut may_push = Vec::new();
+        let mut refused = Vec::new();
+        let mut unasked = 0;
+        for (candidate, (outcome, _)) in candidates.iter().zip(&outcomes) {
+            match outcome {
+                Some(Ok(r)) if lets_in(r) => may_push.push(candidate),
+                Some(Ok(r)) if matches!(r.status, 401 | 403 | 404) => refused.push(candidate.username()),
+                _ => unasked += 1,
+            }
+        }
+        let repo = if url.repository.is_empty() {
+            url.display.clone()
+        } else {
+            url.repository.clone()
+        };
+        // Where the advertisement does not check the right to write
+        // (SPEC §2: Hugging Face, Gitea with proc-receive, Bitbucket Cloud),
+        // being let in is all that is known before the pack arrives.
+        let verb = if provider.advertisement_checks_write() {
+            "may push to"
+        } else {
+            "is let in (whether it may write shows when the pack arrives) at"
+        };
+        let mut lines: Vec<String> = may_push
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} ({}) {verb} {repo} (git's push check lets {} in): {}",
+                    c.username(),
+                    c.credential.place.id(),
+                    c.username(),
+                    crate::accounts::pin_line(&c.credential.place, url, remote, c.username())
+                )
+            })
+            .collect();
+        if may_push.is_empty() && unasked == 0 {
+            let mut names: Vec<&str> = ctx.credential.username.as_deref().into_iter().collect();
+            names.extend(refused.iter().copied());
+            lines.push(format!(
+                "none of the {} accounts for {} may push to {repo} ({}): ask for access to it",
+                refused.len() + 1,
+                url.host,
+                names.join(", ")
+            ));
+        } else if may_push.is_empty() {
+            lines.push(format!(
+                "{} other account(s) for {} could not be asked in time; of the others none may push to {repo}",
+                unasked, url.host
+            ));
+        }
+        lines.append(&mut finding.fix);
+        finding.fix = lines;
+        (finding, sent)
     }
 
     /// The push target's transport decides whether there is a credential to
@@ -380,6 +489,11 @@ impl Engine {
             token: finding.token.clone().unwrap_or_default(),
             last_ok: Some(now),
             expiry_warned: None,
+            seen: Some(crate::state::Seen {
+                host: ctx.url.host.clone(),
+                redacted: credential.secret.redacted(),
+                helper: credential.source.label(),
+            }),
         });
         let cacheable = !finding.advisory
             && (matches!(finding.kind(), Kind::Ok | Kind::Warn) || finding.reason.rejects_credential());
@@ -520,6 +634,12 @@ fn credential_step(
     opts: &Options,
 ) -> Result<Credential, Finding> {
     let mut credential = match supplied {
+        // Refused with an `Authorization` extra header in place, git sent
+        // the header, not what its helpers gave (curl's own header loses
+        // to it; seen with git 2.47): judge what was refused.
+        Some(c) if opts.mode == Mode::Rejected => {
+            credential::from_extra_header(url, &crate::git::extra_header_origins(deadline)).unwrap_or(c)
+        }
         Some(c) => c,
         None => match credential::lookup(url, deadline) {
             Ok(Lookup::Found(c)) => c,
@@ -560,6 +680,54 @@ fn credential_step(
         credential.place.env_set_in = crate::helpers::variable_set_in(var, std::path::Path::new(&home));
     }
     Ok(credential)
+}
+
+/// The account search runs only where the verdict is that this account
+/// may not push (`no_repo_access`: GitHub's `Permission to O/R.git denied
+/// to U`, GitLab's role refusal, Bitbucket's no-access), never on `ok`,
+/// never for the gate (which stops git only for a rejected credential).
+fn searches_accounts(finding: &Finding, mode: Mode) -> bool {
+    finding.reason == Reason::NoRepoAccess
+        && finding.kind() == Kind::Block
+        && matches!(mode, Mode::Check | Mode::PrePush)
+}
+
+/// The other accounts are asked with the push probe, which GitLab (and
+/// Gitea/Forgejo with push-to-create, and a server nobody named may be
+/// either) answers by creating a missing repository for an account that may
+/// create one (SPEC §2): there, only a repository this check has seen exist
+/// (an answer of the repository API, git's advertisement, or a push check
+/// that refused with 403) is asked about.
+fn may_ask_others(provider: Provider, answers: &Answers) -> bool {
+    if !matches!(provider, Provider::Gitlab | Provider::Gitea | Provider::Generic) {
+        return true;
+    }
+    answers.0.iter().any(|(purpose, outcome)| match (purpose, outcome) {
+        (Purpose::Repository | Purpose::ReadProbe, Ok(r)) => r.status == 200,
+        (Purpose::PushProbe, Ok(r)) => matches!(r.status, 200 | 403),
+        _ => false,
+    })
+}
+
+/// git's push check let the credential in: the receive-pack advertisement.
+fn lets_in(r: &Response) -> bool {
+    r.status == 200
+        && r.header("content-type")
+            .is_some_and(|t| t.starts_with("application/x-git-receive-pack-advertisement"))
+}
+
+/// The URLs of the repository's other remotes (their usernames name
+/// accounts the user keeps for the host).
+fn other_remote_urls(url: &crate::target::RemoteUrl) -> Vec<crate::target::RemoteUrl> {
+    let Ok(Some(repo)) = crate::target::Repo::discover() else {
+        return Vec::new();
+    };
+    repo.remote_names()
+        .iter()
+        .filter_map(|name| repo.push_target(name).ok())
+        .map(|t| t.url)
+        .filter(|u| u.host == url.host && u.username.is_some() && u.username != url.username)
+        .collect()
 }
 
 /// The rules that need no request. In the pre-push hook git has just
@@ -924,6 +1092,13 @@ fn sane_expiry(ctx: &Context, mut finding: Finding, answers: &Answers) -> Findin
 }
 
 fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Finding {
+    // Our own entries are asked too, but store nothing: never named as a store.
+    let helpers_run: Vec<String> = helpers_run
+        .iter()
+        .filter(|h| !crate::install::is_our_command(h))
+        .cloned()
+        .collect();
+    let helpers_run = helpers_run.as_slice();
     let exec_path = if helpers_run.is_empty() {
         None
     } else {
@@ -980,10 +1155,10 @@ fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Find
 /// config entry and file, the environment variable, or the URL.
 fn where_it_lives(credential: &Credential, url: &crate::target::RemoteUrl) -> Option<String> {
     let origin = match &credential.source {
-        Source::Helper(cmd) => crate::git::helper_origins()
+        Source::Helper(cmd) => crate::git::helper_entries()
             .into_iter()
-            .find(|(_, _, value)| crate::git::helper_command(value) == *cmd)
-            .map(|(file, key, _)| format!("{key} in {file}")),
+            .find(|e| crate::git::helper_command(&e.value) == *cmd)
+            .map(|e| format!("{} in {}", e.key(), e.origin)),
         _ => None,
     };
     crate::helpers::lives_line(&credential.place, url, origin.as_deref())
@@ -1166,6 +1341,34 @@ mod tests {
 
     /// A body longer than the cap is kept in part: a judge that then
     /// concludes otherwise makes the entry a miss (checked in `check`).
+    /// Where a push probe could create the repository, others are asked
+    /// only about one seen to exist.
+    #[test]
+    fn others_are_asked_only_where_no_repository_can_be_created() {
+        let answer = |purpose, status| {
+            (
+                purpose,
+                Ok(Response {
+                    status,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                }),
+            )
+        };
+        let missing = Answers(vec![answer(Purpose::ReadProbe, 404)]);
+        assert!(may_ask_others(Provider::Github, &missing));
+        assert!(!may_ask_others(Provider::Gitlab, &missing));
+        assert!(!may_ask_others(Provider::Gitea, &Answers(Vec::new())));
+        assert!(may_ask_others(
+            Provider::Gitlab,
+            &Answers(vec![answer(Purpose::ReadProbe, 200)])
+        ));
+        assert!(may_ask_others(
+            Provider::Generic,
+            &Answers(vec![answer(Purpose::PushProbe, 403)])
+        ));
+    }
+
     #[test]
     fn long_bodies_are_kept_in_part() {
         let cred = Credential::new(None, Secret::new("x"), Source::Url);
