@@ -247,8 +247,9 @@ fn remembered_notes(checks: &[Check], repo: Option<&Repo>) -> String {
             continue;
         }
         hosts.push(host);
-        // A credential works there again: the refusal is history.
-        if c.credential.is_some() && c.kind() == Kind::Ok {
+        // A credential works there again: the refusal is history. A
+        // replayed ok (from before the refusal) is not that.
+        if c.credential.is_some() && c.kind() == Kind::Ok && !c.cached {
             if let Ok(mut state) = crate::state::State::open() {
                 let _ = state.clear_refusals(host);
             }

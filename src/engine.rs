@@ -344,7 +344,14 @@ impl Engine {
             .verdict
             .as_deref()
             .zip(self.state())
-            .and_then(|(vk, state)| state.cached(vk, now, ttl).cloned())
+            .and_then(|(vk, state)| {
+                let v = state.cached(vk, now, ttl)?;
+                // git was refused this secret after that verdict (the observe
+                // entry remembers it): a replayed acceptance would deny it.
+                let refusal = state.key_for(&["refusal", &ctx.url.host], &ctx.credential.secret);
+                let refused_since = state.refusals().iter().any(|r| r.key == refusal && r.at > v.at);
+                (v.reason.rejects_credential() || !refused_since).then(|| v.clone())
+            })
             .filter(|v| usable_from_cache(v.reason, mode))?;
         let mut answers = replayed_answers(&cached.answers)?;
         if mode == Mode::PrePush {

@@ -136,6 +136,39 @@ fn a_dead_extra_header_is_named_as_the_fault_beside_a_good_store_entry() {
     assert!(!bare_has(&w.bare, "main"));
 }
 
+/// Review bug: with `XDG_CONFIG_HOME` set but empty (git treats that as
+/// unset and reads `~/.config/git/config`), the gix pre-read missed an
+/// extra header there, so `check` judged the store's stale entry while git
+/// sent the header (and pushed).
+#[test]
+fn an_extra_header_in_the_xdg_config_is_seen_when_xdg_config_home_is_empty() {
+    let good = classic_token("xdgxdgxdgxdgxdgxdgxdgxdgxdgxdg");
+    let stale = classic_token("oldoldoldoldoldoldoldoldoldold");
+    let w = world(&[&good]);
+    let url = w.host.url(REPO_PATH);
+    w.sb.store_credential(&url, "alice", &stale);
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{good}"));
+    w.sb.secrets.lock().unwrap().push(basic.clone());
+    let xdg = w.sb.home.join(".config/git/config");
+    std::fs::create_dir_all(xdg.parent().unwrap()).unwrap();
+    let key = format!("http.http://127.0.0.1:{}/.extraheader", w.host.port);
+    w.sb.git(&[
+        "config",
+        "--file",
+        xdg.to_str().unwrap(),
+        &key,
+        &format!("AUTHORIZATION: basic {basic}"),
+    ]);
+
+    let mut cmd = w.sb.cmd(&["check", "--format", "json"]);
+    cmd.env("XDG_CONFIG_HOME", "");
+    let run = w.sb.finish(cmd.output().unwrap());
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let c = run.check();
+    assert_eq!(c["reason"], "ok", "{c}");
+    assert_eq!(c["credential"]["helper"], "extraheader", "{c}");
+}
+
 const REPO_READ_ONLY: &str = r#"{"id":1,"name":"widgets","full_name":"acme/widgets","private":true,"archived":false,"permissions":{"admin":false,"maintain":false,"push":false,"triage":false,"pull":true}}"#;
 
 /// An emulated GitHub where each `(login, token, may_push)` is an account:
