@@ -694,7 +694,7 @@ fn the_static_musl_build_needs_nothing_of_the_system_and_checks() {
     }
     let Some(archive) = musl_artifact(&dist, &format!("prepush-auth-{VERSION}-"), ".tar.gz") else {
         assert!(
-            std::env::var("PREPUSH_AUTH_REQUIRE_PACKAGES").as_deref() != Ok("1"),
+            std::env::var("PREPUSH_AUTH_REQUIRE_MUSL").as_deref() != Ok("1"),
             "no musl archive in {}: rustup target add {}-unknown-linux-musl, then packaging/build-all.sh",
             dist.display(),
             std::env::consts::ARCH
