@@ -236,6 +236,7 @@ fn misconfigured(name: &str, error: &anyhow::Error) -> Check {
             .fix(format!("see `git remote get-url --push {name}`")),
         credential: None,
         token_key: None,
+        ssh: None,
         requests: 0,
         cached: false,
         elapsed_ms: 0,

@@ -20,6 +20,8 @@ pub mod output;
 pub mod provider;
 pub mod providers;
 pub mod secret;
+pub mod ssh;
+pub mod ssh_words;
 pub mod state;
 pub mod target;
 pub mod tokens;

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub mod github_host;
+pub mod sshd;
 // Each test binary uses a subset of the support, GitHub's emulator included.
 #[allow(unused_imports)]
 pub use github_host::*;
@@ -109,6 +110,9 @@ impl Sandbox {
                 || k.starts_with("GH_")
                 || k.starts_with("GITHUB_")
                 || k == "CODESPACES"
+                // The machine's ssh agent: tests start their own, or none.
+                || k == "SSH_AUTH_SOCK"
+                || k == "SSH_AGENT_PID"
             {
                 cmd.env_remove(&k);
             }
