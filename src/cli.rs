@@ -40,6 +40,14 @@ pub enum Command {
         #[arg(long)]
         global: bool,
     },
+    /// The ssh entry for `core.sshCommand` (`install --ssh`): runs your ssh
+    /// unchanged and, when a push is refused, says why on stderr.
+    #[command(disable_help_flag = true)]
+    Ssh {
+        /// The command it wraps (`--then 'ssh -F cfg'`), then ssh's own arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
     /// Print a shell completion script (e.g. `prepush-auth completions bash > /etc/bash_completion.d/prepush-auth`).
     Completions {
         #[arg(value_enum)]
@@ -100,6 +108,9 @@ pub struct InstallArgs {
     /// Add the helper entry to the global config instead of the repository's.
     #[arg(long)]
     pub global: bool,
+    /// Set `core.sshCommand` to the ssh entry (wrapping your own command).
+    #[arg(long)]
+    pub ssh: bool,
     /// Replace a hook prepush-auth did not write (it is kept and chained otherwise).
     #[arg(long)]
     pub force: bool,

@@ -447,6 +447,11 @@ fn without_blocks(text: &str) -> (String, usize, bool) {
 
 /// `base` with `block` appended in a way [`without_blocks`] undoes exactly.
 fn with_block(base: &str, existed: bool, block_body: &str, mode: HelperMode) -> String {
+    with_named_block(base, existed, block_body, mode_name(mode))
+}
+
+/// [`with_block`] for any entry: `name` follows the markers.
+fn with_named_block(base: &str, existed: bool, block_body: &str, name: &str) -> String {
     let mut notes = String::new();
     let mut text = base.to_owned();
     if !text.is_empty() {
@@ -459,7 +464,6 @@ fn with_block(base: &str, existed: bool, block_body: &str, mode: HelperMode) -> 
     if !existed {
         notes.push_str(CREATED);
     }
-    let name = mode_name(mode);
     let _ = writeln!(
         text,
         "{BEGIN} {name} (added by `prepush-auth install`; `prepush-auth uninstall` removes it{notes})"
@@ -746,18 +750,58 @@ fn uninstall_helper(global: bool) -> Result<Option<String>> {
     } else {
         write_config(&file, &text)?;
     }
-    Ok(Some(format!("removed the credential helper from {}", file.display())))
+    Ok(Some(format!(
+        "removed what install added (credential helper, ssh entry) from {}",
+        file.display()
+    )))
+}
+
+/// The block that makes the ssh entry git's `core.sshCommand`: appended
+/// last, so it wins over the user's own value, which stays where it is and
+/// is what the entry runs (`--then`). `uninstall` removes the block.
+fn install_ssh(global: bool) -> Result<String> {
+    let file = config_file(global)?;
+    let current = git_out(&["config", "--get", "core.sshCommand"])
+        .ok()
+        .filter(|c| !c.is_empty());
+    if current.as_deref().is_some_and(crate::ssh_entry::is_entry) {
+        return Ok(format!(
+            "the ssh entry is already core.sshCommand (in {})",
+            file.display()
+        ));
+    }
+    let mut entry = format!("{} ssh", sh_quote(&self_path()?));
+    if let Some(own) = &current {
+        let _ = write!(entry, " --then {}", sh_quote(own));
+    }
+    let body = format!("[core]\n\tsshCommand = {}\n", config_value(&entry));
+    let (base, existed) = read_config_text(&file)?;
+    write_config(&file, &with_named_block(&base, existed, &body, "ssh"))?;
+    let mut said = format!("core.sshCommand is now the ssh entry (in {})", file.display());
+    if let Some(own) = current {
+        let _ = write!(said, "; it runs your own command: {own}");
+    }
+    if std::env::var_os("GIT_SSH_COMMAND").is_some_and(|v| !v.is_empty()) {
+        said.push_str("; note: GIT_SSH_COMMAND is set in this environment and wins over core.sshCommand");
+    }
+    Ok(said)
 }
 
 pub fn install(args: &InstallArgs) -> Result<u8> {
-    let hook = args.hook || args.helper.is_none();
+    if args.ssh {
+        output::write(
+            output::Stream::Stdout,
+            &format!("prepush-auth: {}\n", install_ssh(args.global)?),
+        );
+    }
+    let hook = args.hook || (args.helper.is_none() && !args.ssh);
     if hook {
         output::write(
             output::Stream::Stdout,
             &format!("prepush-auth: {}\n", install_hook(args.force)?),
         );
     }
-    if args.global && args.helper.is_none() {
+    if args.global && args.helper.is_none() && !args.ssh {
         // A pre-push hook belongs to one repository; only the helper entry
         // has a global form. Said, so `--global` is not taken as "every repository".
         output::write(

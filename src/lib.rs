@@ -21,6 +21,7 @@ pub mod provider;
 pub mod providers;
 pub mod secret;
 pub mod ssh;
+pub mod ssh_entry;
 pub mod ssh_words;
 pub mod state;
 pub mod target;

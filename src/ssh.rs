@@ -35,10 +35,6 @@ use crate::verdict::{Finding, Reason};
 /// the ssh it wraps and nothing else.
 pub const PROBE_GUARD: &str = "PREPUSH_AUTH_SSH_PROBE";
 
-/// Where prepush-auth keeps the user's own `core.sshCommand` while the ssh
-/// entry stands in its place.
-pub const SAVED_COMMAND_KEY: &str = "prepush-auth.sshCommand";
-
 /// What output shows of an SSH check: the key, its fingerprint, the account
 /// the host named. Never a private key, never a file's contents.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -62,22 +58,20 @@ impl Runner {
     /// As git decides (SSH.md §0.4): `GIT_SSH_COMMAND`, else
     /// `core.sshCommand`, else `GIT_SSH` (no shell), else `ssh`.
     pub fn resolve() -> Self {
-        if let Some(cmd) = std::env::var("GIT_SSH_COMMAND").ok().filter(|c| !c.trim().is_empty()) {
-            return Self {
-                program: cmd,
-                shell: true,
-                origin: "GIT_SSH_COMMAND",
-            };
-        }
-        if let Some(cmd) = git_config("core.sshCommand") {
+        let configured = std::env::var("GIT_SSH_COMMAND")
+            .ok()
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| (c, "GIT_SSH_COMMAND"))
+            .or_else(|| git_config("core.sshCommand").map(|c| (c, "core.sshCommand")));
+        if let Some((cmd, origin)) = configured {
             // Our own entry stands in for the user's command: the probe runs
             // the one it wraps (or plain ssh).
-            if is_entry(&cmd) {
-                return match git_config(SAVED_COMMAND_KEY) {
-                    Some(saved) => Self {
-                        program: saved,
+            if crate::ssh_entry::is_entry(&cmd) {
+                return match crate::ssh_entry::wrapped(&cmd) {
+                    Some(inner) => Self {
+                        program: inner,
                         shell: true,
-                        origin: "core.sshCommand",
+                        origin,
                     },
                     None => Self::plain(),
                 };
@@ -85,7 +79,7 @@ impl Runner {
             return Self {
                 program: cmd,
                 shell: true,
-                origin: "core.sshCommand",
+                origin,
             };
         }
         if let Some(prog) = std::env::var("GIT_SSH").ok().filter(|c| !c.trim().is_empty()) {
@@ -168,12 +162,6 @@ impl Runner {
         };
         format!("{base} -i {key} -o IdentitiesOnly=yes")
     }
-}
-
-fn is_entry(cmd: &str) -> bool {
-    let mut words = cmd.split_whitespace();
-    let first = words.next().unwrap_or("").trim_matches(['\'', '"']);
-    Path::new(first).file_name().is_some_and(|n| n == "prepush-auth") && words.next() == Some("ssh")
 }
 
 fn git_config(key: &str) -> Option<String> {
@@ -1034,12 +1022,5 @@ git@127.0.0.1: Permission denied (publickey).\n";
         assert_eq!(port_of(&ssh).as_deref(), Some("2222"));
         let tilde = RemoteUrl::parse("ssh://host/~alice/w.git").unwrap();
         assert_eq!(remote_path(&tilde), "~alice/w.git");
-    }
-
-    #[test]
-    fn our_entry_is_recognised() {
-        assert!(is_entry("prepush-auth ssh"));
-        assert!(is_entry("'/usr/local/bin/prepush-auth' ssh"));
-        assert!(!is_entry("ssh -i key"));
     }
 }

@@ -414,3 +414,143 @@ fn the_hook_is_silent_on_an_ssh_push() {
     let connections = sshd.log().lines().count();
     assert_eq!(connections, 1, "the hook connected: {}", sshd.log());
 }
+
+/// `git config --get` in the sandbox's work tree.
+fn config_get(sb: &Sandbox, key: &str) -> String {
+    let mut cmd = Command::new("git");
+    sb.env(&mut cmd);
+    let out = cmd
+        .args(["config", "--get", key])
+        .current_dir(&sb.work)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// With the ssh entry as `core.sshCommand`, a refused push says why, right
+/// above git's own `fatal:` line; git's exit status is unchanged; fetches
+/// and good pushes go through untouched; `uninstall` restores every byte.
+#[test]
+fn the_ssh_entry_explains_a_refused_push_and_stays_out_of_the_way() {
+    let Some(sshd) = Sshd::start("github") else { return };
+    sshd.repo(REPO);
+    sshd.grant("bob", REPO, "read");
+    sshd.grant("alice", REPO, "write");
+    let sb = Sandbox::new();
+    let personal = sshd.key(&sb, "id_personal", Some("bob"), "");
+    sshd.key(&sb, "work_ed25519", Some("alice"), "");
+    sshd.as_provider(&sb, "github");
+    let own = sshd.use_config(&sb, &[&personal]);
+    sb.init_repo(&sshd.url(REPO));
+    let config_file = sb.work.join(".git/config");
+    let before = std::fs::read(&config_file).unwrap();
+
+    // Without the entry: git's words only.
+    let (ok, plain) = push(&sb);
+    assert!(!ok);
+    let mut cmd = Command::new("git");
+    sb.env(&mut cmd);
+    let plain_code = cmd
+        .args(["push", "origin", "main"])
+        .current_dir(&sb.work)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+        .status
+        .code();
+
+    let run = sb.run(&["install", "--ssh"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let entry = config_get(&sb, "core.sshCommand");
+    assert!(entry.contains(" ssh --then "), "{entry}");
+    assert!(entry.contains(&own), "{entry}");
+
+    let mut cmd = Command::new("git");
+    sb.env(&mut cmd);
+    let out = cmd
+        .args(["push", "origin", "main"])
+        .current_dir(&sb.work)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), plain_code, "exit status changed: {err}");
+    assert!(
+        err.contains("denied to bob"),
+        "the host's words are passed through: {err}"
+    );
+    let ours = err
+        .find("is alice's key, and alice may push here")
+        .unwrap_or_else(|| panic!("{err}"));
+    let fatal = err.find("fatal: Could not read from remote repository.").unwrap();
+    assert!(ours < fatal, "{err}");
+    assert!(plain.contains("denied to bob"));
+
+    // A fetch through the entry: untouched, and silent.
+    let mut cmd = Command::new("git");
+    sb.env(&mut cmd);
+    let out = cmd
+        .args(["ls-remote", "origin"])
+        .current_dir(&sb.work)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("prepush-auth"));
+
+    // A push that works: silent.
+    let access = std::fs::read_to_string(sshd.root.join("access")).unwrap();
+    std::fs::write(
+        sshd.root.join("access"),
+        access.replace("bob acme/widgets read", "bob acme/widgets write"),
+    )
+    .unwrap();
+    let mut cmd = Command::new("git");
+    sb.env(&mut cmd);
+    let out = cmd
+        .args(["push", "origin", "main"])
+        .current_dir(&sb.work)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("prepush-auth"), "{err}");
+    assert!(sshd.has_ref(REPO, "refs/heads/main"));
+
+    let run = sb.run(&["uninstall"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read(&config_file).unwrap(),
+        before,
+        "uninstall left the config changed"
+    );
+    assert_eq!(config_get(&sb, "core.sshCommand"), own);
+}
+
+/// An encrypted key, no agent, no terminal, through the entry: git fails
+/// as it would (no prompt), and the reason names the key to add.
+#[test]
+fn the_ssh_entry_names_a_locked_key_without_prompting() {
+    let Some(sshd) = Sshd::start("gitlab") else { return };
+    sshd.repo(REPO);
+    sshd.grant("alice", REPO, "write");
+    let sb = Sandbox::new();
+    let locked = sshd.key(&sb, "id_locked", Some("alice"), "correct horse");
+    sshd.as_provider(&sb, "gitlab");
+    sshd.use_config(&sb, &[&locked]);
+    sb.init_repo(&sshd.url(REPO));
+    assert_eq!(sb.run(&["install", "--ssh"]).code, 0);
+    let out = Command::new("setsid")
+        .args(["-w", "git", "push", "origin", "main"])
+        .current_dir(&sb.work)
+        .envs(env_of(&sb))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("has a passphrase and is not in the agent"), "{err}");
+    assert!(err.contains(&format!("ssh-add {}", locked.display())), "{err}");
+    assert!(!err.to_lowercase().contains("enter passphrase"), "{err}");
+}
