@@ -717,6 +717,9 @@ struct Candidate {
     identity: PathBuf,
     shown: String,
     fingerprint: String,
+    /// An agent key: its public key text (what `ssh-add -L` prints), for
+    /// the fix that saves it beside the others.
+    agent_key: Option<String>,
 }
 
 /// On the failure path: the user's other keys, each tried alone; the first
@@ -794,23 +797,43 @@ fn search_or(
         ),
         None => format!("{} ({}) may push here", winner.shown, winner.fingerprint),
     };
-    let alias = format!(
-        "or give it a host alias in ~/.ssh/config (Host {h}-alt / HostName {h} / IdentityFile {k} / IdentitiesOnly yes) and set the remote to {u}{h}-alt:{p}",
-        h = url.hostname,
-        k = winner.shown,
-        u = url.username.as_deref().map(|u| format!("{u}@")).unwrap_or_default(),
-        p = remote_path(url).trim_start_matches('/'),
-    );
-    let mut fixed = Finding::new(Reason::WrongAccount, format!("{first}; {second}")).fix(format!(
+    let mut fixed = Finding::new(Reason::WrongAccount, format!("{first}; {second}"));
+    // An agent key has no file for `-i`: its public half, saved, names it.
+    let pin = match &winner.agent_key {
+        Some(public) => {
+            let name: String = winner
+                .shown
+                .trim_end_matches(" (in the agent)")
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+                .collect();
+            let name = if name.is_empty() { "agent-key".to_owned() } else { name };
+            let blob = public.split_whitespace().nth(1).unwrap_or_default();
+            let path = format!("~/.ssh/{name}.pub");
+            fixed = fixed.fix(format!(
+                "save the agent key's public half: ssh-add -L | grep -F '{blob}' > {path}"
+            ));
+            path
+        }
+        None => winner.shown.clone(),
+    };
+    fixed = fixed.fix(format!(
         "use it for this repository: git config core.sshCommand \"{}\"",
-        runner.pinned(&winner.shown)
+        runner.pinned(&pin)
     ));
     if runner.origin == "GIT_SSH_COMMAND" {
         fixed = fixed.fix(
             "(GIT_SSH_COMMAND is set and wins over core.sshCommand: add `-i KEY -o IdentitiesOnly=yes` there instead)"
-                .replace("KEY", &winner.shown),
+                .replace("KEY", &pin),
         );
     }
+    let alias = format!(
+        "or give it a host alias in ~/.ssh/config (Host {h}-alt / HostName {h} / IdentityFile {k} / IdentitiesOnly yes) and set the remote to {u}{h}-alt:{p}",
+        h = url.hostname,
+        k = pin,
+        u = url.username.as_deref().map(|u| format!("{u}@")).unwrap_or_default(),
+        p = remote_path(url).trim_start_matches('/'),
+    );
     if port_of(url).is_none() {
         fixed = fixed.fix(alias);
     }
@@ -907,7 +930,7 @@ fn candidates(
             }
         }
     }
-    let mut pubs: Vec<(PathBuf, String)> = Vec::new();
+    let mut pubs: Vec<(PathBuf, String, Option<String>)> = Vec::new();
     for dir in &dirs {
         let Ok(entries) = std::fs::read_dir(dir) else { continue };
         let mut found: Vec<PathBuf> = entries
@@ -918,7 +941,7 @@ fn candidates(
         found.sort();
         for p in found {
             let shown = shown_path(&p.with_extension("").to_string_lossy(), home);
-            pubs.push((p, shown));
+            pubs.push((p, shown, None));
         }
     }
     // The agent's keys, each written to a .pub of its own for `-i`.
@@ -932,7 +955,7 @@ fn candidates(
                 let path = scratch.join(format!("agent-{i}.pub"));
                 if std::fs::write(&path, format!("{line}\n")).is_ok() {
                     let comment = line.split_whitespace().nth(2).unwrap_or("agent key").to_owned();
-                    pubs.push((path, format!("{comment} (in the agent)")));
+                    pubs.push((path, format!("{comment} (in the agent)"), Some(line.to_owned())));
                 }
             }
         }
@@ -940,19 +963,18 @@ fn candidates(
     let mut out: Vec<Candidate> = std::thread::scope(|s| {
         let handles: Vec<_> = pubs
             .iter()
-            .map(|(p, shown)| s.spawn(move || fingerprint(p, deadline).map(|f| (p.clone(), shown.clone(), f))))
+            .map(|(p, shown, agent)| {
+                s.spawn(move || fingerprint(p, deadline).map(|f| (p.clone(), shown.clone(), agent.clone(), f)))
+            })
             .collect();
         handles
             .into_iter()
             .filter_map(|h| h.join().ok().flatten())
-            .map(|(p, shown, fingerprint)| Candidate {
-                identity: if p.starts_with(scratch.unwrap_or(Path::new("/nonexistent"))) {
-                    p
-                } else {
-                    p.with_extension("")
-                },
+            .map(|(p, shown, agent_key, fingerprint)| Candidate {
+                identity: if agent_key.is_some() { p } else { p.with_extension("") },
                 shown,
                 fingerprint,
+                agent_key,
             })
             .collect()
     });

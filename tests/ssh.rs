@@ -554,3 +554,106 @@ fn the_ssh_entry_names_a_locked_key_without_prompting() {
     assert!(err.contains(&format!("ssh-add {}", locked.display())), "{err}");
     assert!(!err.to_lowercase().contains("enter passphrase"), "{err}");
 }
+
+/// A real ssh-agent for the sandbox; killed on drop.
+struct Agent {
+    child: std::process::Child,
+    sock: std::path::PathBuf,
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent(sb: &Sandbox) -> Agent {
+    let sock = sb.dir.path().join("agent.sock");
+    let child = Command::new("ssh-agent")
+        .args(["-D", "-a"])
+        .arg(&sock)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ssh-agent (openssh-client)");
+    let start = std::time::Instant::now();
+    while !sock.exists() && start.elapsed() < std::time::Duration::from_secs(5) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    Agent { child, sock }
+}
+
+/// Both keys live only in the agent (their files are gone), the wrong one
+/// first, as ssh offers them: the search finds the other there and names it.
+#[test]
+fn the_working_key_is_found_in_the_agent() {
+    let Some(sshd) = Sshd::start("gitlab") else { return };
+    sshd.repo(REPO);
+    sshd.grant("bob", REPO, "read");
+    sshd.grant("alice", REPO, "write");
+    let sb = Sandbox::new();
+    let personal = sshd.key(&sb, "id_personal", Some("bob"), "");
+    let work = sshd.key(&sb, "work_ed25519", Some("alice"), "");
+    let agent = agent(&sb);
+    for key in [&personal, &work] {
+        let added = Command::new("ssh-add")
+            .arg(key)
+            .env("SSH_AUTH_SOCK", &agent.sock)
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(added.success());
+    }
+    let work_fp = fingerprint(&work);
+    for key in [&personal, &work] {
+        std::fs::remove_file(key).unwrap();
+        std::fs::remove_file(key.with_extension("pub")).unwrap();
+    }
+    sshd.as_provider(&sb, "gitlab");
+    sshd.use_config(&sb, &[&sb.home.join(".ssh/id_none")]);
+    sb.init_repo(&sshd.url(REPO));
+    let run = sb.finish(
+        sb.cmd(&["check", "--format", "json", "--no-cache"])
+            .env("SSH_AUTH_SOCK", &agent.sock)
+            .output()
+            .unwrap(),
+    );
+    let c = run.check();
+    assert_eq!(c["reason"], "wrong_account", "{}", run.stdout);
+    let message = c["message"].as_str().unwrap();
+    assert!(message.contains("which GitLab knows as bob"), "{message}");
+    assert!(message.contains(&work_fp), "{message}");
+    assert!(message.contains("(in the agent)"), "{message}");
+    assert!(message.contains("is alice's key"), "{message}");
+    // The fix, followed literally, in order: then the push works.
+    let fixes: Vec<&str> = c["fix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    let save = fixes[0].strip_prefix("save the agent key's public half: ").unwrap();
+    let pin = fixes[1].strip_prefix("use it for this repository: ").unwrap();
+    for line in [save, pin] {
+        let mut sh = Command::new("sh");
+        sb.env(&mut sh);
+        let ok = sh
+            .args(["-c", line])
+            .env("SSH_AUTH_SOCK", &agent.sock)
+            .current_dir(&sb.work)
+            .status()
+            .unwrap();
+        assert!(ok.success(), "{line}");
+    }
+    let mut cmd = Command::new("git");
+    sb.env(&mut cmd);
+    let out = cmd
+        .args(["push", "origin", "main"])
+        .env("SSH_AUTH_SOCK", &agent.sock)
+        .current_dir(&sb.work)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
