@@ -657,3 +657,35 @@ fn the_working_key_is_found_in_the_agent() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Gitea/Forgejo checks a user key's write access only after the pack
+/// (SSH.md §6): the check says it cannot tell, after seeing the repository
+/// exists (upload-pack first: push-to-create).
+#[test]
+fn gitea_user_key_write_access_cannot_be_told() {
+    let Some(sshd) = Sshd::start("gitea") else { return };
+    sshd.repo(REPO);
+    sshd.grant("alice", REPO, "write");
+    sshd.grant("alice", "acme/old", "archived");
+    sshd.repo("acme/old");
+    let sb = Sandbox::new();
+    let key = sshd.key(&sb, "id_alice", Some("alice"), "");
+    sshd.as_provider(&sb, "gitea");
+    sshd.use_config(&sb, &[&key]);
+    sb.init_repo(&sshd.url(REPO));
+    let (run, c) = check(&sb);
+    assert_eq!(c["reason"], "write_access_unknown", "{}", run.stdout);
+    assert_eq!(run.code, 0);
+    let log = sshd.log();
+    let upload = log.find("git-upload-pack").unwrap();
+    let receive = log.find("git-receive-pack").unwrap();
+    assert!(upload < receive, "{log}");
+
+    let run = sb.run(&["check", "--format", "json", "--no-cache", &sshd.url("acme/old")]);
+    assert_eq!(run.check()["reason"], "repo_archived", "{}", run.stdout);
+
+    let before = sshd.log().matches("git-receive-pack").count();
+    let run = sb.run(&["check", "--format", "json", "--no-cache", &sshd.url("acme/missing")]);
+    assert_eq!(run.check()["reason"], "repo_not_found", "{}", run.stdout);
+    assert_eq!(sshd.log().matches("git-receive-pack").count(), before, "{}", sshd.log());
+}
