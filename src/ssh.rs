@@ -342,6 +342,42 @@ pub fn check(url: &RemoteUrl, provider: Provider, deadline: Instant) -> (Finding
 }
 
 pub fn check_with(runner: &Runner, url: &RemoteUrl, provider: Provider, deadline: Instant) -> (Finding, SshView) {
+    let (finding, view) = check_inner(runner, url, provider, deadline);
+    (bitbucket_moved(url, finding), view)
+}
+
+/// Bitbucket Cloud moved SSH from `bitbucket.org` to `ssh.bitbucket.org`
+/// (announced for 2026-11-12, SSH.md §4): a failure to reach the old name
+/// says so, with the new remote. A date alone never blocks: only a failure
+/// of this run gets the explanation.
+fn bitbucket_moved(url: &RemoteUrl, mut finding: Finding) -> Finding {
+    let failed = matches!(
+        finding.reason,
+        Reason::SshPortClosed
+            | Reason::NetworkError
+            | Reason::UnexpectedResponse
+            | Reason::HostKeyChanged
+            | Reason::HostKeyUnknown
+            | Reason::Timeout
+    );
+    if url.hostname != "bitbucket.org" || !failed {
+        return finding;
+    }
+    finding.message.push_str(
+        "; Bitbucket Cloud moved SSH from bitbucket.org to ssh.bitbucket.org (announced for 2026-11-12), so bitbucket.org may no longer answer SSH",
+    );
+    let user = url.username.as_deref().map(|u| format!("{u}@")).unwrap_or_default();
+    finding.fix.insert(
+        0,
+        format!(
+            "point the remote at the new host: git remote set-url origin {user}ssh.bitbucket.org:{}",
+            remote_path(url).trim_start_matches('/')
+        ),
+    );
+    finding
+}
+
+fn check_inner(runner: &Runner, url: &RemoteUrl, provider: Provider, deadline: Instant) -> (Finding, SshView) {
     let home = ssh_home();
     if !runner.is_openssh() {
         return (
@@ -365,7 +401,7 @@ pub fn check_with(runner: &Runner, url: &RemoteUrl, provider: Provider, deadline
         connections += 1;
         if !seen.advertised {
             let (mut finding, mut view) = judge_refusal(runner, url, provider, &seen, home.as_deref(), deadline);
-            view.connections += connections;
+            view.connections += connections - 1;
             if finding.reason == Reason::NoRepoAccess && seen_said(provider, &seen) == Some(Said::NotFound) {
                 finding = not_found_may_create(provider, url, finding);
             }
@@ -1027,6 +1063,23 @@ git@127.0.0.1: Permission denied (publickey).\n";
         assert_eq!(p.accepted.as_ref().unwrap().fingerprint, "SHA256:GOvF");
         assert!(!p.authenticated);
         assert_eq!(p.said, vec!["git@127.0.0.1: Permission denied (publickey).".to_owned()]);
+    }
+
+    #[test]
+    fn bitbucket_org_failures_name_the_new_ssh_host() {
+        let url = RemoteUrl::parse("git@bitbucket.org:acme/w.git").unwrap();
+        let f = bitbucket_moved(
+            &url,
+            Finding::new(Reason::SshPortClosed, "ssh could not connect: Connection refused"),
+        );
+        assert!(f.message.contains("ssh.bitbucket.org"), "{}", f.message);
+        assert_eq!(
+            f.fix[0],
+            "point the remote at the new host: git remote set-url origin git@ssh.bitbucket.org:acme/w.git"
+        );
+        // A key refusal is not about the move.
+        let f = bitbucket_moved(&url, Finding::new(Reason::SshKeyNotAccepted, "x"));
+        assert!(f.fix.is_empty());
     }
 
     #[test]
