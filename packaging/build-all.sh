@@ -37,10 +37,21 @@ grep -q "prepush-auth==$version\"" packaging/pre-commit-mirror/.pre-commit-hooks
 rm -rf "$dist"
 mkdir -p "$dist"
 
-# 1. The wheel; it compiles target/release/prepush-auth on the way.
-maturin build "${profile[@]}" --locked --out "$dist" --quiet
+# 1. The wheel; it compiles the binary on the way. On Linux with glibc the
+# binary is linked by zig against glibc 2.17 (manylinux2014: Ubuntu 14.04+,
+# Debian 8+, RHEL/CentOS 7+, Amazon Linux 2), not against this machine's
+# glibc; every other artifact reuses it. maturin then builds for an explicit
+# --target, so the binary lands in target/TRIPLE/PROFILE.
+zig=()
+if [ "$target" = x86_64-unknown-linux-gnu ] || [ "$target" = aarch64-unknown-linux-gnu ]; then
+  python3 -m ziglang version >/dev/null 2>&1 ||
+    { echo "zig is needed for the glibc 2.17 build: python3 -m pip install ziglang" >&2; exit 1; }
+  zig=(--zig --compatibility manylinux2014 --target "$target")
+fi
+maturin build "${profile[@]}" "${zig[@]}" --locked --out "$dist" --quiet
 maturin sdist --out "$dist" >/dev/null
 bin=$target_dir/$profile_dir/prepush-auth
+[ ${#zig[@]} -gt 0 ] && bin=$target_dir/$target/$profile_dir/prepush-auth
 [ "$("$bin" --version)" = "prepush-auth $version" ] || { echo "unexpected binary: $bin" >&2; exit 1; }
 
 # 2. The archive: binary, README, licences, man pages, completions.

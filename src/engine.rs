@@ -1,6 +1,7 @@
 //! The one engine behind `check`, `pre-push` and `credential`:
 //! push target -> credential -> offline rules -> host's answer -> verdict.
 
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -154,7 +155,11 @@ impl Engine {
             return Self::finish_block(check, &credential, url, start);
         }
 
+        // A date that has passed is a prediction to confirm (order of
+        // evidence): the host is asked, never a verdict from before it.
+        let date_passed = passed_date(&ctx).is_some() && opts.mode != Mode::Rejected;
         if opts.use_cache
+            && !date_passed
             && let Some(finding) = self.cached_step(&ctx, provider, &keys, opts.mode)
         {
             check.cached = true;
@@ -170,7 +175,8 @@ impl Engine {
             return finish(check, start);
         }
 
-        let (answers, finding, sent) = self.asked_step(&ctx, provider, api.as_deref(), opts.mode, deadline);
+        let (answers, finding, sent) =
+            self.asked_step(&ctx, provider, api.as_deref(), opts.mode, deadline, date_passed);
         check.requests = sent;
         check.finding = self.settled_step(&ctx, provider, &keys, &answers, finding, opts.mode);
         Self::finish_block(check, &credential, url, start)
@@ -268,7 +274,8 @@ impl Engine {
                 .0
                 .push((Purpose::PushProbe, Ok(http::Response::git_witnessed_advertisement())));
         }
-        let finding = scrubbed(providers::judge(provider, ctx, &answers), ctx.credential);
+        let finding = providers::judge(provider, ctx, &answers);
+        let finding = scrubbed(dated(ctx, sane_expiry(ctx, finding, &answers)), ctx.credential);
         (finding.reason == cached.reason).then_some(finding)
     }
 
@@ -282,6 +289,7 @@ impl Engine {
         api: Option<&str>,
         mode: Mode,
         deadline: Instant,
+        date_passed: bool,
     ) -> (Answers, Finding, usize) {
         let credential = ctx.credential;
         let mut allowed = Destinations::default();
@@ -295,14 +303,57 @@ impl Engine {
         // advertisement with this very credential and got it (SPEC §2): that
         // is the push probe's answer, witnessed, so it is not asked again.
         if mode == Mode::PrePush {
-            plan.retain(|(p, _)| *p != Purpose::PushProbe);
+            // That the repository exists, git has just seen too.
+            plan.retain(|(p, _)| !matches!(p, Purpose::PushProbe | Purpose::ReadProbe));
             answers
                 .0
                 .push((Purpose::PushProbe, Ok(http::Response::git_witnessed_advertisement())));
         }
+        let mut sent = 0;
+        // A remembered expiry that has passed: first the one request that
+        // decides whether the host still takes the token (the plan's first);
+        // a refusal ends the check there, an acceptance asks the rest.
+        if date_passed && plan.len() > 1 {
+            let first = plan.remove(0);
+            let (mut outcome, first_sent) = http::send_all(
+                std::slice::from_ref(&first.1),
+                &credential.secret,
+                &allowed,
+                &self.net,
+                deadline,
+            );
+            sent += first_sent;
+            if let Some(outcome) = outcome.pop() {
+                answers.0.push((first.0, outcome));
+                let finding = providers::judge(provider, ctx, &answers);
+                if finding.reason.rejects_credential() && !finding.unconfirmed {
+                    return (answers, finding, sent);
+                }
+            }
+        }
         let requests: Vec<_> = plan.iter().map(|(_, r)| r.clone()).collect();
-        let (outcomes, mut sent) = http::send_all(&requests, &credential.secret, &allowed, &self.net, deadline);
+        let (outcomes, rest_sent) = http::send_all(&requests, &credential.secret, &allowed, &self.net, deadline);
+        sent += rest_sent;
         answers.0.extend(plan.iter().map(|(p, _)| *p).zip(outcomes));
+        // What only the first answers can tell to ask (GitLab's push probe,
+        // once the project is seen to exist): one more round trip each.
+        for _ in 0..2 {
+            let Some((purpose, request)) = providers::follow_up(provider, ctx, &answers) else {
+                break;
+            };
+            let (mut outcome, also_sent) = http::send_all(
+                std::slice::from_ref(&request),
+                &credential.secret,
+                &allowed,
+                &self.net,
+                deadline,
+            );
+            sent += also_sent;
+            match outcome.pop() {
+                Some(outcome) => answers.0.push((purpose, outcome)),
+                None => break,
+            }
+        }
         let mut finding = providers::judge(provider, ctx, &answers);
         // Order of evidence: where an inference suggests that the credential
         // may not push and the host's own push check was not asked, ask it
@@ -349,6 +400,7 @@ impl Engine {
         // the state file must never hold it (SPEC §7 rule 1). It did: the
         // scrub happened only on output, after the verdict was cached.
         let judged = finding.reason;
+        let finding = dated(ctx, sane_expiry(ctx, finding, answers));
         let finding = scrubbed(settled(finding, provider, mode), credential);
         let finding = self.expiry_warning(finding, credential, ctx.url, now);
 
@@ -547,8 +599,18 @@ fn credential_step(
 /// that rejects it (a shape, a date, a username) contradicts the evidence:
 /// there the host decides. A wrong rule then costs one request, never a
 /// good push.
+///
+/// A date is never one of these rules (order of evidence, time): a
+/// remembered expiry, a helper's `password_expiry_utc` or a retirement day
+/// only predicts a refusal. The one exception is the observe entry, where
+/// git has just been refused with this credential (level 1): there a date
+/// that has passed explains that refusal without a request.
 fn offline_step(ctx: &Context, provider: Provider, mode: Mode) -> Option<Finding> {
-    general_offline(ctx)
+    let explained = (mode == Mode::Rejected)
+        .then(|| passed_date(ctx))
+        .flatten()
+        .map(|(at, said_by)| expired_on(ctx, at, said_by));
+    explained
         .or_else(|| providers::offline(provider, ctx))
         .filter(|f| mode != Mode::PrePush || !f.reason.rejects_credential())
 }
@@ -573,6 +635,7 @@ fn purpose_name(p: Purpose) -> &'static str {
         Purpose::User => "user",
         Purpose::Repository => "repository",
         Purpose::PushProbe => "push_probe",
+        Purpose::ReadProbe => "read_probe",
     }
 }
 
@@ -634,9 +697,15 @@ fn replayed_answers(kept: &[CachedAnswer]) -> Option<Answers> {
     }
     let mut out = Vec::with_capacity(kept.len());
     for a in kept {
-        let purpose = [Purpose::Rest, Purpose::User, Purpose::Repository, Purpose::PushProbe]
-            .into_iter()
-            .find(|p| purpose_name(*p) == a.purpose)?;
+        let purpose = [
+            Purpose::Rest,
+            Purpose::User,
+            Purpose::Repository,
+            Purpose::PushProbe,
+            Purpose::ReadProbe,
+        ]
+        .into_iter()
+        .find(|p| purpose_name(*p) == a.purpose)?;
         let outcome = match a.failure.as_deref() {
             None => Ok(Response {
                 status: a.status,
@@ -749,44 +818,141 @@ fn within_hook(mut finding: Finding, provider: Provider) -> Finding {
 /// Which cached verdicts the mode may reuse (see [`Mode`]).
 fn usable_from_cache(reason: Reason, mode: Mode) -> bool {
     match mode {
-        Mode::Check | Mode::Gate => true,
-        Mode::PrePush => !reason.rejects_credential(),
+        Mode::Check => true,
+        // The gate stops git only on a refusal the host gives in this run:
+        // a remembered one is asked again (git would send it anyway).
+        Mode::Gate | Mode::PrePush => !reason.rejects_credential(),
         Mode::Rejected => reason.rejects_credential(),
     }
 }
 
-/// Rules for every host, before any request.
-fn general_offline(ctx: &Context) -> Option<Finding> {
-    let helper_expiry = ctx.credential.expiry.filter(|e| *e <= ctx.now);
-    let remembered_expiry = ctx
+/// The latest expiry a prediction names that has passed: the helper's
+/// `password_expiry_utc` first (it is about this very secret), else the
+/// one the host reported while the token still worked.
+fn passed_date(ctx: &Context) -> Option<(DateTime<Utc>, &'static str)> {
+    let helper = ctx.credential.expiry.filter(|e| *e <= ctx.now);
+    let remembered = ctx
         .remembered
         .and_then(|r| r.token.expires_at)
         .filter(|e| *e <= ctx.now);
-    let (expired, said_by) = match (helper_expiry, remembered_expiry) {
-        (Some(e), _) => (e, "its helper says so (password_expiry_utc)"),
-        (None, Some(e)) => (e, "as the host reported while it still worked"),
-        (None, None) => return None,
-    };
-    Some(
-        Finding::new(
-            Reason::TokenExpired,
-            format!(
-                "{} expired on {}, {said_by} {}",
-                ctx.subject(),
-                expired.format("%Y-%m-%d"),
-                ctx.shown()
-            ),
-        )
-        .fix(format!(
-            "create a new token for {}, {}",
-            ctx.url.host,
-            ctx.forget("the old one")
-        ))
-        .with_token(TokenInfo {
-            expires_at: Some(expired),
-            ..ctx.remembered.map(|r| r.token.clone()).unwrap_or_default()
-        }),
+    match (helper, remembered) {
+        (Some(e), _) => Some((e, BY_HELPER)),
+        (None, Some(e)) => Some((e, "as the host reported while it still worked")),
+        (None, None) => None,
+    }
+}
+
+const BY_HELPER: &str = "as its credential helper says (password_expiry_utc)";
+
+/// `token_expired` on a date a prediction named, for a refusal it explains.
+fn expired_on(ctx: &Context, at: DateTime<Utc>, said_by: &str) -> Finding {
+    Finding::new(
+        Reason::TokenExpired,
+        format!(
+            "{} expired on {}, {said_by} {}",
+            ctx.subject(),
+            at.format("%Y-%m-%d"),
+            ctx.shown()
+        ),
     )
+    .fix(format!(
+        "create a new token for {}, {}",
+        ctx.url.host,
+        ctx.forget("the old one")
+    ))
+    .with_token(TokenInfo {
+        expires_at: Some(at),
+        ..ctx.remembered.map(|r| r.token.clone()).unwrap_or_default()
+    })
+}
+
+/// A date that has passed, weighed against the host's answer in this run:
+/// a refusal whose cause the host does not say is explained by it
+/// (`token_expired`, with the date); an acceptance says the date was wrong
+/// (the state then forgets it: [`State::record`]).
+fn dated(ctx: &Context, finding: Finding) -> Finding {
+    let Some((at, said_by)) = passed_date(ctx) else {
+        return finding;
+    };
+    if finding.reason == Reason::TokenInvalid {
+        let mut explained = expired_on(ctx, at, said_by);
+        explained.fix = finding.fix;
+        return explained;
+    }
+    if matches!(finding.kind(), Kind::Ok | Kind::Warn) && !finding.reason.rejects_credential() {
+        let mut noted = finding;
+        let day = at.format("%Y-%m-%d");
+        let _ = if said_by == BY_HELPER {
+            write!(
+                noted.message,
+                "; its credential helper gives {day} as its expiry (password_expiry_utc), which has passed, and the host still accepts it"
+            )
+        } else {
+            write!(
+                noted.message,
+                "; the host had announced that it expires on {day}, which has passed, and still accepts it: that date is forgotten"
+            )
+        };
+        return noted;
+    }
+    finding
+}
+
+/// How far ahead a learned expiry may be: hosts cap token lifetimes at a
+/// year or so (GitHub fine-grained: 366 days; GitLab: 400 days at most);
+/// a date beyond this is a misread, not a prediction worth keeping.
+const EXPIRY_HORIZON_DAYS: i64 = 5 * 366;
+
+/// The token's reported expiry, kept only when it can be true of a token
+/// the host has just accepted: after the answer's own time (its `Date`
+/// header, and our clock) and within [`EXPIRY_HORIZON_DAYS`]. GitHub was
+/// reported sending the current time as a fine-grained token's expiry
+/// (google/go-github#3708); such a date is said, never learned.
+fn sane_expiry(ctx: &Context, mut finding: Finding, answers: &Answers) -> Finding {
+    let now = ctx.now;
+    if !matches!(finding.kind(), Kind::Ok | Kind::Warn) {
+        return finding;
+    }
+    let Some(at) = finding.token.as_ref().and_then(|t| t.expires_at) else {
+        return finding;
+    };
+    // The date the host announced before and announces still: [`dated`]
+    // says it once.
+    let said_before = ctx.remembered.and_then(|r| r.token.expires_at) == Some(at) && at <= now;
+    let answered = answers
+        .0
+        .iter()
+        .filter_map(|(_, o)| o.as_ref().ok())
+        .filter_map(|r| r.header("date"))
+        .filter_map(|d| DateTime::parse_from_rfc2822(d).ok())
+        .map(|d| d.with_timezone(&Utc))
+        .max();
+    let floor = answered.map_or(now, |a| a.max(now));
+    let note = if at <= floor {
+        if answered.is_some_and(|a| (a - at).num_seconds().abs() <= 60) {
+            "the host reported an expiry of now for a token it accepted, so that date is not remembered".to_owned()
+        } else {
+            format!(
+                "the host reported an expiry in the past ({}) for a token it accepted, so that date is not remembered",
+                at.format("%Y-%m-%d %H:%M UTC")
+            )
+        }
+    } else if at > now + chrono::Duration::days(EXPIRY_HORIZON_DAYS) {
+        format!(
+            "the host reported an expiry more than five years ahead ({}), so that date is not remembered",
+            at.format("%Y-%m-%d")
+        )
+    } else {
+        return finding;
+    };
+    if let Some(t) = &mut finding.token {
+        t.expires_at = None;
+    }
+    if !said_before {
+        finding.message.push_str("; ");
+        finding.message.push_str(&note);
+    }
+    finding
 }
 
 fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Finding {

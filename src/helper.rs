@@ -239,7 +239,7 @@ fn gate_get(input: &HelperInput) -> anyhow::Result<String> {
     let expiry = cred.expiry;
     let target = PushTarget { remote: None, url };
     let check = setup.engine.check(&target, Some(cred), &opts);
-    if check.kind() == Kind::Block && check.finding.reason.rejects_credential() {
+    if gate_stops(&check) {
         output::write(
             Stream::Stderr,
             &output::human(std::slice::from_ref(&check), output::color_for(Stream::Stderr)),
@@ -256,6 +256,14 @@ fn gate_get(input: &HelperInput) -> anyhow::Result<String> {
         let _ = writeln!(answer, "password_expiry_utc={}", e.timestamp());
     }
     Ok(answer)
+}
+
+/// The gate keeps a credential from git only on a refusal the host gave in
+/// this run, or on an offline rule no clock can change (a failed checksum,
+/// a username shape the host documents it refuses): never on a date, never
+/// on a remembered verdict (order of evidence, README).
+fn gate_stops(check: &Check) -> bool {
+    check.kind() == Kind::Block && check.finding.reason.rejects_credential() && !check.cached
 }
 
 #[cfg(test)]

@@ -173,7 +173,11 @@ impl State {
             if l.token.scopes.is_some() {
                 entry.token.scopes = l.token.scopes;
             }
-            if l.token.expires_at.is_some() {
+            // An expiry that had passed when the host accepted the token
+            // was wrong (a misread, an extension): forgotten, or replaced by
+            // what the host says now. Otherwise an answer without one keeps it.
+            let contradicted = entry.token.expires_at.zip(l.last_ok).is_some_and(|(at, ok)| at <= ok);
+            if l.token.expires_at.is_some() || contradicted {
                 entry.token.expires_at = l.token.expires_at;
             }
             entry.last_ok = l.last_ok.or(entry.last_ok);

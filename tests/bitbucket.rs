@@ -19,6 +19,9 @@ enum Kind {
     AccessToken,
     /// Removed on 2026-07-28: git answers 410.
     AppPassword,
+    /// An app password the host still takes after that day (Atlassian has
+    /// moved these dates before; a workspace may have had an extension).
+    AppPasswordStillAccepted,
 }
 
 #[derive(Clone)]
@@ -81,6 +84,7 @@ fn probe(creds: &[Cred], workspace: Workspace, r: &Recorded) -> Reply {
     };
     match c.kind {
         Kind::AppPassword => return fixture("bitbucket/probe-410-app-password.http"),
+        Kind::AppPasswordStillAccepted => {}
         Kind::ApiToken { .. } if user != "x-bitbucket-api-token-auth" && user != "alice" => return refused(),
         Kind::AccessToken if user != "x-token-auth" => return refused(),
         Kind::ApiToken { both_scopes: false } => return fixture("bitbucket/probe-403-no-scope.http"),
@@ -146,23 +150,55 @@ prepush-auth: push to origin (bitbucket.org/acme/widgets) will fail
     assert_eq!(shown, expected);
 }
 
+/// Issue 16: the removal day (2026-07-28) is a prediction; git's 410 is
+/// the evidence. An app password the host still takes is never blocked by
+/// the calendar, one it refuses with 410 is retired, and both cost the one
+/// request that decides (the push probe on git's endpoint).
 #[test]
-fn an_app_password_on_bitbucket_org_is_retired_without_any_request() {
-    // Bitbucket removed app passwords on 2026-07-28; this suite runs after.
-    let sb = Sandbox::new();
-    let url = "https://bitbucket.org/acme/widgets.git";
-    sb.store_credential(url, "alice", "ATBBaBcDeFgHiJkLmNoPqRsTuVwXyZ012345");
-    let run = sb.run(&["check", url, "--format", "json"]);
-    assert_eq!(run.code, 1);
+fn an_app_password_is_retired_by_the_hosts_410_never_by_the_date() {
+    let still = "ATBBaBcDeFgHiJkLmNoPqRsTuVwXyZ012345";
+    let gone = "ATBBzYxWvUtSrQpOnMlKjIhGfEdCbA543210";
+    let host = bitbucket(
+        vec![
+            Cred {
+                secret: still.to_owned(),
+                kind: Kind::AppPasswordStillAccepted,
+            },
+            Cred {
+                secret: gone.to_owned(),
+                kind: Kind::AppPassword,
+            },
+        ],
+        Workspace::Writer,
+    );
+    // This suite runs after the announced day: the host still takes it.
+    let (_sb, run) = check(&host, "alice", still);
+    assert_eq!(run.code, 0, "{}", run.stdout);
     let c = run.check();
-    assert_eq!(c["reason"], "credential_retired");
-    assert_eq!(c["requests"], 0);
-    assert!(c["message"].as_str().unwrap().contains("removed them on 2026-07-28"));
+    assert_eq!(c["verdict"], "warn", "{}", c["message"]);
+    assert_eq!(c["reason"], "expires_soon");
+    assert_eq!(c["requests"], 1);
+    let message = c["message"].as_str().unwrap();
+    assert!(message.contains("bitbucket.org accepts"), "{message}");
+    assert!(message.contains("2026-07-28, which has passed"), "{message}");
     assert!(
         c["fix"][0]
             .as_str()
             .unwrap()
             .contains("read:repository:bitbucket and write:repository:bitbucket")
+    );
+
+    // Git's recorded 410: retired, in the host's words.
+    let (_sb, run) = check(&host, "alice", gone);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let c = run.check();
+    assert_eq!(c["reason"], "credential_retired");
+    assert_eq!(c["requests"], 1);
+    let message = c["message"].as_str().unwrap();
+    assert!(message.contains("HTTP 410"), "{message}");
+    assert!(
+        message.contains("App passwords are deprecated and must be replaced with API tokens."),
+        "{message}"
     );
 }
 

@@ -51,11 +51,31 @@ struct Project {
     archived: bool,
 }
 
+/// Git's upload-pack advertisement: any credential git's endpoint takes may
+/// read a project it can see (a 404 otherwise, as GitLab answers).
+fn read_probe(creds: &[Cred], r: &Recorded) -> Reply {
+    let Some((user, pass)) = basic_credentials(r) else {
+        return fixture("gitlab/probe-unauthorized.http");
+    };
+    let known = creds
+        .iter()
+        .any(|c| c.secret == pass && c.state == State::Active && c.username.is_none_or(|u| u == user) && !c.two_factor);
+    if known {
+        Reply::new(200, "001e# service=git-upload-pack\n0000")
+            .header("Content-Type", "application/x-git-upload-pack-advertisement")
+    } else {
+        fixture("gitlab/probe-unauthorized.http")
+    }
+}
+
 fn gitlab(creds: Vec<Cred>, project: Project) -> FakeHost {
     FakeHost::builder()
         .route_fn(move |r| {
             if r.path.starts_with(&format!("{REPO_PATH}/info/refs?service=git-receive-pack")) {
                 return Some(probe(&creds, &project, r));
+            }
+            if r.path.starts_with(&format!("{REPO_PATH}/info/refs?service=git-upload-pack")) {
+                return Some(read_probe(&creds, r));
             }
             let bearer = r.header("authorization")?.strip_prefix("Bearer ")?.to_owned();
             let Some(c) = creds.iter().find(|c| c.secret == bearer && c.scopes.is_some()) else {
@@ -275,9 +295,11 @@ fn the_role_is_read_from_the_project_or_from_the_probe_when_the_scope_hides_it()
     let sb = setup(&host, "alice", &secret);
     let c = sb.run(&["check", "--format", "json"]).check();
     assert_eq!(c["reason"], "ok", "{}", c["message"]);
-    // Remembered scopes without api/read_api: the project is not asked again.
+    // Remembered scopes without api/read_api: the project is not asked
+    // again; git's upload-pack advertisement says it is there, then the
+    // push probe (issue 16: never first, it could create the project).
     let c = sb.run(&["check", "--format", "json", "--no-cache"]).check();
-    assert_eq!(c["requests"], 2);
+    assert_eq!(c["requests"], 3);
     assert_eq!(host.count_path(PROJECT_API), 1);
 }
 
@@ -330,11 +352,12 @@ fn deploy_tokens_need_their_own_username_and_write_repository() {
     assert_eq!(c["requests"], 0);
     assert_eq!(host.count(), 0);
 
-    // Its own username: the probe alone (the token API does not know it).
+    // Its own username: git alone (the token API does not know it): the
+    // upload-pack advertisement, then the push probe.
     let sb = setup(&host, "gitlab+deploy-token-7", secret);
     let c = sb.run(&["check", "--format", "json"]).check();
     assert_eq!(c["reason"], "ok", "{}", c["message"]);
-    assert_eq!(c["requests"], 1);
+    assert_eq!(c["requests"], 2);
     let host = gitlab(vec![deploy(&["read_repository"])], developer());
     let sb = setup(&host, "gitlab+deploy-token-7", secret);
     let c = sb.run(&["check", "--format", "json"]).check();
@@ -370,4 +393,76 @@ fn on_gitlab_com_a_job_token_with_the_wrong_username_and_an_oauth_app_secret_sen
         assert_eq!(c["requests"], 0);
         // The sandbox's trap proxy fails the test if anything tried to leave.
     }
+}
+
+/// Issue 16: GitLab creates a missing project when an account that may
+/// create projects in the namespace asks for its receive-pack advertisement
+/// (gitlabhq `lib/gitlab/git_access_project.rb`, `ensure_project_on_push!`,
+/// reached from `info_refs` with `changes == ANY`). A check changes nothing
+/// on the host: for a project the API says is not there, the push probe is
+/// never sent, and the verdict says what a push would do.
+/// A GitLab without the project acme/widgets: the projects API answers
+/// `project` (404, or 403 for a token without read_api), git 404.
+fn without_the_project(secret: &str, project: Reply) -> FakeHost {
+    let wanted = secret.to_owned();
+    FakeHost::builder()
+        .route_fn(move |r| {
+            if r.path.contains("service=git-receive-pack") {
+                // What GitLab would do: create the project, then advertise it empty.
+                return Some(advertisement());
+            }
+            if r.path.contains("service=git-upload-pack") {
+                return Some(Reply::new(
+                    404,
+                    "The project you were looking for could not be found or you don't have permission to view it.",
+                ));
+            }
+            let bearer = r.header("authorization")?.strip_prefix("Bearer ")?.to_owned();
+            if bearer != wanted {
+                return Some(fixture("gitlab/unauthorized.http"));
+            }
+            Some(match r.path.as_str() {
+                "/api/v4/personal_access_tokens/self" => Reply::json(
+                    200,
+                    r#"{"id":4,"name":"laptop","revoked":false,"created_at":"2026-01-02T10:00:00.000Z","description":"","scopes":["api"],"user_id":24,"last_used_at":null,"active":true,"expires_at":null}"#,
+                ),
+                PROJECT_API => project.clone(),
+                _ => Reply::json(404, r#"{"message":"404 Not Found"}"#),
+            })
+        })
+        .start()
+}
+
+/// Issue 16: GitLab creates a missing project when an account that may
+/// create projects in the namespace asks for its receive-pack advertisement
+/// (gitlabhq `lib/gitlab/git_access_project.rb`, `ensure_project_on_push!`,
+/// reached from `info_refs` with `changes == ANY`). A check changes nothing
+/// on the host: for a project the API says is not there, the push probe is
+/// never sent, and the verdict says what a push would do.
+#[test]
+fn a_missing_project_is_never_created_by_a_check() {
+    let secret = token('m');
+    let host = without_the_project(&secret, Reply::json(404, r#"{"message":"404 Project Not Found"}"#));
+    let sb = setup(&host, "alice", &secret);
+    let run = sb.run(&["check", "--format", "json"]);
+    let c = run.check();
+    assert_eq!(c["reason"], "no_repo_access", "{}", c["message"]);
+    // A prediction of git's answer, not git's answer: it warns.
+    assert_eq!(c["verdict"], "warn", "{}", c["message"]);
+    assert_eq!(run.code, 0);
+    let message = c["message"].as_str().unwrap();
+    assert!(message.contains("no such project acme/widgets"), "{message}");
+    assert!(message.contains("a push would create it in acme"), "{message}");
+    assert_eq!(c["requests"], 2, "the token and the project, nothing more");
+    assert_eq!(host.count_path("service=git-receive-pack"), 0, "the probe was sent");
+
+    // The API cannot tell (a token without read_api): git's upload-pack
+    // advertisement, which creates nothing, says it is not there.
+    let host = without_the_project(&secret, fixture("gitlab/insufficient-scope.http"));
+    let sb = setup(&host, "alice", &secret);
+    let c = sb.run(&["check", "--format", "json"]).check();
+    assert_eq!(c["reason"], "no_repo_access", "{}", c["message"]);
+    assert_eq!(c["requests"], 3);
+    assert_eq!(host.count_path("service=git-upload-pack"), 1);
+    assert_eq!(host.count_path("service=git-receive-pack"), 0, "the probe was sent");
 }

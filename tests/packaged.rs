@@ -128,6 +128,89 @@ fn ok(out: Output, what: &str) -> Output {
     out
 }
 
+/// The oldest glibc the Linux artifacts promise (manylinux2014: RHEL/CentOS 7,
+/// Ubuntu 14.04, Debian 8, Amazon Linux 2).
+const GLIBC_FLOOR: (u32, u32) = (2, 17);
+
+/// The newest `GLIBC_x.y` symbol version `binary` needs, read from
+/// `objdump -T` (binutils) as auditwheel reads the dynamic symbol table.
+fn newest_glibc(binary: &Path) -> (u32, u32) {
+    let out = Command::new("objdump")
+        .arg("-T")
+        .arg(binary)
+        .output()
+        .unwrap_or_else(|e| panic!("objdump (binutils) is needed to check the glibc floor: {e}"));
+    assert!(out.status.success(), "objdump -T {}: {}", binary.display(), text(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let versions: Vec<(u32, u32)> = table
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter_map(|w| w.strip_prefix("GLIBC_"))
+        .filter_map(|v| {
+            let mut parts = v.split('.').map(|n| n.parse::<u32>().ok());
+            Some((parts.next()??, parts.next().flatten().unwrap_or(0)))
+        })
+        .collect();
+    assert!(
+        !versions.is_empty(),
+        "no GLIBC symbol version in {}: not a dynamically linked glibc binary?\n{table}",
+        binary.display()
+    );
+    versions.into_iter().max().unwrap()
+}
+
+/// `binary` starts on any glibc from the floor on: no symbol it needs is
+/// newer (checked on the Linux glibc build, the one the artifacts ship).
+fn assert_glibc_floor(binary: &Path) {
+    if !cfg!(all(target_os = "linux", target_env = "gnu")) {
+        return;
+    }
+    let newest = newest_glibc(binary);
+    assert!(
+        newest <= GLIBC_FLOOR,
+        "{} needs GLIBC_{}.{}, newer than the promised floor GLIBC_{}.{}",
+        binary.display(),
+        newest.0,
+        newest.1,
+        GLIBC_FLOOR.0,
+        GLIBC_FLOOR.1
+    );
+}
+
+fn sha256_of(file: &Path) -> String {
+    let out = ok(Command::new("sha256sum").arg(file).output().unwrap(), "sha256sum");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// The binary inside the wheel, the npm platform package and the archive
+/// is one build: the same bytes everywhere.
+fn assert_same_binary_as_the_wheel(binary: &Path, dist: &Path) {
+    let wheel = artifact(dist, &format!("prepush_auth-{VERSION}-"), ".whl");
+    let out = ok(
+        Command::new("python3")
+            .args([
+                "-c",
+                "import hashlib, sys, zipfile\n\
+                 z = zipfile.ZipFile(sys.argv[1])\n\
+                 n = [n for n in z.namelist() if n.endswith('.data/scripts/prepush-auth')]\n\
+                 print(hashlib.sha256(z.read(n[0])).hexdigest())",
+            ])
+            .arg(&wheel)
+            .output()
+            .unwrap(),
+        "reading the wheel",
+    );
+    assert_eq!(
+        sha256_of(binary),
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "{} is not the wheel's binary",
+        binary.display()
+    );
+}
+
 /// `--version` and one real `check` with an installed binary (or launcher).
 fn version_and_check(w: &World, program: &Path, pre: &[&str]) {
     let args = |rest: &[&'static str]| -> Vec<&str> { pre.iter().copied().chain(rest.iter().copied()).collect() };
@@ -242,7 +325,79 @@ fn the_wheel_installs_into_a_fresh_virtualenv_and_its_binary_checks() {
     );
     let installed = venv.join("bin/prepush-auth");
     assert!(installed.is_file(), "the wheel put no prepush-auth in the virtualenv");
+    assert_glibc_floor(&installed);
     version_and_check(&w, &installed, &[]);
+}
+
+/// pip installs a wheel only where its platform tag fits: on Linux it must
+/// say manylinux2014 / manylinux_2_17, in its name and in its WHEEL file
+/// (auditwheel's check, by tag and by the symbols the binary needs).
+#[test]
+fn the_linux_wheel_is_tagged_manylinux2014_and_its_binary_needs_no_newer_glibc() {
+    let Some(dist) = dist() else { return };
+    if !cfg!(all(target_os = "linux", target_env = "gnu")) {
+        return;
+    }
+    let wheel = artifact(&dist, &format!("prepush_auth-{VERSION}-"), ".whl");
+    let name = wheel.file_name().unwrap().to_string_lossy().into_owned();
+    let arch = std::env::consts::ARCH;
+    let mut platforms: Vec<&str> = name
+        .trim_end_matches(".whl")
+        .rsplit('-')
+        .next()
+        .unwrap()
+        .split('.')
+        .collect();
+    platforms.sort_unstable();
+    assert_eq!(
+        platforms,
+        [format!("manylinux2014_{arch}"), format!("manylinux_2_17_{arch}")],
+        "{name}"
+    );
+    let out = ok(
+        Command::new("python3")
+            .args([
+                "-c",
+                "import sys, zipfile\n\
+                 z = zipfile.ZipFile(sys.argv[1])\n\
+                 print(z.read([n for n in z.namelist() if n.endswith('.dist-info/WHEEL')][0]).decode())",
+            ])
+            .arg(&wheel)
+            .output()
+            .unwrap(),
+        "reading the wheel",
+    );
+    let meta = String::from_utf8_lossy(&out.stdout);
+    let mut tags: Vec<&str> = meta.lines().filter_map(|l| l.strip_prefix("Tag: ")).collect();
+    tags.sort_unstable();
+    assert_eq!(
+        tags,
+        [
+            format!("py3-none-manylinux2014_{arch}"),
+            format!("py3-none-manylinux_2_17_{arch}")
+        ],
+        "{meta}"
+    );
+    // The same check pip's own tag logic would not make: what the binary
+    // really needs from glibc.
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(
+        Command::new("python3")
+            .args([
+                "-c",
+                "import sys, zipfile\n\
+                 z = zipfile.ZipFile(sys.argv[1])\n\
+                 n = [n for n in z.namelist() if n.endswith('.data/scripts/prepush-auth')][0]\n\
+                 print(z.extract(n, sys.argv[2]))",
+            ])
+            .arg(&wheel)
+            .arg(dir.path())
+            .output()
+            .unwrap(),
+        "unpacking the wheel",
+    );
+    let binary = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    assert_glibc_floor(&binary);
 }
 
 #[test]
@@ -276,6 +431,25 @@ fn the_npm_packages_install_offline_and_run_under_npx_and_lefthook() {
         "npm install",
     );
     assert!(w.sb.work.join("node_modules/.bin/prepush-auth").exists());
+    let platform_dir = w.sb.work.join(format!(
+        "node_modules/{}",
+        platform
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .trim_end_matches(&format!("-{VERSION}.tgz"))
+    ));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(platform_dir.join("package.json")).unwrap()).unwrap();
+    if cfg!(all(target_os = "linux", target_env = "gnu")) {
+        // npm skips the package on musl systems, and says what it needs.
+        assert_eq!(manifest["libc"], serde_json::json!(["glibc"]), "{manifest}");
+        let description = manifest["description"].as_str().unwrap();
+        assert!(description.contains("glibc 2.17 or newer"), "{description}");
+        let binary = platform_dir.join("bin/prepush-auth");
+        assert_glibc_floor(&binary);
+        assert_same_binary_as_the_wheel(&binary, &dist);
+    }
     // npx runs the launcher, which runs the platform package's binary.
     version_and_check(&w, Path::new("npx"), &["--no-install", "prepush-auth"]);
 
@@ -399,6 +573,10 @@ fn the_archive_is_laid_out_as_cargo_binstall_expects_and_its_sums_hold() {
     );
     let bin = out.join(expand(binstall["bin-dir"].as_str().unwrap()));
     let top = bin.parent().unwrap();
+    assert_glibc_floor(&bin);
+    if cfg!(all(target_os = "linux", target_env = "gnu")) {
+        assert_same_binary_as_the_wheel(&bin, &dist);
+    }
     let got = ok(run(&sb, &bin, &["--version"], &[]), "the archive's binary");
     assert_eq!(
         String::from_utf8_lossy(&got.stdout),
@@ -457,4 +635,195 @@ fn the_pre_commit_mirror_pins_this_version_and_needs_no_compiler() {
     // The repository's own hook still builds from source for those who want it.
     let own = std::fs::read_to_string(root.join(".pre-commit-hooks.yaml")).unwrap();
     assert!(own.contains("language: rust"), "{own}");
+}
+
+// ------------------------------------------------ the npm launcher fails open
+
+/// A program the dynamic loader refuses exactly as it refuses a binary built
+/// against a newer glibc than the system's: it needs the symbol version
+/// `GLIBC_2.99` from libc.so.6. It is linked against a stand-in libc.so.6
+/// that defines that version; at run time the system's libc.so.6 is loaded,
+/// has no such version, and ld.so stops before the program's first
+/// instruction ("version `GLIBC_2.99' not found", exit status 1 here: the
+/// same status as prepush-auth's own "block").
+fn needs_glibc_2_99(dir: &Path) -> PathBuf {
+    let stub = dir.join("stub");
+    std::fs::create_dir_all(&stub).unwrap();
+    std::fs::write(stub.join("libc.c"), "int prepush_auth_future(void) { return 0; }\n").unwrap();
+    std::fs::write(
+        stub.join("libc.map"),
+        "GLIBC_2.99 { global: prepush_auth_future; local: *; };\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("main.c"),
+        "int prepush_auth_future(void);\nvoid _start(void) { prepush_auth_future(); __builtin_trap(); }\n",
+    )
+    .unwrap();
+    let cc = |args: &[&str]| {
+        let out = Command::new("cc")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap_or_else(|e| panic!("a C compiler (cc) is needed to make a binary the loader refuses: {e}"));
+        assert!(out.status.success(), "cc {args:?}: {}", text(&out));
+    };
+    cc(&[
+        "-shared",
+        "-nostdlib",
+        "-o",
+        "stub/libc.so.6",
+        "-Wl,-soname,libc.so.6",
+        "-Wl,--version-script=stub/libc.map",
+        "stub/libc.c",
+    ]);
+    cc(&["-nostdlib", "-o", "prepush-auth", "main.c", "stub/libc.so.6"]);
+    let program = dir.join("prepush-auth");
+    let direct = Command::new(&program).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&direct.stderr).contains("version `GLIBC_2.99' not found"),
+        "the loader did not refuse it: {}",
+        text(&direct)
+    );
+    program
+}
+
+/// An ELF executable for another CPU than this one (the header is enough:
+/// the kernel refuses it with ENOEXEC, as it refuses an arm64 binary on x86_64).
+fn for_another_cpu(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let machine: u16 = if cfg!(target_arch = "aarch64") { 62 } else { 183 };
+    let mut elf = vec![0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    elf.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    elf.extend_from_slice(&machine.to_le_bytes());
+    elf.extend_from_slice(&1u32.to_le_bytes());
+    elf.extend_from_slice(&[0; 64 - 24]);
+    let path = dir.join("prepush-auth-arm64");
+    std::fs::write(&path, elf).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn launcher() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("packaging/npm/prepush-auth/bin/prepush-auth.js")
+}
+
+/// The launcher as npm's `.bin/prepush-auth` runs it, with `binary` where
+/// the platform package's would be.
+fn via_launcher(sb: &Sandbox, binary: &Path, args: &[&str]) -> Output {
+    let launcher = launcher();
+    let mut all = vec![launcher.to_str().unwrap()];
+    all.extend_from_slice(args);
+    run(
+        sb,
+        Path::new("node"),
+        &all,
+        &[("PREPUSH_AUTH_BINARY", binary.to_str().unwrap())],
+    )
+}
+
+fn lines(out: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(out).lines().map(str::to_owned).collect()
+}
+
+/// The npm launcher's binary may not start: npm installed the package on a
+/// system older than the binary's glibc floor, the package is missing, or it
+/// is for another CPU. As the pre-push hook and as git's credential or ssh
+/// helper, that is our failure: one line says why and how else to install,
+/// and git goes on (exit 0; the push lands). `check` exits 2.
+#[test]
+fn the_npm_launcher_lets_the_push_through_when_its_binary_cannot_start() {
+    let w = world("launchlaunchlaunchlaunchlaunch");
+    let bad = w.sb.dir.path().join("bad");
+    std::fs::create_dir_all(&bad).unwrap();
+    let mut cases: Vec<(PathBuf, &str)> = vec![
+        (for_another_cpu(&bad), "is built for "),
+        (bad.join("missing/prepush-auth"), "is missing"),
+    ];
+    if cfg!(all(target_os = "linux", target_env = "gnu")) {
+        cases.insert(
+            0,
+            (
+                needs_glibc_2_99(&bad),
+                "needs GLIBC_2.99, newer than this system's glibc",
+            ),
+        );
+    }
+    let hook = w.sb.work.join(".git/hooks/pre-push");
+    std::fs::write(
+        &hook,
+        format!("#!/bin/sh\nexec node '{}' pre-push \"$@\"\n", launcher().display()),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let server = w.sb.dir.path().join("server/acme/widgets.git");
+    for (i, (binary, why)) in cases.iter().enumerate() {
+        let binary = binary.to_str().unwrap();
+        let said = |out: &Output| {
+            let l = lines(&out.stderr);
+            assert_eq!(l.len(), 1, "not one line: {l:?}");
+            assert!(
+                l[0].starts_with("prepush-auth: ")
+                    && l[0].contains(why)
+                    && l[0].contains("cargo install --locked prepush-auth"),
+                "{}",
+                l[0]
+            );
+            assert!(
+                !l[0].contains("(required by"),
+                "the loader's own words leaked: {}",
+                l[0]
+            );
+            assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+            l[0].clone()
+        };
+
+        // As the pre-push hook, through git: the push lands.
+        std::fs::write(w.sb.work.join(format!("f{i}")), "x\n").unwrap();
+        w.sb.git(&["add", "."]);
+        w.sb.git(&["commit", "-qm", &format!("change {i}")]);
+        let head = String::from_utf8_lossy(&w.sb.git(&["rev-parse", "HEAD"]).stdout)
+            .trim()
+            .to_owned();
+        let out = run(
+            &w.sb,
+            Path::new("git"),
+            &["push", "-q", "origin", "main"],
+            &[("PREPUSH_AUTH_BINARY", binary)],
+        );
+        assert!(out.status.success(), "the push was blocked: {}", text(&out));
+        let line = said(&out);
+        assert!(line.ends_with("(this git command goes on without it)"), "{line}");
+        assert!(bare_has(&server, &head), "the push did not land");
+
+        // As git's credential helper and ssh entry: exit 0, nothing on
+        // stdout (git would read it as the helper's answer).
+        for args in [&["credential", "get"][..], &["ssh", "git@example.com"]] {
+            let out = via_launcher(&w.sb, Path::new(binary), args);
+            assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+            said(&out);
+        }
+        // `check` is the user asking: exit 2.
+        let out = via_launcher(&w.sb, Path::new(binary), &["check"]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        said(&out);
+    }
+
+    // A binary that starts is run as before, its exit status passed on: the
+    // push that adds a workflow is blocked by prepush-auth itself.
+    std::fs::create_dir_all(w.sb.work.join(".github/workflows")).unwrap();
+    std::fs::write(w.sb.work.join(".github/workflows/ci.yml"), "on: push\n").unwrap();
+    w.sb.git(&["add", ".github"]);
+    w.sb.git(&["commit", "-qm", "add CI"]);
+    let out = run(
+        &w.sb,
+        Path::new("git"),
+        &["push", "-q", "origin", "main"],
+        &[("PREPUSH_AUTH_BINARY", BIN)],
+    );
+    assert!(!out.status.success(), "the workflow push went through:\n{}", text(&out));
+    assert!(text(&out).contains("workflow scope"), "{}", text(&out));
 }

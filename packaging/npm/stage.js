@@ -51,7 +51,10 @@ const platDir = path.join(out, name);
 const pkg = {
   name,
   version,
-  description: `The prepush-auth binary for ${platform.os} ${platform.cpu} (${target}); install prepush-auth instead`,
+  description:
+    `The prepush-auth binary for ${platform.os} ${platform.cpu} (${target})` +
+    (platform.needs ? `; needs ${platform.needs}` : "") +
+    "; install prepush-auth instead",
   license: main.license,
   repository: main.repository,
   os: [platform.os],
@@ -65,7 +68,7 @@ write(path.join(platDir, "bin", exe), fs.readFileSync(binary));
 fs.chmodSync(path.join(platDir, "bin", exe), 0o755);
 write(
   path.join(platDir, "README.md"),
-  `# ${name}\n\nThe \`prepush-auth\` ${version} binary for ${target}. Install \`prepush-auth\`, which picks this package for you: \`npm install --save-dev prepush-auth\`.\n`,
+  `# ${name}\n\nThe \`prepush-auth\` ${version} binary for ${target}${platform.needs ? ` (needs ${platform.needs})` : ""}. Install \`prepush-auth\`, which picks this package for you: \`npm install --save-dev prepush-auth\`.\n`,
 );
 licences(platDir);
 console.log(`${mainDir}\n${platDir}`);

@@ -24,7 +24,9 @@ use crate::http::{Auth, Request, Response};
 use crate::target::RemoteUrl;
 use crate::verdict::{Finding, Reason, TokenInfo};
 
-/// Global PATs ("All accessible organizations") stop working on this day.
+/// Global PATs ("All accessible organizations") stop working on this day,
+/// as announced: only the fix's words depend on it, never a verdict (the
+/// host's 401 is the evidence; a date is a prediction).
 const GLOBAL_PATS_END: NaiveDate = cutoff(2026, 12, 1);
 
 /// The organization (or collection) base the `_apis` live under. On
@@ -80,7 +82,7 @@ fn tokens_url(ctx: &Context) -> String {
 fn new_pat_fix(ctx: &Context) -> String {
     let global = if ctx.since(GLOBAL_PATS_END) {
         format!(
-            "for this organization only: Global PATs (All accessible organizations) stopped working on {GLOBAL_PATS_END}"
+            "for this organization only: Microsoft announced that Global PATs (All accessible organizations) stop working on {GLOBAL_PATS_END}"
         )
     } else {
         format!(
@@ -337,11 +339,16 @@ mod tests {
         assert!(f.fix[0].contains("stop working on 2026-12-01"), "{:?}", f.fix);
         assert!(f.fix[0].contains("https://dev.azure.com/acme/_usersSettings/tokens"));
         assert!(f.fix[1].contains("git credential reject"));
-        // After the day, the past tense.
+        // After the day, it is said as what was announced: the date is a
+        // prediction, the 401 the evidence.
         let mut later = case();
         later.now = day(2027, 1, 10);
         let f = later.judge(vec![(Purpose::Rest, fixture("azure-devops/rest-401-pat.http"))]);
-        assert!(f.fix[0].contains("stopped working on 2026-12-01"), "{:?}", f.fix);
+        assert!(
+            f.fix[0].contains("organization only: Microsoft announced"),
+            "{:?}",
+            f.fix
+        );
         // A 200 that is a page, not JSON, is the same.
         let f = case().judge(vec![(Purpose::Rest, resp(200, &[], SIGN_IN))]);
         assert_eq!(f.reason, Reason::TokenInvalid);

@@ -120,19 +120,10 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
             .fix(ctx.forget("the one stored under the email address")),
         );
     }
-    if kind == TokenKind::BitbucketAppPassword && ctx.since(APP_PASSWORDS_REMOVED) {
-        return Some(api_token_fixes(
-            ctx,
-            Finding::new(
-                Reason::CredentialRetired,
-                format!(
-                    "{} is a Bitbucket app password: none could be created after {APP_PASSWORDS_FROZEN}, and Bitbucket removed them on {APP_PASSWORDS_REMOVED} {}",
-                    ctx.subject(),
-                    ctx.shown()
-                ),
-            ),
-        ));
-    }
+    // No rule on app passwords here: their removal day is a prediction
+    // (Atlassian moved these dates before; a workspace may have an
+    // extension). Git's 410 is the evidence (see `judge`); until it comes,
+    // an app password that works is a warning.
     None
 }
 
@@ -244,6 +235,19 @@ fn accepted(ctx: &Context) -> Finding {
     );
     if ctx.credential.kind != TokenKind::BitbucketAppPassword {
         return Finding::new(Reason::Ok, ok);
+    }
+    if ctx.since(APP_PASSWORDS_REMOVED) {
+        // The announced day has passed and the host still takes it: the
+        // host decides, and the date only warns (order of evidence).
+        return api_token_fixes(
+            ctx,
+            Finding::new(
+                Reason::ExpiresSoon,
+                format!(
+                    "{ok} — but Atlassian announced that app passwords stop working on {APP_PASSWORDS_REMOVED}, which has passed: this one may be refused (HTTP 410) any day; replace it with an API token"
+                ),
+            ),
+        );
     }
     if ctx.since(APP_PASSWORDS_BROWNOUTS) {
         return api_token_fixes(
@@ -441,12 +445,22 @@ mod tests {
 
     #[test]
     fn app_passwords_are_judged_by_the_date() {
-        // After the removal: retired, offline.
-        let f = Case::new(URL, Some("alice"), APP_PASSWORD).offline().unwrap();
-        assert_eq!(f.reason, Reason::CredentialRetired);
-        assert!(f.message.contains("2026-07-28") && f.message.contains("2025-09-09"));
-        assert!(f.fix[0].contains(API_TOKENS_URL) && f.fix[0].contains("write:repository:bitbucket"));
         let ok = || vec![(Purpose::PushProbe, resp(200, &[], ADVERTISEMENT))];
+        // After the announced removal: no offline rule (a date is a
+        // prediction); one the host still takes is a warning, never a block.
+        let after = Case::new(URL, Some("alice"), APP_PASSWORD);
+        assert!(after.offline().is_none());
+        let f = after.judge(ok());
+        assert_eq!(f.reason, Reason::ExpiresSoon);
+        assert!(f.message.contains("2026-07-28, which has passed"), "{}", f.message);
+        assert!(f.fix[0].contains(API_TOKENS_URL) && f.fix[0].contains("write:repository:bitbucket"));
+        // And git's 410 is what retires it.
+        let f = after.judge(vec![(
+            Purpose::PushProbe,
+            fixture("bitbucket/probe-410-app-password.http"),
+        )]);
+        assert_eq!(f.reason, Reason::CredentialRetired);
+        assert!(f.message.contains("HTTP 410"), "{}", f.message);
 
         // During the brownouts: it works, but not for long.
         let mut brownout = Case::new(URL, Some("alice"), APP_PASSWORD);

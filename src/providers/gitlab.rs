@@ -1,13 +1,19 @@
 //! gitlab.com and self-managed GitLab (PROVIDERS.md, GitLab).
 //!
-//! One round trip, up to three requests sent together:
+//! Two round trips. First, sent together:
 //! - `GET /personal_access_tokens/self` gives the reason: expired, revoked or
 //!   unknown (the 401 bodies differ), the scopes and the expiry date;
 //! - `GET /projects/<path>` gives the role and the archived flag when the
-//!   token's scopes let it read them (`api`, `read_api`);
-//! - the push probe, the only witness for passwords, deploy tokens, CI job
-//!   tokens and `write_repository`-only tokens. Its 403 texts are GitLab's
-//!   own (`lib/gitlab/git_access.rb`, `ERROR_MESSAGES`).
+//!   token's scopes let it read them (`api`, `read_api`); where they do not
+//!   (or for deploy and CI job tokens), git's upload-pack advertisement says
+//!   whether the project exists.
+//!
+//! Then, only for a project seen to exist, the push probe: the only witness
+//! for passwords, deploy tokens, CI job tokens and `write_repository`-only
+//! tokens. Its 403 texts are GitLab's own (`lib/gitlab/git_access.rb`,
+//! `ERROR_MESSAGES`). It is never asked first because GitLab creates a
+//! missing project for it (push-to-create, `follow_up`): a check changes
+//! nothing on the host.
 //!
 //! Git itself prints one generic sentence for every credential failure
 //! (`HTTP Basic: Access denied …`): only the API can tell the causes apart.
@@ -136,9 +142,12 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
 }
 
 pub fn plan(ctx: &Context) -> Vec<(Purpose, Request)> {
-    let probe = (Purpose::PushProbe, ctx.push_probe("oauth2"));
+    // Never the push probe here: it could create the project (see
+    // `follow_up`). Git's upload-pack advertisement says whether the project
+    // exists where the API cannot.
+    let exists = (Purpose::ReadProbe, ctx.read_probe("oauth2"));
     let Some(api) = ctx.api else {
-        return vec![probe];
+        return vec![exists];
     };
     // The token API knows personal, project and group access tokens (and
     // answers 401 for anything else); deploy and job tokens have only git.
@@ -146,7 +155,7 @@ pub fn plan(ctx: &Context) -> Vec<(Purpose, Request)> {
         ctx.credential.kind,
         TokenKind::GitlabDeployToken | TokenKind::GitlabCiJobToken
     ) {
-        return vec![probe];
+        return vec![exists];
     }
     // Bearer, not PRIVATE-TOKEN: GitLab takes access tokens either way, and
     // Bearer also carries the OAuth tokens that credential helpers mint.
@@ -159,17 +168,73 @@ pub fn plan(ctx: &Context) -> Vec<(Purpose, Request)> {
         .remembered
         .and_then(|r| r.token.scopes.as_ref())
         .is_none_or(|scopes| scopes.iter().any(|s| PROJECT_SCOPES.contains(&s.as_str())));
-    if project_readable {
-        plan.push((
+    plan.push(if project_readable {
+        (
             Purpose::Repository,
             Request::get(
                 format!("{api}/projects/{}", encode_path(&ctx.url.repository)),
                 Auth::Bearer,
             ),
-        ));
-    }
-    plan.push(probe);
+        )
+    } else {
+        exists
+    });
     plan
+}
+
+/// The push probe, once the project is seen to exist: the projects API
+/// found it (200), or git's upload-pack advertisement did (200, or 403:
+/// there and refused). A project neither shows (404) is not probed: for a
+/// missing one, GitLab would create it (`ensure_project_on_push!`,
+/// `lib/gitlab/git_access_project.rb`, reached from `info_refs` with
+/// `changes == ANY`). Where the API cannot tell (403 `insufficient_scope`,
+/// a 401 for a password sent as Bearer, no answer), git's upload-pack
+/// advertisement is asked first.
+pub fn follow_up(ctx: &Context, answers: &Answers) -> Option<(Purpose, Request)> {
+    if answers.get(Purpose::PushProbe).is_some() {
+        return None;
+    }
+    let push = || Some((Purpose::PushProbe, ctx.push_probe("oauth2")));
+    if let Some(read) = answers.get(Purpose::ReadProbe) {
+        return match read {
+            Ok(r) if matches!(r.status, 200 | 403) => push(),
+            // 404: missing or not visible; 401: git refuses the credential
+            // (it would at the push probe too, before any project lookup).
+            _ => None,
+        };
+    }
+    match answers.get(Purpose::Repository) {
+        Some(Ok(r)) if r.status == 200 => push(),
+        Some(Ok(r)) if r.status == 404 => None,
+        _ => Some((Purpose::ReadProbe, ctx.read_probe("oauth2"))),
+    }
+}
+
+/// The project is not there for this credential: GitLab's API or git's
+/// upload-pack advertisement answered 404, and the push probe was not asked
+/// (it could create the project).
+fn project_missing(answers: &Answers) -> bool {
+    answers.get(Purpose::PushProbe).is_none()
+        && [Purpose::ReadProbe, Purpose::Repository]
+            .into_iter()
+            .any(|p| answers.ok(p).is_some_and(|r| r.status == 404))
+}
+
+fn no_such_project(ctx: &Context) -> Finding {
+    let repo = &ctx.url.repository;
+    let namespace = repo.rsplit_once('/').map_or(repo.as_str(), |(ns, _)| ns);
+    let mut f = Finding::new(
+        Reason::NoRepoAccess,
+        format!(
+            "no such project {repo} on {} for {}: it does not exist, or this account cannot see it; a push would create it in {namespace} if your account may create projects there (GitLab creates a missing project on push), so the push probe was not sent",
+            ctx.url.host,
+            ctx.subject()
+        ),
+    )
+    .fix(format!("check the remote URL ({})", ctx.url.display));
+    // Not git's answer: a prediction of it, which never blocks alone.
+    f.unconfirmed = true;
+    f
 }
 
 /// The order of evidence (`providers`, top) for GitLab: the push probe
@@ -184,11 +249,11 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
     let git_lets_push = answers.ok(Purpose::PushProbe).is_some_and(|p| p.status == 200);
     // Where the API cannot be read, git's own answer (if it has a verdict:
     // let through, refused) still decides.
-    let git_decides = answers
-        .ok(Purpose::PushProbe)
-        .is_some_and(|p| matches!(p.status, 200 | 401 | 403));
+    let git_decides = git_answer(answers).is_some_and(|p| matches!(p.status, 200 | 401 | 403));
+    let missing = project_missing(answers);
     let token = match answers.get(Purpose::Rest) {
-        // Deploy and CI job tokens: the push probe alone.
+        // Deploy and CI job tokens: git alone.
+        None if missing => return no_such_project(ctx),
         None => return judge_probe(ctx, answers, &Api::default()),
         Some(Err(_)) if git_decides => return judge_probe(ctx, answers, &Api::default()),
         Some(Err(failure)) => return transport_finding(host, failure),
@@ -220,6 +285,9 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         }
         return f;
     }
+    if missing {
+        return no_such_project(ctx).with_token(info);
+    }
     let granular = token.json().is_some_and(|j| j["granular"].as_bool() == Some(true))
         || info
             .scopes
@@ -244,6 +312,20 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         role: project.as_ref().and_then(access_level),
     };
     judge_probe(ctx, answers, &api)
+}
+
+/// Git's own answer: the push probe's, else a refusal of the credential at
+/// the upload-pack advertisement (the push probe is then not asked).
+fn git_answer(answers: &Answers) -> Option<&Response> {
+    answers
+        .ok(Purpose::PushProbe)
+        .or_else(|| answers.ok(Purpose::ReadProbe).filter(|r| r.status == 401))
+}
+
+fn git_refusal(answers: &Answers) -> Option<&crate::http::Outcome> {
+    answers
+        .get(Purpose::ReadProbe)
+        .filter(|o| o.as_ref().is_ok_and(|r| r.status == 401))
 }
 
 /// What the API said, for the probe's verdict to use.
@@ -303,7 +385,7 @@ fn judge_probe(ctx: &Context, answers: &Answers, api: &Api) -> Finding {
         Some(i) => f.with_token(i.clone()),
         None => f,
     };
-    let probe = match answers.get(Purpose::PushProbe) {
+    let probe = match answers.get(Purpose::PushProbe).or_else(|| git_refusal(answers)) {
         None => return Finding::new(Reason::UnsupportedHost, format!("nothing to ask {host}")),
         Some(Err(failure)) => {
             // The token's own scopes stand without git; a role never does.
@@ -809,7 +891,9 @@ mod tests {
         assert!(ok_job.offline().is_none());
         let plan = ok_job.plan();
         assert_eq!(plan.len(), 1);
-        assert_eq!(plan[0].0, Purpose::PushProbe);
+        // Git alone: first whether the project is there (upload-pack), the
+        // push probe only then (`follow_up`).
+        assert_eq!(plan[0].0, Purpose::ReadProbe);
         let f = ok_job.judge(vec![(Purpose::PushProbe, resp(403, &[], PROBE_NO_WRITE_SCOPE))]);
         assert_eq!(f.reason, Reason::NoRepoAccess);
         assert!(f.fix[0].contains("Job token permissions"), "{:?}", f.fix);
@@ -876,10 +960,8 @@ mod tests {
             planned(&plan, Purpose::Repository).url,
             "https://gitlab.com/api/v4/projects/acme%2Fwidgets"
         );
-        assert_eq!(
-            planned(&plan, Purpose::PushProbe).url,
-            "https://gitlab.com/acme/widgets.git/info/refs?service=git-receive-pack"
-        );
+        // Never in the first round trip: it could create the project.
+        assert!(plan.iter().all(|(p, _)| *p != Purpose::PushProbe));
         let mut known = pat();
         known.remembered = Some(Remembered {
             token: TokenInfo {
@@ -889,6 +971,64 @@ mod tests {
             ..Remembered::default()
         });
         assert!(known.plan().iter().all(|(p, _)| *p != Purpose::Repository));
+        assert_eq!(
+            planned(&known.plan(), Purpose::ReadProbe).url,
+            "https://gitlab.com/acme/widgets.git/info/refs?service=git-upload-pack"
+        );
+    }
+
+    /// Issue 16: GitLab creates a missing project for a receive-pack
+    /// advertisement (`ensure_project_on_push!`, reached from `info_refs`):
+    /// the push probe is asked only of a project seen to exist.
+    #[test]
+    fn the_push_probe_follows_only_a_project_seen_to_exist() {
+        let case = pat();
+        let ctx = case.ctx();
+        let follow = |answers: Vec<(Purpose, crate::http::Outcome)>| follow_up(&ctx, &Answers(answers)).map(|(p, _)| p);
+        let looked_up = |status| resp(status, &[], r#"{"message":"404 Project Not Found"}"#);
+        let me = || (Purpose::Rest, resp(200, &[], &self_ok(r#""api""#, "null")));
+        assert_eq!(
+            follow(vec![me(), (Purpose::Repository, resp(200, &[], &project(30, false)))]),
+            Some(Purpose::PushProbe)
+        );
+        assert_eq!(follow(vec![me(), (Purpose::Repository, looked_up(404))]), None);
+        // The API cannot tell: git's upload-pack advertisement is asked first.
+        assert_eq!(
+            follow(vec![me(), (Purpose::Repository, looked_up(403))]),
+            Some(Purpose::ReadProbe)
+        );
+        let read = |status| (Purpose::ReadProbe, resp(status, &[], ""));
+        assert_eq!(follow(vec![read(200)]), Some(Purpose::PushProbe));
+        assert_eq!(follow(vec![read(403)]), Some(Purpose::PushProbe));
+        assert_eq!(follow(vec![read(404)]), None);
+        assert_eq!(follow(vec![read(401)]), None);
+        // Asked once.
+        assert_eq!(
+            follow(vec![read(200), (Purpose::PushProbe, resp(200, &[], ADVERTISEMENT))]),
+            None
+        );
+
+        // The verdict for a project that is not there: said, never blocked on.
+        let f = case.judge(vec![me(), (Purpose::Repository, looked_up(404))]);
+        assert_eq!(f.reason, Reason::NoRepoAccess);
+        assert!(f.unconfirmed);
+        assert!(
+            f.message.contains("no such project acme/widgets") && f.message.contains("a push would create it in acme"),
+            "{}",
+            f.message
+        );
+        // A credential git refuses at the upload-pack advertisement is refused.
+        let f = case.judge(vec![
+            (
+                Purpose::Rest,
+                crate::providers::testkit::fixture("gitlab/unauthorized.http"),
+            ),
+            (
+                Purpose::ReadProbe,
+                crate::providers::testkit::fixture("gitlab/probe-unauthorized.http"),
+            ),
+        ]);
+        assert!(f.reason.rejects_credential(), "{:?} {}", f.reason, f.message);
     }
 
     #[test]
@@ -1070,7 +1210,7 @@ mod recorded {
     fn deploy_and_job_tokens_are_judged_by_git_alone() {
         let deploy = Case::new(URL, Some("gitlab+deploy-token-7"), "gldt-AbCdEfGhIjKlMnOpQrSt");
         assert!(deploy.offline().is_none());
-        assert!(deploy.plan().iter().all(|(p, _)| *p == Purpose::PushProbe));
+        assert!(deploy.plan().iter().all(|(p, _)| *p == Purpose::ReadProbe));
         let f = deploy.judge(vec![(Purpose::PushProbe, git_lets_push())]);
         assert_eq!(f.reason, Reason::Ok, "{}", f.message);
         let f = deploy.judge(vec![(Purpose::PushProbe, fixture("gitlab/probe-upload-code.http"))]);

@@ -141,8 +141,25 @@ impl Context<'_> {
         self.credential.username.clone().unwrap_or_else(|| fallback.to_owned())
     }
 
+    /// `GET <repo>/info/refs?service=git-upload-pack` with the credential
+    /// git sends: whether the repository exists and this credential may
+    /// read it, asking nothing a host creates a repository for (GitLab's
+    /// push-to-create runs for `git-receive-pack` only).
+    pub fn read_probe(&self, fallback_username: &str) -> Request {
+        Request::get(
+            format!("{}/info/refs?service=git-upload-pack", self.url.repo_base()),
+            Auth::Basic {
+                username: self.username_or(fallback_username),
+            },
+        )
+        .header("git-protocol", "version=2")
+    }
+
     /// `GET <repo>/info/refs?service=git-receive-pack` with the credential git
-    /// sends: the push probe. No side effects; it is what git fetches first.
+    /// sends: the push probe. It is what git fetches first; on a repository
+    /// that exists it changes nothing, but GitLab creates a missing project
+    /// for it (see [`follow_up`]), so hosts that do ask it only of a
+    /// repository they have seen exist.
     pub fn push_probe(&self, fallback_username: &str) -> Request {
         Request::get(
             format!("{}/info/refs?service=git-receive-pack", self.url.repo_base()),
@@ -180,6 +197,9 @@ pub enum Purpose {
     Repository,
     /// Smart-HTTP receive-pack advertisement.
     PushProbe,
+    /// Smart-HTTP upload-pack advertisement: the repository exists and may
+    /// be read (asked before the push probe where that could create it).
+    ReadProbe,
 }
 
 pub struct Answers(pub Vec<(Purpose, Outcome)>);
@@ -200,6 +220,21 @@ impl Answers {
 pub fn push_probe(provider: Provider, ctx: &Context) -> Option<Request> {
     match provider {
         Provider::Github if !ctx.url.repository.is_empty() => Some(ctx.push_probe("x-access-token")),
+        _ => None,
+    }
+}
+
+/// What to ask once the first answers are in, one request at a time (the
+/// engine asks again until there is nothing more): GitLab asks the push
+/// probe only of a project it has seen exist. gitlabhq runs
+/// `ensure_project_on_push!` (`lib/gitlab/git_access_project.rb`) from the
+/// access check of `info_refs` (`app/controllers/repositories/git_http_controller.rb`,
+/// `access.check(git_command, ANY)`): a receive-pack advertisement for a
+/// missing project, asked by an account that may create projects in that
+/// namespace, creates it (private). A check changes nothing on the host.
+pub fn follow_up(provider: Provider, ctx: &Context, answers: &Answers) -> Option<(Purpose, Request)> {
+    match provider {
+        Provider::Gitlab => gitlab::follow_up(ctx, answers),
         _ => None,
     }
 }

@@ -1,0 +1,193 @@
+//! Builds of prepush-auth against each other (issue 21): the same cached
+//! `check`, `--version` (process start: what the npm launcher's probe costs)
+//! and the npm launcher around the cached check, by this bench's own binary
+//! (built by cargo on this machine) and by each binary named in
+//! `PREPUSH_AUTH_BENCH_BINARIES` (`label=path,label=path`), interleaved run
+//! by run so that machine drift hits them alike, in one run on one machine.
+//!
+//!     PREPUSH_AUTH_BENCH_BINARIES=manylinux2014=target/x86_64-unknown-linux-gnu/release/prepush-auth \
+//!       cargo bench --bench binaries
+//!
+//! Starts its own loopback GitHub emulation; nothing leaves the machine.
+#![allow(clippy::pedantic)]
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::*;
+
+const RUNS: usize = 60;
+const WARMUP: usize = 8;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn time(mut cmd: Command, stdin: &[u8]) -> Duration {
+    cmd.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null());
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("spawn");
+    {
+        let mut i = child.stdin.take().unwrap();
+        let _ = i.write_all(stdin);
+    }
+    let status = child.wait().unwrap();
+    let took = start.elapsed();
+    assert_eq!(status.code(), Some(0), "a timed run failed");
+    took
+}
+
+/// Runs every candidate once per round, `WARMUP` rounds unrecorded then
+/// `RUNS` recorded; the medians, in the candidates' order.
+fn compare(cands: &mut [Box<dyn FnMut() -> Duration + '_>]) -> Vec<Duration> {
+    for _ in 0..WARMUP {
+        for f in cands.iter_mut() {
+            f();
+        }
+    }
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); cands.len()];
+    for _ in 0..RUNS {
+        for (i, f) in cands.iter_mut().enumerate() {
+            samples[i].push(f());
+        }
+    }
+    samples.into_iter().map(median).collect()
+}
+
+fn main() {
+    let mut bins: Vec<(String, PathBuf)> = vec![("cargo build (this machine's glibc)".into(), PathBuf::from(BIN))];
+    for item in std::env::var("PREPUSH_AUTH_BENCH_BINARIES")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+    {
+        let (label, path) = item
+            .split_once('=')
+            .expect("PREPUSH_AUTH_BENCH_BINARIES: label=path,...");
+        let path = std::fs::canonicalize(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        bins.push((label.to_owned(), path));
+    }
+    if bins.len() < 2 {
+        println!("name the builds to compare in PREPUSH_AUTH_BENCH_BINARIES=label=path,... (see benches/binaries.rs)");
+        return;
+    }
+
+    let secret = classic_token("benchbenchbenchbenchbenchbench");
+    let host = github(vec![tok(&secret, Some("repo, workflow"))], REPO_JSON);
+    let sb = Sandbox::new();
+    sb.use_host(&host, "github", "/api/v3");
+    let url = host.url(REPO_PATH);
+    sb.init_repo(&url);
+    sb.store_credential(&url, "alice", &secret);
+
+    let cmd = |bin: &PathBuf, args: &[&str]| {
+        let mut c = Command::new(bin);
+        sb.env(&mut c);
+        c.args(args).current_dir(&sb.work);
+        c
+    };
+    let launcher = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("packaging/npm/prepush-auth/bin/prepush-auth.js");
+    let via_npm = |bin: &PathBuf| {
+        let mut c = Command::new("node");
+        sb.env(&mut c);
+        c.arg(&launcher)
+            .arg("check")
+            .env("PREPUSH_AUTH_BINARY", bin)
+            .current_dir(&sb.work);
+        c
+    };
+
+    println!("prepush-auth builds compared: {RUNS} runs after {WARMUP} warm-up runs, interleaved, medians");
+    for (label, path) in &bins {
+        let out = cmd(path, &["check", "--format", "json"]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{label}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = cmd(path, &["check", "--format", "json"]).output().unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let cached = json.get("cached").or_else(|| json.pointer("/checks/0/cached"));
+        assert_eq!(
+            cached,
+            Some(&serde_json::json!(true)),
+            "{label}: the second check is not cached: {json}"
+        );
+        println!(
+            "  {label}: {} ({} bytes)",
+            path.display(),
+            std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+        );
+    }
+    println!();
+
+    let fill_input = format!("url={url}\n\n");
+    let mut cands: Vec<Box<dyn FnMut() -> Duration + '_>> = vec![Box::new(|| {
+        let mut c = Command::new("git");
+        sb.env(&mut c);
+        c.args(["-c", "credential.interactive=false", "credential", "fill"])
+            .env("GIT_ASKPASS", "")
+            .current_dir(&sb.work);
+        time(c, fill_input.as_bytes())
+    })];
+    for (_, path) in &bins {
+        cands.push(Box::new(move || time(cmd(path, &["check"]), b"")));
+        cands.push(Box::new(move || time(cmd(path, &["--version"]), b"")));
+    }
+    let node = Command::new("node").arg("--version").output().is_ok();
+    if node {
+        for (_, path) in &bins {
+            cands.push(Box::new(move || time(via_npm(path), b"")));
+        }
+    }
+    let m = compare(&mut cands);
+    let fill = m[0];
+    println!(
+        "{:<58} {:>8.2} ms",
+        "git credential fill (floor of a cached check)",
+        ms(fill)
+    );
+    for (i, (label, _)) in bins.iter().enumerate() {
+        let (check, version) = (m[1 + 2 * i], m[2 + 2 * i]);
+        println!(
+            "{:<58} {:>8.2} ms  ratio to fill {:>5.2}",
+            format!("check, cached verdict: {label}"),
+            ms(check),
+            ms(check) / ms(fill)
+        );
+        println!(
+            "{:<58} {:>8.2} ms",
+            format!("--version (process start): {label}"),
+            ms(version)
+        );
+    }
+    if node {
+        for (i, (label, _)) in bins.iter().enumerate() {
+            let npm = m[1 + 2 * bins.len() + i];
+            println!(
+                "{:<58} {:>8.2} ms",
+                format!("npm launcher (node + probe) + cached check: {label}"),
+                ms(npm)
+            );
+        }
+    }
+    let base = m[1];
+    for (i, (label, _)) in bins.iter().enumerate().skip(1) {
+        println!(
+            "cached check, {label} against {}: {:+.2} ms ({:.3}x)",
+            bins[0].0,
+            ms(m[1 + 2 * i]) - ms(base),
+            ms(m[1 + 2 * i]) / ms(base)
+        );
+    }
+}
