@@ -615,7 +615,18 @@ fn judge_refusal(
     let hostn = host_name(provider);
     let repo = &url.repository;
     let finding = match said {
-        Said::NoAccess | Said::NotFound | Said::KeyRefusedAtCommand => {
+        Said::KeyRefusedAtCommand => {
+            // Azure DevOps takes any key at login and refuses it at the
+            // command (SSH.md §7): a greeting there proves nothing.
+            let f = Finding::new(
+                Reason::SshKeyNotAccepted,
+                format!(
+                    "ssh offers {key}, which {hostn} let in at login but refuses for the repository (it accepts any key at login); {hostn} says: {quoted}"
+                ),
+            );
+            return search_or(runner, url, provider, probe, home, deadline, (f, view));
+        }
+        Said::NoAccess | Said::NotFound => {
             let who = view
                 .account
                 .as_ref()

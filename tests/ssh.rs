@@ -689,3 +689,57 @@ fn gitea_user_key_write_access_cannot_be_told() {
     assert_eq!(run.check()["reason"], "repo_not_found", "{}", run.stdout);
     assert_eq!(sshd.log().matches("git-receive-pack").count(), before, "{}", sshd.log());
 }
+
+/// `GIT_SSH_COMMAND` (no `core.sshCommand`) and a host alias of the ssh
+/// config with an scp-like remote: the check goes where git goes.
+#[test]
+fn git_ssh_command_and_a_host_alias_are_honoured() {
+    let Some(sshd) = Sshd::start("github") else { return };
+    sshd.repo(REPO);
+    sshd.grant("alice", REPO, "write");
+    sshd.grant("bob", REPO, "read");
+    let sb = Sandbox::new();
+    let work = sshd.key(&sb, "work_ed25519", Some("alice"), "");
+    let personal = sshd.key(&sb, "id_personal", Some("bob"), "");
+    let cfg = sb.home.join(".ssh/config-alias");
+    std::fs::write(
+        &cfg,
+        format!(
+            "Host work-alias\n  HostName 127.0.0.1\n  Port {}\n  User {}\n  IdentityFile {}\n  IdentitiesOnly yes\n\
+             Host *\n  UserKnownHostsFile {}\n  IdentityFile {}\n",
+            sshd.port,
+            sshd.user,
+            work.display(),
+            sshd.root.join("known_hosts").display(),
+            personal.display()
+        ),
+    )
+    .unwrap();
+    sb.user_config("timeout_ms = 8000\n[hosts.\"work-alias\"]\nprovider = \"github\"\n");
+    sb.init_repo("work-alias:acme/widgets.git");
+    let git_ssh = format!("ssh -F {}", cfg.display());
+    let run = sb.finish(
+        sb.cmd(&["check", "--format", "json", "--no-cache"])
+            .env("GIT_SSH_COMMAND", &git_ssh)
+            .output()
+            .unwrap(),
+    );
+    let c = run.check();
+    assert_eq!(c["reason"], "ok", "{}", run.stdout);
+    assert_eq!(c["ssh"]["fingerprint"], fingerprint(&work));
+    let mut cmd = Command::new("git");
+    sb.env(&mut cmd);
+    let out = cmd
+        .args(["push", "origin", "main"])
+        .env("GIT_SSH_COMMAND", &git_ssh)
+        .current_dir(&sb.work)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        sshd.log().contains("alice git-receive-pack 'acme/widgets.git'"),
+        "{}",
+        sshd.log()
+    );
+}
