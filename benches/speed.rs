@@ -307,8 +307,17 @@ fn main() {
         let fetch = |ssh_command: &str| {
             let mut c = Command::new("git");
             ssb.env(&mut c);
-            c.args(["-c", &format!("core.sshCommand={ssh_command}"), "fetch", "-q", "origin"])
-                .current_dir(&ssb.work);
+            // As `install --ssh` leaves it: the variant said, no `-G` round.
+            c.args([
+                "-c",
+                &format!("core.sshCommand={ssh_command}"),
+                "-c",
+                "ssh.variant=ssh",
+                "fetch",
+                "-q",
+                "origin",
+            ])
+            .current_dir(&ssb.work);
             c
         };
         let m = compare_n(

@@ -774,7 +774,19 @@ fn install_ssh(global: bool) -> Result<String> {
     if let Some(own) = &current {
         let _ = write!(entry, " --then {}", sh_quote(own));
     }
-    let body = format!("[core]\n\tsshCommand = {}\n", config_value(&entry));
+    let mut body = format!("[core]\n\tsshCommand = {}\n", config_value(&entry));
+    // git guesses the ssh variant from the program's name; for ours it
+    // would run `-G` first on every connection (SSH.md §0.4). Said once
+    // here instead, where the command wrapped is OpenSSH and the user has
+    // not chosen a variant.
+    let wrapped = crate::ssh::Runner {
+        program: current.clone().unwrap_or_else(|| "ssh".to_owned()),
+        shell: true,
+        origin: "core.sshCommand",
+    };
+    if wrapped.is_openssh() && git_out(&["config", "--get", "ssh.variant"]).is_err() {
+        body.push_str("[ssh]\n\tvariant = ssh\n");
+    }
     let (base, existed) = read_config_text(&file)?;
     write_config(&file, &with_named_block(&base, existed, &body, "ssh"))?;
     let mut said = format!("core.sshCommand is now the ssh entry (in {})", file.display());

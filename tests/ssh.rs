@@ -464,6 +464,8 @@ fn the_ssh_entry_explains_a_refused_push_and_stays_out_of_the_way() {
     let entry = config_get(&sb, "core.sshCommand");
     assert!(entry.contains(" ssh --then "), "{entry}");
     assert!(entry.contains(&own), "{entry}");
+    // No `-G` round before every connection: the variant is said.
+    assert_eq!(config_get(&sb, "ssh.variant"), "ssh");
 
     let mut cmd = Command::new("git");
     sb.env(&mut cmd);
@@ -526,6 +528,7 @@ fn the_ssh_entry_explains_a_refused_push_and_stays_out_of_the_way() {
         "uninstall left the config changed"
     );
     assert_eq!(config_get(&sb, "core.sshCommand"), own);
+    assert_eq!(config_get(&sb, "ssh.variant"), "");
 }
 
 /// An encrypted key, no agent, no terminal, through the entry: git fails
