@@ -63,6 +63,21 @@ pub fn run(args: &[OsString]) -> u8 {
 }
 
 fn command(runner: &Runner, args: &[OsString]) -> Command {
+    // Plain words (`ssh -F ~/.ssh/work.conf` has none of the shell's
+    // characters but `~`, which is left to the shell): run without a second
+    // shell, one process less on every connection.
+    let plain = runner
+        .program
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || " /._-=,:@+".contains(c));
+    if runner.shell && plain {
+        let mut words = runner.program.split_whitespace();
+        if let Some(first) = words.next() {
+            let mut c = Command::new(first);
+            c.args(words).args(args);
+            return c;
+        }
+    }
     if runner.shell {
         let mut c = Command::new("sh");
         c.arg("-c")
