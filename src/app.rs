@@ -60,7 +60,7 @@ pub fn run() -> Result<u8> {
     if std::env::var("PREPUSH_AUTH").is_ok_and(|v| v == "0")
         && !matches!(
             cli.command,
-            Command::Install(_) | Command::Uninstall { .. } | Command::Completions { .. }
+            Command::Install(_) | Command::Uninstall { .. } | Command::Completions { .. } | Command::Status { .. }
         )
     {
         // Hooks and helpers stay silent (git reads a helper's stdout); a
@@ -104,6 +104,7 @@ pub fn run() -> Result<u8> {
         Command::Ssh { args } => Ok(crate::ssh_entry::run(&args)),
         Command::Install(args) => crate::install::install(&args),
         Command::Uninstall { global } => crate::install::uninstall(global),
+        Command::Status { format } => crate::status::run(format),
         Command::Completions { shell } => {
             output::write(Stream::Stdout, &crate::completions::script(shell));
             Ok(0)
@@ -215,10 +216,13 @@ fn check(args: &CheckArgs) -> Result<u8> {
         targets.iter().map(|t| s.engine.check(t, None, &opts)).collect()
     };
     match args.format {
-        Format::Human => output::write(
-            Stream::Stdout,
-            &output::human(&checks, output::color_for(Stream::Stdout)),
-        ),
+        Format::Human => {
+            output::write(
+                Stream::Stdout,
+                &output::human(&checks, output::color_for(Stream::Stdout)),
+            );
+            output::write(Stream::Stdout, &remembered_notes(&checks));
+        }
         Format::Json => output::write(Stream::Stdout, &output::json(&checks)),
     }
     let strict = args.strict || s.engine.config.strict;
@@ -228,6 +232,39 @@ fn check(args: &CheckArgs) -> Result<u8> {
         return Ok(2);
     }
     Ok(exit_status(&checks, strict))
+}
+
+/// What the observe entry saw since the last credential that worked (a
+/// refusal git has since erased the evidence of), and our entries git no
+/// longer runs for these hosts, each with the command that restores it.
+fn remembered_notes(checks: &[Check]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let mut hosts: Vec<&str> = Vec::new();
+    let entries = crate::git::helper_entries();
+    for c in checks {
+        let Some(host) = c.host.as_deref() else { continue };
+        if hosts.contains(&host) {
+            continue;
+        }
+        hosts.push(host);
+        // A credential works there again: the refusal is history.
+        if c.credential.is_some() && c.kind() == Kind::Ok {
+            if let Ok(mut state) = crate::state::State::open() {
+                let _ = state.clear_refusals(host);
+            }
+        } else {
+            for r in crate::status::refusals_for(host) {
+                let _ = writeln!(out, "prepush-auth: note: {}", crate::status::refusal_line(&r));
+            }
+        }
+        if let Ok(url) = crate::target::RemoteUrl::parse(&c.url) {
+            for s in crate::status::shadowed(&entries, &url) {
+                let _ = writeln!(out, "prepush-auth: note: {s}");
+            }
+        }
+    }
+    out
 }
 
 /// The entry of a remote whose configuration cannot be read.

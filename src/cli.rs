@@ -32,7 +32,7 @@ pub enum Command {
         /// get, store or erase; other actions are ignored, as git expects of helpers.
         action: String,
     },
-    /// Install the pre-push hook and/or the credential-helper entry.
+    /// Install the pre-push hook and the observe entry (or one of them).
     Install(InstallArgs),
     /// Remove what `install` added, restoring what was there.
     Uninstall {
@@ -47,6 +47,12 @@ pub enum Command {
         /// The command it wraps (`--then 'ssh -F cfg'`), then ssh's own arguments.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<std::ffi::OsString>,
+    },
+    /// What is installed where, each remote's helper chain, the tokens seen
+    /// and the last refusals (nothing is sent anywhere).
+    Status {
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
     /// Print a shell completion script (e.g. `prepush-auth completions bash > /etc/bash_completion.d/prepush-auth`).
     Completions {
@@ -99,13 +105,13 @@ pub enum HelperMode {
 
 #[derive(clap::Args, Debug)]
 pub struct InstallArgs {
-    /// Install the pre-push hook (the default when nothing is named).
+    /// Only the pre-push hook (with no option: the hook and the observe entry).
     #[arg(long)]
     pub hook: bool,
-    /// Add the credential-helper entry.
+    /// Only this credential-helper entry (observe explains a refusal; gate stops a dead credential first).
     #[arg(long, value_enum)]
     pub helper: Option<HelperMode>,
-    /// Add the helper entry to the global config instead of the repository's.
+    /// The helper entry for every repository (your global config) instead of this one.
     #[arg(long)]
     pub global: bool,
     /// Set `core.sshCommand` to the ssh entry (wrapping your own command).

@@ -31,6 +31,17 @@ pub enum Source {
     Url,
     /// Handed to us by git (the helper protocol's `erase` or `get` input).
     Git,
+    /// An `Authorization` header in `http.<url>.extraHeader`: git sends it
+    /// on every request, before any helper is asked.
+    Header {
+        /// The config file that sets it, as `git config --show-origin` names it.
+        file: String,
+        /// The key, as git spells it (`http.https://github.com/.extraheader`).
+        key: String,
+        /// The shape actions/checkout writes (`AUTHORIZATION: basic` of
+        /// `x-access-token:TOKEN` under `http.<origin>/.extraheader`).
+        checkout: bool,
+    },
     Unknown,
 }
 
@@ -43,6 +54,7 @@ impl std::fmt::Debug for Source {
             Self::Helper(_) => write!(f, "Helper({})", self.label()),
             Self::Url => f.write_str("Url"),
             Self::Git => f.write_str("Git"),
+            Self::Header { key, .. } => write!(f, "Header({key})"),
             Self::Unknown => f.write_str("Unknown"),
         }
     }
@@ -69,6 +81,11 @@ impl Source {
             Self::Helper(cmd) => helpers::identify(cmd),
             Self::Url => Kind::Url,
             Self::Git => Kind::Git,
+            Self::Header { file, key, checkout } => Kind::ExtraHeader {
+                file: file.clone(),
+                key: key.clone(),
+                checkout: *checkout,
+            },
             Self::Unknown => Kind::Unknown,
         })
     }
@@ -130,9 +147,54 @@ impl Credential {
     }
 }
 
+/// The credential in an `Authorization` extra header git sends to `url`:
+/// `Basic base64(user:token)` or `Bearer token` (the scheme in any case, as
+/// HTTP allows). `None` when no matching header carries one.
+pub fn from_extra_header(url: &RemoteUrl, entries: &[(String, String, String)]) -> Option<Credential> {
+    use base64::Engine as _;
+    let (file, key, value) = git::extra_headers_for_in(entries, url)
+        .into_iter()
+        .rev()
+        .find(|(_, _, v)| {
+            v.split_once(':')
+                .is_some_and(|(name, _)| name.trim().eq_ignore_ascii_case("authorization"))
+        })?;
+    let (_, credentials) = value.split_once(':')?;
+    let (scheme, rest) = credentials.trim().split_once(' ')?;
+    let rest = rest.trim();
+    let (username, token) = if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = base64::engine::general_purpose::STANDARD.decode(rest).ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        let (user, token) = text.split_once(':')?;
+        (Some(user.to_owned()), token.to_owned())
+    } else if scheme.eq_ignore_ascii_case("bearer") {
+        (None, rest.to_owned())
+    } else {
+        return None;
+    };
+    if token.is_empty() {
+        return None;
+    }
+    // actions/checkout `src/git-auth-helper.ts`: key `http.${origin}/.extraheader`,
+    // value `AUTHORIZATION: basic ${base64("x-access-token:" + token)}`.
+    let checkout = username.as_deref() == Some("x-access-token") && key.ends_with("/.extraheader");
+    let file = file.strip_prefix("file:").unwrap_or(&file).to_owned();
+    Some(Credential::new(
+        username,
+        Secret::new(token),
+        Source::Header { file, key, checkout },
+    ))
+}
+
 /// Asks git for the credential it would send to `url`, strictly
-/// non-interactively. A password in the URL wins, as in git.
+/// non-interactively, in git's own order: an `Authorization` extra header
+/// (sent on every request; git asks no helper while it works), a password
+/// in the URL, then the helpers through `git credential fill` (which applies
+/// `credential.<url>.username` and the URL's user itself).
 pub fn lookup(url: &RemoteUrl, deadline: Instant) -> Result<Lookup> {
+    if let Some(found) = from_extra_header(url, &git::extra_header_origins(deadline)) {
+        return Ok(Lookup::Found(found));
+    }
     if let Some(password) = &url.password {
         return Ok(Lookup::Found(Credential::new(
             url.username.clone(),
@@ -140,7 +202,13 @@ pub fn lookup(url: &RemoteUrl, deadline: Instant) -> Result<Lookup> {
             Source::Url,
         )));
     }
-    Ok(match git::credential_fill(&url.for_credential, deadline)? {
+    lookup_helpers(&url.for_credential, deadline)
+}
+
+/// What the helpers answer for `for_credential` (a URL without password,
+/// with the username git would pass): `git credential fill`.
+pub fn lookup_helpers(for_credential: &str, deadline: Instant) -> Result<Lookup> {
+    Ok(match git::credential_fill(for_credential, deadline)? {
         FillOutcome::Answered { lines, helpers_run } => {
             let source = helpers_run.last().cloned().map_or(Source::Unknown, Source::Helper);
             match Credential::from_protocol(&lines, source) {
@@ -233,6 +301,50 @@ mod tests {
         assert_eq!(c.username_shown().as_deref(), Some("ghp_…3456"));
         let c = Credential::new(Some("alice".to_owned()), Secret::new("x"), Source::Url);
         assert_eq!(c.username_shown().as_deref(), Some("alice"));
+    }
+
+    #[test]
+    fn an_authorization_extra_header_is_the_credential() {
+        use base64::Engine as _;
+        let url = RemoteUrl::parse("https://github.com/acme/widgets.git").unwrap();
+        let token = "ghp_HEADERheaderHEADERheaderHEADER012345";
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{token}"));
+        let e = |key: &str, value: String| vec![("file:.git/config".to_owned(), key.to_owned(), value)];
+        let c = from_extra_header(
+            &url,
+            &e(
+                "http.https://github.com/.extraheader",
+                format!("AUTHORIZATION: basic {basic}"),
+            ),
+        )
+        .unwrap();
+        assert_eq!(c.secret.expose(), token);
+        assert_eq!(c.username.as_deref(), Some("x-access-token"));
+        assert_eq!(
+            c.source,
+            Source::Header {
+                file: ".git/config".into(),
+                key: "http.https://github.com/.extraheader".into(),
+                checkout: true
+            }
+        );
+        assert!(!format!("{c:?}").contains("HEADERheader"));
+        let c = from_extra_header(&url, &e("http.extraheader", format!("Authorization: Bearer {token}"))).unwrap();
+        assert_eq!((c.secret.expose(), c.username), (token, None));
+        assert!(matches!(c.source, Source::Header { checkout: false, .. }));
+        // Other headers, other schemes, other hosts: no credential here.
+        assert!(from_extra_header(&url, &e("http.extraheader", "X-Token: abc".into())).is_none());
+        assert!(from_extra_header(&url, &e("http.extraheader", "Authorization: Negotiate abc".into())).is_none());
+        assert!(
+            from_extra_header(
+                &url,
+                &e(
+                    "http.https://gitlab.com/.extraheader",
+                    format!("Authorization: Bearer {token}")
+                )
+            )
+            .is_none()
+        );
     }
 
     #[test]

@@ -179,6 +179,12 @@ impl Engine {
             self.asked_step(&ctx, provider, api.as_deref(), opts.mode, deadline, date_passed);
         check.requests = sent;
         check.finding = self.settled_step(&ctx, provider, &keys, &answers, finding, opts.mode);
+        if searches_accounts(&check.finding, opts.mode) && may_ask_others(provider, &answers) {
+            let (finding, asked) =
+                self.accounts_step(&ctx, provider, target.remote.as_deref(), check.finding, deadline);
+            check.finding = finding;
+            check.requests += asked;
+        }
         Self::finish_block(check, &credential, url, start)
     }
 
@@ -210,6 +216,109 @@ impl Engine {
             }
         };
         finish(check, start)
+    }
+
+    /// On the failure path only: this account may not push, so the other
+    /// accounts git could be made to use for this host are asked, each
+    /// with git's push check, concurrently under the same deadline; the
+    /// ones let in are named with the pin that works for their helper.
+    /// Returns the finding with those lines and the requests sent.
+    fn accounts_step(
+        &self,
+        ctx: &Context,
+        provider: Provider,
+        remote: Option<&str>,
+        mut finding: Finding,
+        deadline: Instant,
+    ) -> (Finding, usize) {
+        let url = ctx.url;
+        let others = other_remote_urls(url);
+        let candidates = crate::accounts::candidates(url, ctx.credential, &others, deadline);
+        if candidates.is_empty() {
+            return (finding, 0);
+        }
+        // Each token goes only to the host it is stored for.
+        let mut allowed = Destinations::default();
+        allowed.allow(url.host.clone());
+        let outcomes: Vec<(Option<http::Outcome>, usize)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = candidates
+                .iter()
+                .map(|c| {
+                    let allowed = &allowed;
+                    scope.spawn(move || {
+                        let probe = Context {
+                            credential: &c.credential,
+                            remembered: None,
+                            ..*ctx
+                        }
+                        .push_probe("x-access-token");
+                        let (mut out, sent) = http::send_all(
+                            std::slice::from_ref(&probe),
+                            &c.credential.secret,
+                            allowed,
+                            &self.net,
+                            deadline,
+                        );
+                        (out.pop(), sent)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or((None, 0))).collect()
+        });
+        let sent = outcomes.iter().map(|(_, n)| n).sum();
+        let mut may_push = Vec::new();
+        let mut refused = Vec::new();
+        let mut unasked = 0;
+        for (candidate, (outcome, _)) in candidates.iter().zip(&outcomes) {
+            match outcome {
+                Some(Ok(r)) if lets_in(r) => may_push.push(candidate),
+                Some(Ok(r)) if matches!(r.status, 401 | 403 | 404) => refused.push(candidate.username()),
+                _ => unasked += 1,
+            }
+        }
+        let repo = if url.repository.is_empty() {
+            url.display.clone()
+        } else {
+            url.repository.clone()
+        };
+        // Where the advertisement does not check the right to write
+        // (SPEC §2: Hugging Face, Gitea with proc-receive, Bitbucket Cloud),
+        // being let in is all that is known before the pack arrives.
+        let verb = if provider.advertisement_checks_write() {
+            "may push to"
+        } else {
+            "is let in (whether it may write shows when the pack arrives) at"
+        };
+        let mut lines: Vec<String> = may_push
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} ({}) {verb} {repo} (git's push check lets {} in): {}",
+                    c.username(),
+                    c.credential.place.id(),
+                    c.username(),
+                    crate::accounts::pin_line(&c.credential.place, url, remote, c.username())
+                )
+            })
+            .collect();
+        if may_push.is_empty() && unasked == 0 {
+            let mut names: Vec<&str> = ctx.credential.username.as_deref().into_iter().collect();
+            names.extend(refused.iter().copied());
+            lines.push(format!(
+                "none of the {} accounts for {} may push to {repo} ({}): ask for access to it",
+                refused.len() + 1,
+                url.host,
+                names.join(", ")
+            ));
+        } else if may_push.is_empty() {
+            lines.push(format!(
+                "{} other account(s) for {} could not be asked in time; of the others none may push to {repo}",
+                unasked, url.host
+            ));
+        }
+        lines.append(&mut finding.fix);
+        finding.fix = lines;
+        (finding, sent)
     }
 
     /// The push target's transport decides whether there is a credential to
@@ -411,6 +520,11 @@ impl Engine {
             token: finding.token.clone().unwrap_or_default(),
             last_ok: Some(now),
             expiry_warned: None,
+            seen: Some(crate::state::Seen {
+                host: ctx.url.host.clone(),
+                redacted: credential.secret.redacted(),
+                helper: credential.source.label(),
+            }),
         });
         let cacheable = !finding.advisory
             && (matches!(finding.kind(), Kind::Ok | Kind::Warn) || finding.reason.rejects_credential());
@@ -552,6 +666,12 @@ fn credential_step(
     opts: &Options,
 ) -> Result<Credential, Finding> {
     let mut credential = match supplied {
+        // Refused with an `Authorization` extra header in place, git sent
+        // the header, not what its helpers gave (curl's own header loses
+        // to it; seen with git 2.47): judge what was refused.
+        Some(c) if opts.mode == Mode::Rejected => {
+            credential::from_extra_header(url, &crate::git::extra_header_origins(deadline)).unwrap_or(c)
+        }
         Some(c) => c,
         None => match credential::lookup(url, deadline) {
             Ok(Lookup::Found(c)) => c,
@@ -592,6 +712,54 @@ fn credential_step(
         credential.place.env_set_in = crate::helpers::variable_set_in(var, std::path::Path::new(&home));
     }
     Ok(credential)
+}
+
+/// The account search runs only where the verdict is that this account
+/// may not push (`no_repo_access`: GitHub's `Permission to O/R.git denied
+/// to U`, GitLab's role refusal, Bitbucket's no-access), never on `ok`,
+/// never for the gate (which stops git only for a rejected credential).
+fn searches_accounts(finding: &Finding, mode: Mode) -> bool {
+    finding.reason == Reason::NoRepoAccess
+        && finding.kind() == Kind::Block
+        && matches!(mode, Mode::Check | Mode::PrePush)
+}
+
+/// The other accounts are asked with the push probe, which GitLab (and
+/// Gitea/Forgejo with push-to-create, and a server nobody named may be
+/// either) answers by creating a missing repository for an account that may
+/// create one (SPEC §2): there, only a repository this check has seen exist
+/// (an answer of the repository API, git's advertisement, or a push check
+/// that refused with 403) is asked about.
+fn may_ask_others(provider: Provider, answers: &Answers) -> bool {
+    if !matches!(provider, Provider::Gitlab | Provider::Gitea | Provider::Generic) {
+        return true;
+    }
+    answers.0.iter().any(|(purpose, outcome)| match (purpose, outcome) {
+        (Purpose::Repository | Purpose::ReadProbe, Ok(r)) => r.status == 200,
+        (Purpose::PushProbe, Ok(r)) => matches!(r.status, 200 | 403),
+        _ => false,
+    })
+}
+
+/// git's push check let the credential in: the receive-pack advertisement.
+fn lets_in(r: &Response) -> bool {
+    r.status == 200
+        && r.header("content-type")
+            .is_some_and(|t| t.starts_with("application/x-git-receive-pack-advertisement"))
+}
+
+/// The URLs of the repository's other remotes (their usernames name
+/// accounts the user keeps for the host).
+fn other_remote_urls(url: &crate::target::RemoteUrl) -> Vec<crate::target::RemoteUrl> {
+    let Ok(Some(repo)) = crate::target::Repo::discover() else {
+        return Vec::new();
+    };
+    repo.remote_names()
+        .iter()
+        .filter_map(|name| repo.push_target(name).ok())
+        .map(|t| t.url)
+        .filter(|u| u.host == url.host && u.username.is_some() && u.username != url.username)
+        .collect()
 }
 
 /// The rules that need no request. In the pre-push hook git has just
@@ -956,6 +1124,13 @@ fn sane_expiry(ctx: &Context, mut finding: Finding, answers: &Answers) -> Findin
 }
 
 fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Finding {
+    // Our own entries are asked too, but store nothing: never named as a store.
+    let helpers_run: Vec<String> = helpers_run
+        .iter()
+        .filter(|h| !crate::install::is_our_command(h))
+        .cloned()
+        .collect();
+    let helpers_run = helpers_run.as_slice();
     let exec_path = if helpers_run.is_empty() {
         None
     } else {
@@ -1012,10 +1187,10 @@ fn no_credential(url: &crate::target::RemoteUrl, helpers_run: &[String]) -> Find
 /// config entry and file, the environment variable, or the URL.
 fn where_it_lives(credential: &Credential, url: &crate::target::RemoteUrl) -> Option<String> {
     let origin = match &credential.source {
-        Source::Helper(cmd) => crate::git::helper_origins()
+        Source::Helper(cmd) => crate::git::helper_entries()
             .into_iter()
-            .find(|(_, _, value)| crate::git::helper_command(value) == *cmd)
-            .map(|(file, key, _)| format!("{key} in {file}")),
+            .find(|e| crate::git::helper_command(&e.value) == *cmd)
+            .map(|e| format!("{} in {}", e.key(), e.origin)),
         _ => None,
     };
     crate::helpers::lives_line(&credential.place, url, origin.as_deref())
@@ -1080,8 +1255,152 @@ mod tests {
         assert!(replayed_answers(&[]).is_none());
     }
 
+    fn ctx_at<'a>(
+        url: &'a crate::target::RemoteUrl,
+        cred: &'a Credential,
+        remembered: Option<&'a Remembered>,
+        now: DateTime<Utc>,
+    ) -> Context<'a> {
+        Context {
+            url,
+            api: None,
+            credential: cred,
+            remembered,
+            now,
+        }
+    }
+
+    fn accepted_with_expiry(at: DateTime<Utc>) -> Finding {
+        Finding::new(Reason::Ok, "GitHub accepts it").with_token(TokenInfo {
+            expires_at: Some(at),
+            ..TokenInfo::default()
+        })
+    }
+
+    fn answered_at(date: &str) -> Answers {
+        Answers(vec![(
+            Purpose::Rest,
+            Ok(Response {
+                status: 200,
+                headers: vec![("Date".to_owned(), date.to_owned())],
+                body: Vec::new(),
+            }),
+        )])
+    }
+
+    /// Issue 16: an expiry at the answer's own time (an HTTP date, as hosts
+    /// send it) is said and not kept; one years out is not kept either; a
+    /// sane one is.
+    #[test]
+    fn a_learned_expiry_must_be_after_the_answer_and_within_five_years() {
+        let url = crate::target::RemoteUrl::parse("https://github.com/acme/widgets.git").unwrap();
+        let cred = Credential::new(None, Secret::new("x"), Source::Url);
+        let now: DateTime<Utc> = "2026-12-06T20:00:00Z".parse().unwrap();
+        let ctx = ctx_at(&url, &cred, None, now);
+        let answers = answered_at("Sun, 06 Dec 2026 20:00:00 GMT");
+
+        let f = sane_expiry(&ctx, accepted_with_expiry(now), &answers);
+        assert!(f.token.unwrap().expires_at.is_none());
+        assert!(
+            f.message
+                .contains("the host reported an expiry of now for a token it accepted"),
+            "{}",
+            f.message
+        );
+        let earlier = now - chrono::Duration::days(3);
+        let f = sane_expiry(&ctx, accepted_with_expiry(earlier), &answers);
+        assert!(f.token.unwrap().expires_at.is_none());
+        assert!(f.message.contains("an expiry in the past (2026-12-03"), "{}", f.message);
+        let far = now + chrono::Duration::days(20 * 365);
+        let f = sane_expiry(&ctx, accepted_with_expiry(far), &answers);
+        assert!(f.token.unwrap().expires_at.is_none());
+        assert!(f.message.contains("more than five years ahead"), "{}", f.message);
+        let fine = now + chrono::Duration::days(90);
+        let f = sane_expiry(&ctx, accepted_with_expiry(fine), &answers);
+        assert_eq!(f.token.unwrap().expires_at, Some(fine));
+        assert_eq!(f.message, "GitHub accepts it");
+        // The host's clock counts: its Date is ahead of ours by a day.
+        let f = sane_expiry(
+            &ctx,
+            accepted_with_expiry(now + chrono::Duration::hours(2)),
+            &answered_at("Mon, 07 Dec 2026 20:00:00 GMT"),
+        );
+        assert!(f.token.unwrap().expires_at.is_none());
+    }
+
+    /// Issue 16: a passed date explains a refusal whose cause the host does
+    /// not say, and is contradicted by an acceptance; it blocks nothing.
+    #[test]
+    fn a_passed_date_explains_a_refusal_and_an_acceptance_overrules_it() {
+        let url = crate::target::RemoteUrl::parse("https://github.com/acme/widgets.git").unwrap();
+        let cred = Credential::new(None, Secret::new("x"), Source::Url);
+        let now: DateTime<Utc> = "2026-12-06T20:00:00Z".parse().unwrap();
+        let remembered = Remembered {
+            token: TokenInfo {
+                expires_at: Some("2026-04-27T08:00:00Z".parse().unwrap()),
+                ..TokenInfo::default()
+            },
+            ..Remembered::default()
+        };
+        let ctx = ctx_at(&url, &cred, Some(&remembered), now);
+        let f = dated(
+            &ctx,
+            Finding::new(Reason::TokenInvalid, "GitHub rejects it").fix("renew"),
+        );
+        assert_eq!(f.reason, Reason::TokenExpired);
+        assert!(
+            f.message
+                .contains("expired on 2026-04-27, as the host reported while it still worked"),
+            "{}",
+            f.message
+        );
+        assert_eq!(f.fix, vec!["renew".to_owned()]);
+        let f = dated(&ctx, Finding::new(Reason::Ok, "GitHub accepts it"));
+        assert_eq!(f.reason, Reason::Ok);
+        assert!(
+            f.message
+                .contains("had announced that it expires on 2026-04-27, which has passed, and still accepts it"),
+            "{}",
+            f.message
+        );
+        // Nothing is offline but in the observe entry, where git was refused.
+        for mode in [Mode::Check, Mode::Gate, Mode::PrePush] {
+            assert!(offline_step(&ctx, Provider::Generic, mode).is_none(), "{mode:?}");
+        }
+        let f = offline_step(&ctx, Provider::Generic, Mode::Rejected).unwrap();
+        assert_eq!(f.reason, Reason::TokenExpired);
+    }
+
     /// A body longer than the cap is kept in part: a judge that then
     /// concludes otherwise makes the entry a miss (checked in `check`).
+    /// Where a push probe could create the repository, others are asked
+    /// only about one seen to exist.
+    #[test]
+    fn others_are_asked_only_where_no_repository_can_be_created() {
+        let answer = |purpose, status| {
+            (
+                purpose,
+                Ok(Response {
+                    status,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                }),
+            )
+        };
+        let missing = Answers(vec![answer(Purpose::ReadProbe, 404)]);
+        assert!(may_ask_others(Provider::Github, &missing));
+        assert!(!may_ask_others(Provider::Gitlab, &missing));
+        assert!(!may_ask_others(Provider::Gitea, &Answers(Vec::new())));
+        assert!(may_ask_others(
+            Provider::Gitlab,
+            &Answers(vec![answer(Purpose::ReadProbe, 200)])
+        ));
+        assert!(may_ask_others(
+            Provider::Generic,
+            &Answers(vec![answer(Purpose::PushProbe, 403)])
+        ));
+    }
+
     #[test]
     fn long_bodies_are_kept_in_part() {
         let cred = Credential::new(None, Secret::new("x"), Source::Url);

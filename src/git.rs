@@ -232,28 +232,61 @@ fn unquote(s: &str) -> String {
     inner.replace("'\\''", "'")
 }
 
-/// `credential.*helper` entries with the file each comes from, in git's
-/// order: `(origin, key, value)`. Read only when a verdict needs to say
-/// where a stale credential lives.
-pub fn helper_origins() -> Vec<(String, String, String)> {
+/// One `credential.helper` or `credential.<url>.helper` entry, as git reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HelperEntry {
+    /// `system`, `global`, `local`, `worktree` or `command`.
+    pub scope: String,
+    /// The file it is written in (`file:` stripped), or git's word for it.
+    pub origin: String,
+    /// The URL pattern of `credential.<url>.helper`; `None` for every URL.
+    pub url: Option<String>,
+    /// Empty: a reset (git then forgets the helpers listed before it).
+    pub value: String,
+}
+
+impl HelperEntry {
+    /// The key as git names it: `credential.helper`, `credential.<url>.helper`.
+    pub fn key(&self) -> String {
+        self.url
+            .as_ref()
+            .map_or_else(|| "credential.helper".to_owned(), |u| format!("credential.{u}.helper"))
+    }
+}
+
+/// Every helper entry git reads here, in the order it reads them (the one
+/// reader of helper entries: install, status, the observe entry and the
+/// "where it lives" line all use it).
+pub fn read_helper_entries() -> Result<Vec<HelperEntry>> {
     let mut cmd = git();
     cmd.args([
         "config",
+        "--show-scope",
         "--show-origin",
         "--null",
         "--get-regexp",
-        r"^credential\..*helper$",
+        r"^credential\.(.+\.)?helper$",
     ])
     .stdout(Stdio::piped())
-    .stderr(Stdio::null());
-    let Ok(Some(out)) = run_with_deadline(cmd, b"", Instant::now() + Duration::from_millis(500)) else {
-        return Vec::new();
-    };
-    parse_helper_origins(&String::from_utf8_lossy(&out.stdout))
+    .stderr(Stdio::piped());
+    let out = run_with_deadline(cmd, b"", Instant::now() + Duration::from_secs(10))?.context("git did not answer")?;
+    // 1: no such key, which is no helper at all.
+    if !out.status.success() && out.status.code() != Some(1) {
+        anyhow::bail!(
+            "git cannot read its configuration: {}",
+            String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("failed")
+        );
+    }
+    Ok(parse_helper_entries(&String::from_utf8_lossy(&out.stdout)))
 }
 
-/// `git config --show-origin --null --get-regexp` output: `origin NUL
-/// key LF value NUL`, repeated.
+/// [`read_helper_entries`], or none when git cannot read its configuration.
+pub fn helper_entries() -> Vec<HelperEntry> {
+    read_helper_entries().unwrap_or_default()
+}
+
+/// `git config --show-origin --null --get-regexp` output: `origin NUL key
+/// LF value NUL`, repeated, as (file, key, value).
 pub fn parse_helper_origins(text: &str) -> Vec<(String, String, String)> {
     let fields: Vec<&str> = text.split('\0').collect();
     fields
@@ -266,6 +299,36 @@ pub fn parse_helper_origins(text: &str) -> Vec<(String, String, String)> {
                     key.to_owned(),
                     value.to_owned(),
                 ))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// `git config --show-scope --show-origin --null --get-regexp` output:
+/// `scope NUL origin NUL key LF value NUL`, repeated. A key without a
+/// value (`helper` with no `=`) is not a reset: git's credential code
+/// refuses it (`missing value for 'credential.helper'`), so it is left out.
+pub fn parse_helper_entries(text: &str) -> Vec<HelperEntry> {
+    let fields: Vec<&str> = text.split('\0').collect();
+    fields
+        .chunks(3)
+        .filter_map(|c| match c {
+            [scope, origin, kv] if !scope.is_empty() => {
+                let (key, value) = kv.split_once('\n')?;
+                // The key is `credential.helper` or `credential.<url>.helper`;
+                // git lowercases section and key, never the URL between them.
+                let middle = key.strip_prefix("credential.")?.strip_suffix("helper")?;
+                let url = middle.strip_suffix('.').filter(|u| !u.is_empty()).map(str::to_owned);
+                if !middle.is_empty() && url.is_none() {
+                    return None;
+                }
+                Some(HelperEntry {
+                    scope: (*scope).to_owned(),
+                    origin: origin.strip_prefix("file:").unwrap_or(origin).to_owned(),
+                    url,
+                    value: value.to_owned(),
+                })
             }
             _ => None,
         })
@@ -290,26 +353,36 @@ pub fn helper_command(value: &str) -> String {
 /// (urlmatch with `select_all`); a key without a scheme
 /// (`credential.github.com.helper`) matches the host alone.
 pub fn helpers_for(url: &crate::target::RemoteUrl) -> Vec<String> {
-    helpers_for_in(&helper_origins(), url)
+    helper_chain(&helper_entries(), url)
+        .into_iter()
+        .map(|e| helper_command(&e.value))
+        .collect()
 }
 
-pub fn helpers_for_in(entries: &[(String, String, String)], url: &crate::target::RemoteUrl) -> Vec<String> {
+/// The entries whose helpers git runs for `url`, in order (see [`helpers_for`]).
+pub fn helper_chain<'a>(entries: &'a [HelperEntry], url: &crate::target::RemoteUrl) -> Vec<&'a HelperEntry> {
     let mut list = Vec::new();
-    for (_, key, value) in entries {
-        let Some(middle) = key.strip_prefix("credential.").and_then(|k| k.strip_suffix("helper")) else {
-            continue;
-        };
-        let pattern = middle.strip_suffix('.').unwrap_or(middle);
-        if !pattern.is_empty() && !config_url_matches(pattern, url) {
+    for e in entries {
+        if e.url
+            .as_deref()
+            .is_some_and(|pattern| !config_url_matches(pattern, url))
+        {
             continue;
         }
-        if value.is_empty() {
+        if e.value.is_empty() {
             list.clear();
         } else {
-            list.push(helper_command(value));
+            list.push(e);
         }
     }
     list
+}
+
+/// The entry whose reset (`helper =`) last cleared the list for `url`.
+pub fn last_reset_for<'a>(entries: &'a [HelperEntry], url: &crate::target::RemoteUrl) -> Option<&'a HelperEntry> {
+    entries
+        .iter()
+        .rfind(|e| e.value.is_empty() && e.url.as_deref().is_none_or(|p| config_url_matches(p, url)))
 }
 
 /// Does the URL of a `credential.<url>.*` key apply to `url`?
@@ -349,6 +422,166 @@ fn config_url_matches(pattern: &str, url: &crate::target::RemoteUrl) -> bool {
     host_ok
         && want_port == have_port
         && (path.is_empty() || have_path == path || have_path.starts_with(&format!("{path}/")))
+}
+
+/// `http.*extraheader` entries with the file each comes from, in git's
+/// order: `(origin, key, value)`. Asked on every check that asks git for a
+/// credential, for git sends a matching `Authorization` header before any
+/// credential helper (issue 20); git itself is asked only when the
+/// configuration gix reads (the same files, includes followed) has such a
+/// key, so the common check spawns no second process.
+pub fn extra_header_origins(deadline: Instant) -> Vec<(String, String, String)> {
+    if !may_have_extra_headers() {
+        return Vec::new();
+    }
+    let mut cmd = git();
+    cmd.args([
+        "config",
+        "--show-origin",
+        "--null",
+        "--get-regexp",
+        r"^http\..*extraheader$",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
+    let limit = deadline.min(Instant::now() + Duration::from_millis(500));
+    let Ok(Some(out)) = run_with_deadline(cmd, b"", limit) else {
+        return Vec::new();
+    };
+    parse_helper_origins(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// Whether git's configuration may hold an `http.*.extraHeader`: read
+/// with gix where a repository is open (its files, includes followed);
+/// settings given on git's command line (`-c`, handed to hooks as
+/// `GIT_CONFIG_PARAMETERS`) or through `GIT_CONFIG_COUNT`, and URL mode
+/// outside a repository, leave it to git.
+fn may_have_extra_headers() -> bool {
+    if std::env::var_os("GIT_CONFIG_PARAMETERS").is_some() || std::env::var_os("GIT_CONFIG_COUNT").is_some() {
+        return true;
+    }
+    let Ok(Some(repo)) = crate::target::Repo::discover() else {
+        return true;
+    };
+    let config = repo.repo.config_snapshot();
+    config.plumbing().sections_by_name("http").is_some_and(|mut sections| {
+        sections.any(|section| {
+            section
+                .value_names()
+                .any(|name| name.eq_ignore_ascii_case("extraheader"))
+        })
+    })
+}
+
+/// The extra headers git sends to `url`, with where each is set, as git's
+/// `http.c` collects them through `urlmatch_config_entry`: entries whose
+/// URL matches are taken in config order, an entry less specific than one
+/// already taken is ignored, and an empty value clears the list. So a plain
+/// `http.extraHeader` read after `http.https://github.com/.extraHeader` is
+/// not sent (checked with git 2.47 against a loopback server).
+pub fn extra_headers_for_in(
+    entries: &[(String, String, String)],
+    url: &crate::target::RemoteUrl,
+) -> Vec<(String, String, String)> {
+    let mut list: Vec<(String, String, String)> = Vec::new();
+    let mut best: Option<UrlMatch> = None;
+    for (origin, key, value) in entries {
+        let Some(rest) = key.strip_prefix("http.") else {
+            continue;
+        };
+        let Some(pattern) = rest
+            .strip_suffix("extraheader")
+            .map(|p| p.strip_suffix('.').unwrap_or(p))
+        else {
+            continue;
+        };
+        let rank = if pattern.is_empty() {
+            Some(UrlMatch::default())
+        } else {
+            urlmatch_rank(pattern, url)
+        };
+        let Some(rank) = rank else { continue };
+        if best.is_some_and(|b| rank < b) {
+            continue;
+        }
+        best = Some(rank);
+        if value.is_empty() {
+            list.clear();
+        } else {
+            list.push((origin.clone(), key.clone(), value.clone()));
+        }
+    }
+    list
+}
+
+/// How specifically a `<section>.<url>.*` key matches a URL, ordered as
+/// git's `urlmatch.c` `cmp_matches`: the longer host, then the longer
+/// path, then a matching user name.
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub struct UrlMatch {
+    host_len: usize,
+    path_len: usize,
+    user: bool,
+}
+
+/// Whether the URL of an `http.<url>.*` key matches `url`, and how well.
+/// git needs a full URL here (a scheme and a host); `*` matches one label.
+pub fn urlmatch_rank(pattern: &str, url: &crate::target::RemoteUrl) -> Option<UrlMatch> {
+    let (scheme, rest) = pattern.split_once("://")?;
+    if !scheme.eq_ignore_ascii_case(url.protocol()) {
+        return None;
+    }
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (user, hostport) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u.split(':').next().unwrap_or(u)), h),
+        None => (None, authority),
+    };
+    if user.is_some_and(|u| url.username.as_deref() != Some(u)) {
+        return None;
+    }
+    let default_port = if url.protocol() == "https" { "443" } else { "80" };
+    let split = |hp: &str| -> (String, String) {
+        match hp
+            .rsplit_once(':')
+            .filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit()))
+        {
+            Some((h, p)) => (h.to_ascii_lowercase(), p.to_owned()),
+            None => (hp.to_ascii_lowercase(), default_port.to_owned()),
+        }
+    };
+    let (want_host, want_port) = split(hostport);
+    let (have_host, have_port) = split(&url.host);
+    let host_ok = want_host == have_host || {
+        let (w, h): (Vec<&str>, Vec<&str>) = (want_host.split('.').collect(), have_host.split('.').collect());
+        w.len() == h.len() && w.iter().zip(&h).all(|(w, h)| *w == "*" || w == h)
+    };
+    let path = path.trim_end_matches('/');
+    let have_path = url.path.trim_start_matches('/');
+    let path_ok = path.is_empty() || have_path == path || have_path.starts_with(&format!("{path}/"));
+    (host_ok && want_port == have_port && path_ok).then(|| UrlMatch {
+        host_len: if want_port == default_port {
+            want_host.len()
+        } else {
+            want_host.len() + 1 + want_port.len()
+        },
+        path_len: if path.is_empty() { 1 } else { path.len() + 2 },
+        user: user.is_some(),
+    })
+}
+
+/// `gh auth token -h HOST -u USER` (gh ≥ 2.40): the token of one of gh's
+/// accounts, under the deadline. Asked only on the account search's path.
+pub fn gh_auth_token(program: &str, host: &str, user: &str, deadline: Instant) -> Option<crate::secret::Secret> {
+    let mut cmd = Command::new(program);
+    cmd.args(["auth", "token", "-h", host, "-u", user])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let limit = deadline.min(Instant::now() + Duration::from_secs(2));
+    let out = run_with_deadline(cmd, b"", limit).ok()??;
+    let token = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+    (out.status.success() && !token.is_empty() && !token.contains(char::is_whitespace))
+        .then(|| crate::secret::Secret::new(token))
 }
 
 /// Where git keeps its own programs (`git-credential-store` …).
@@ -542,29 +775,135 @@ mod tests {
     }
 
     #[test]
-    fn helper_origins_output() {
-        let text = "file:/home/a/.gitconfig\0credential.helper\nstore\0command line:\0credential.https://h.helper\n\0";
+    fn helper_entries_are_read_with_scope_origin_and_url() {
+        let text = "global\0file:/h/.gitconfig\0credential.helper\nstore\0\
+                    global\0file:/h/.gitconfig\0credential.https://github.com.helper\n\0\
+                    local\0file:.git/config\0credential.https://Dev.Azure.com/x.helper\nmanager\0\
+                    local\0file:.git/config\0credential.helper\0";
+        let e = parse_helper_entries(text);
+        // The valueless `helper` (no `=`) is refused by git, not a reset: left out.
+        assert_eq!(e.len(), 3);
+        assert_eq!((e[0].url.as_deref(), e[0].value.as_str()), (None, "store"));
+        assert_eq!(e[0].origin, "/h/.gitconfig");
+        assert_eq!(e[1].url.as_deref(), Some("https://github.com"));
+        assert_eq!(e[1].key(), "credential.https://github.com.helper");
+        assert!(e[1].value.is_empty());
+        assert_eq!(e[2].url.as_deref(), Some("https://Dev.Azure.com/x"));
+        assert_eq!(e[2].scope, "local");
+    }
+
+    /// As git 2.47 sent them to a loopback server: the most specific
+    /// match wins, a less specific entry read after it is ignored, an
+    /// empty value clears what came before.
+    #[test]
+    fn the_extra_headers_git_sends_to_a_url() {
+        let url = crate::target::RemoteUrl::parse("https://github.com/acme/widgets.git").unwrap();
+        let e = |key: &str, value: &str| (".git/config".to_owned(), key.to_owned(), value.to_owned());
+        let values = |entries: &[(String, String, String)]| -> Vec<String> {
+            extra_headers_for_in(entries, &url)
+                .into_iter()
+                .map(|(_, _, v)| v)
+                .collect()
+        };
         assert_eq!(
-            parse_helper_origins(text),
-            vec![
-                (
-                    "/home/a/.gitconfig".to_owned(),
-                    "credential.helper".to_owned(),
-                    "store".to_owned()
-                ),
-                (
-                    "command line:".to_owned(),
-                    "credential.https://h.helper".to_owned(),
-                    String::new()
-                ),
-            ]
+            values(&[
+                e("http.https://github.com/.extraheader", "AUTHORIZATION: basic A"),
+                e("http.extraheader", "X-After: 1"),
+            ]),
+            vec!["AUTHORIZATION: basic A"]
         );
+        assert_eq!(
+            values(&[
+                e("http.extraheader", "X-Before: 1"),
+                e("http.https://github.com/.extraheader", "AUTHORIZATION: basic A"),
+            ]),
+            vec!["X-Before: 1", "AUTHORIZATION: basic A"]
+        );
+        assert_eq!(
+            values(&[
+                e("http.https://github.com/.extraheader", "AUTHORIZATION: basic A"),
+                e("http.https://github.com/acme.extraheader", ""),
+                e("http.https://github.com/acme.extraheader", "Authorization: Bearer B"),
+            ]),
+            vec!["Authorization: Bearer B"]
+        );
+        for key in [
+            "http.https://gitlab.com/.extraheader",
+            "http.http://github.com/.extraheader",
+            "http.https://github.com/acm.extraheader",
+            "http.https://bob@github.com/.extraheader",
+            "http.github.com.extraheader",
+        ] {
+            assert!(values(&[e(key, "AUTHORIZATION: basic A")]).is_empty(), "{key}");
+        }
+        assert!(urlmatch_rank("https://*.com", &url) < urlmatch_rank("https://github.com", &url));
+        assert!(urlmatch_rank("https://github.com", &url) < urlmatch_rank("https://github.com/acme", &url));
+    }
+
+    /// git is the oracle: for each layout and URL, the header git's own
+    /// urlmatch picks (`git config --get-urlmatch`, one value: the best
+    /// match's last) is the last one in our list.
+    #[test]
+    fn extra_headers_agree_with_git_config_get_urlmatch() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config");
+        let layouts = [
+            "[http \"https://github.com/\"]\n\textraheader = A: 1\n[http]\n\textraheader = B: 2\n",
+            "[http]\n\textraheader = B: 2\n[http \"https://github.com/\"]\n\textraheader = A: 1\n",
+            "[http \"https://github.com/acme\"]\n\textraheader = C: 3\n[http \"https://github.com\"]\n\textraheader = A: 1\n",
+            "[http \"https://*.com\"]\n\textraheader = W: 1\n[http \"https://github.com:443/\"]\n\textraheader = A: 1\n",
+            "[http \"https://github.com/acme/\"]\n\textraheader = C: 3\n\textraheader = \n",
+            "[http \"https://alice@github.com/\"]\n\textraheader = U: 1\n[http \"https://github.com/\"]\n\textraheader = A: 1\n",
+            "[http \"http://github.com/\"]\n\textraheader = H: 1\n",
+        ];
+        let urls = [
+            "https://github.com/acme/widgets.git",
+            "https://alice@github.com/acme/widgets.git",
+            "https://github.com/other/x.git",
+            "https://gitlab.com/acme/widgets.git",
+        ];
+        for layout in layouts {
+            std::fs::write(&file, layout).unwrap();
+            let run = |args: &[&str]| {
+                let out = Command::new("git")
+                    .args(["config", "-f"])
+                    .arg(&file)
+                    .args(args)
+                    .env("GIT_CONFIG_NOSYSTEM", "1")
+                    .output()
+                    .unwrap();
+                String::from_utf8(out.stdout).unwrap()
+            };
+            let entries = parse_helper_origins(&run(&[
+                "--show-origin",
+                "--null",
+                "--get-regexp",
+                r"^http\..*extraheader$",
+            ]));
+            for u in urls {
+                let url = crate::target::RemoteUrl::parse(u).unwrap();
+                let ours = extra_headers_for_in(&entries, &url)
+                    .last()
+                    .map(|(_, _, v)| v.clone())
+                    .unwrap_or_default();
+                let gits = run(&["--get-urlmatch", "http.extraheader", u]);
+                assert_eq!(ours, gits.trim_end_matches('\n'), "{layout} {u}");
+            }
+        }
     }
 
     #[test]
     fn the_helpers_git_runs_for_a_url() {
         let url = crate::target::RemoteUrl::parse("https://github.com/acme/widgets.git").unwrap();
-        let e = |key: &str, value: &str| ("~/.gitconfig".to_owned(), key.to_owned(), value.to_owned());
+        let e = |key: &str, value: &str| HelperEntry {
+            scope: "global".to_owned(),
+            origin: "~/.gitconfig".to_owned(),
+            url: key
+                .strip_prefix("credential.")
+                .and_then(|k| k.strip_suffix(".helper"))
+                .map(str::to_owned),
+            value: value.to_owned(),
+        };
         // The layout of issue 13: the host's entry resets the list.
         let entries = [
             e("credential.helper", "store"),
@@ -576,12 +915,18 @@ mod tests {
             e("credential.https://gitlab.com.helper", "cache"),
         ];
         assert_eq!(
-            helpers_for_in(&entries, &url),
+            helper_chain(&entries, &url)
+                .iter()
+                .map(|e| helper_command(&e.value))
+                .collect::<Vec<_>>(),
             vec!["/opt/homebrew/bin/op plugin run -- gh auth git-credential".to_owned()]
         );
         let other = crate::target::RemoteUrl::parse("https://example.com/a/b.git").unwrap();
         assert_eq!(
-            helpers_for_in(&entries, &other),
+            helper_chain(&entries, &other)
+                .iter()
+                .map(|e| helper_command(&e.value))
+                .collect::<Vec<_>>(),
             vec!["git credential-store".to_owned()]
         );
         for (pattern, matches) in [

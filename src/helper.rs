@@ -133,8 +133,11 @@ pub fn run(action: crate::cli::HelperAction, gate: bool) -> u8 {
             Ok(answer) => output::write(Stream::Stdout, &answer),
             Err(e) => output::notice(&format!("gate could not check the credential ({e:#}); git goes on")),
         },
-        // No network, nothing stored: git's other helpers store. An
-        // observer's `get` answers nothing, so git asks the next helper.
+        // git sends `store` once a credential worked: the host's refusals
+        // remembered by the observer are history. No network.
+        HelperAction::Store if !gate => forget_refusals(&input),
+        // Nothing stored: git's other helpers store. An observer's `get`
+        // answers nothing, so git asks the next helper.
         HelperAction::Get | HelperAction::Store | HelperAction::Erase => {}
     }
     0
@@ -149,6 +152,81 @@ fn options(engine: &crate::engine::Engine, mode: Mode) -> Options {
     }
 }
 
+fn forget_refusals(input: &HelperInput) {
+    if let Some(host) = input.host.as_deref().filter(|h| !h.is_empty())
+        && let Ok(mut state) = crate::state::State::open()
+    {
+        let _ = state.clear_refusals(host);
+    }
+}
+
+/// What git was doing when the host refused it, from the process that ran
+/// us: `git-remote-https` (our parent, for HTTP) was started by `git push`,
+/// `git fetch` (also under `git pull`), `git clone`, `git ls-remote`. Read
+/// from `/proc` (the command line of each ancestor); `None` where that is
+/// not readable.
+pub fn git_verb() -> Option<&'static str> {
+    let mut pid = rustix::process::getppid()?.as_raw_nonzero().get().unsigned_abs();
+    for _ in 0..4 {
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        let args: Vec<String> = cmdline
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if let Some(verb) = verb_of(&args) {
+            return Some(verb);
+        }
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        pid = stat.rsplit_once(") ")?.1.split_whitespace().nth(1)?.parse().ok()?;
+        if pid <= 1 {
+            return None;
+        }
+    }
+    None
+}
+
+/// Whether `pid` runs git (`git`, `git-remote-https`, …).
+fn is_git_process(pid: u32) -> bool {
+    std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+        let first = c.split(|b| *b == 0).next().unwrap_or_default();
+        std::path::Path::new(&*String::from_utf8_lossy(first))
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("git"))
+    })
+}
+
+/// The verb of a git command line (`git -c x=y push origin` is a push).
+fn verb_of(args: &[String]) -> Option<&'static str> {
+    let program = std::path::Path::new(args.first()?)
+        .file_name()?
+        .to_string_lossy()
+        .into_owned();
+    let mut rest = args.iter().skip(1);
+    let sub = if let Some(sub) = program.strip_prefix("git-") {
+        sub.to_owned()
+    } else if program == "git" {
+        let mut sub = None;
+        while let Some(a) = rest.next() {
+            if matches!(a.as_str(), "-c" | "-C" | "--git-dir" | "--work-tree" | "--namespace") {
+                rest.next();
+            } else if !a.starts_with('-') {
+                sub = Some(a.clone());
+                break;
+            }
+        }
+        sub?
+    } else {
+        return None;
+    };
+    Some(match sub.as_str() {
+        "push" | "send-pack" => "push",
+        "fetch" | "pull" | "fetch-pack" => "fetch",
+        "clone" => "clone",
+        "ls-remote" => "ls-remote",
+        _ => return None,
+    })
+}
+
 fn explain_rejection(input: &HelperInput) -> anyhow::Result<()> {
     let Some(password) = input.password.clone() else {
         return Ok(());
@@ -160,11 +238,52 @@ fn explain_rejection(input: &HelperInput) -> anyhow::Result<()> {
     let Some(url) = input.url(setup.repo.as_ref()) else {
         return Ok(());
     };
+    // One explanation per refusal: with an entry in the repository and one
+    // in the global config, git runs both for the same refusal.
+    // (Only a git parent is one refusal: anything else may ask again.)
+    let git_pid = rustix::process::getppid()
+        .map(|p| p.as_raw_nonzero().get().unsigned_abs())
+        .filter(|pid| is_git_process(*pid));
+    let mut state = crate::state::State::open().ok();
+    let key = state.as_ref().map(|s| s.key_for(&["refusal", &url.host], &password));
+    if let (Some(state), Some(key), Some(pid)) = (&state, &key, git_pid)
+        && state.refusals().iter().any(|r| {
+            r.key == *key && r.git_pid == Some(pid) && (chrono::Utc::now() - r.at) < chrono::Duration::minutes(10)
+        })
+    {
+        return Ok(());
+    }
+    let redacted = password.redacted();
     let cred = Credential::new(input.username.clone(), password, rejected_source(&url));
+    let helper = cred.source.label();
+    let place = cred.source.place();
     let target = PushTarget { remote: None, url };
     let opts = options(&setup.engine, Mode::Rejected);
     let check = setup.engine.check(&target, Some(cred), &opts);
-    report_rejection(&check);
+    let verb = git_verb();
+    report_rejection(&check, verb);
+    if let (Some(state), Some(key)) = (&mut state, key) {
+        let message = match check.kind() {
+            Kind::Block => check.finding.message.clone(),
+            _ => format!(
+                "the host refused it; prepush-auth could not tell why ({})",
+                check.finding.message
+            ),
+        };
+        let _ = state.record_refusal(crate::state::Refusal {
+            at: chrono::Utc::now(),
+            host: target.url.host.clone(),
+            repository: check.repository.clone(),
+            verb: verb.unwrap_or("request").to_owned(),
+            reason: check.finding.reason,
+            message,
+            helper,
+            after: crate::helpers::after_refusal_past(&place),
+            redacted,
+            key,
+            git_pid,
+        });
+    }
     Ok(())
 }
 
@@ -188,9 +307,32 @@ fn is_ours(command: &str) -> bool {
     command.contains("prepush-auth")
 }
 
-fn report_rejection(check: &Check) {
+/// "the push to github.com/acme/widgets was refused because:" — said after
+/// the fact, with git's own verb.
+fn refused_head(check: &Check, verb: Option<&str>) -> String {
+    let place = match (&check.host, &check.repository) {
+        (Some(h), Some(r)) if !r.is_empty() => format!("{h}/{r}"),
+        (Some(h), _) => h.clone(),
+        _ => check.url.clone(),
+    };
+    let place: String = place.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
+    match verb {
+        Some(v @ ("fetch" | "clone" | "ls-remote")) => {
+            format!("prepush-auth: the {v} from {place} was refused because:\n")
+        }
+        Some(v) => format!("prepush-auth: the {v} to {place} was refused because:\n"),
+        None => format!("prepush-auth: git's request to {place} was refused because:\n"),
+    }
+}
+
+fn report_rejection(check: &Check, verb: Option<&str>) {
     let text = match check.kind() {
-        Kind::Block => output::human(std::slice::from_ref(check), output::color_for(Stream::Stderr)),
+        Kind::Block => {
+            let full = output::human(std::slice::from_ref(check), output::color_for(Stream::Stderr));
+            // The head says what will happen; here it has happened.
+            let rest = full.split_once('\n').map_or("", |(_, r)| r);
+            format!("{}{rest}", refused_head(check, verb))
+        }
         Kind::Ok | Kind::Warn => format!(
             "prepush-auth: {} refused the credential for git, but its API accepts it ({}); the cause is not the token itself: check the username and the repository URL\n",
             check.host.as_deref().unwrap_or("the host"),
@@ -245,6 +387,15 @@ fn gate_get(input: &HelperInput) -> anyhow::Result<String> {
             &output::human(std::slice::from_ref(&check), output::color_for(Stream::Stderr)),
         );
         return Ok("quit=1\n".to_owned());
+    }
+    // git sends an `Authorization` extra header over anything a helper
+    // gives, and would have a storing helper keep what we hand over (a CI
+    // token in ~/.git-credentials): the header is judged, never handed on.
+    if matches!(
+        check.credential.as_ref().map(|c| &c.place.kind),
+        Some(crate::helpers::Kind::ExtraHeader { .. })
+    ) {
+        return Ok(String::new());
     }
     // Valid or unverifiable: hand it to git, as the helper that had it would.
     let mut answer = String::new();

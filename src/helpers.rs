@@ -51,6 +51,14 @@ pub enum Kind {
     Program(String),
     /// Written into the remote URL.
     Url,
+    /// An `Authorization` header in `http.<url>.extraHeader`, which git
+    /// sends on every request before it asks any helper; `checkout` when it
+    /// has the shape actions/checkout persists.
+    ExtraHeader {
+        file: String,
+        key: String,
+        checkout: bool,
+    },
     /// Handed to us by git (the helper protocol), from a helper we cannot name.
     Git,
     Unknown,
@@ -101,6 +109,7 @@ impl Place {
             Kind::Shell => "shell".into(),
             Kind::Program(p) => p.clone(),
             Kind::Url => "url".into(),
+            Kind::ExtraHeader { .. } => "extraheader".into(),
             Kind::Git => "git".into(),
             Kind::Unknown => "unknown".into(),
         }
@@ -118,6 +127,7 @@ impl Place {
             Kind::Oauth => "git-credential-oauth".into(),
             Kind::Shell => "a shell function".into(),
             Kind::Url => "the remote URL".into(),
+            Kind::ExtraHeader { .. } => "an http.extraHeader in git's config".into(),
             _ => self.id(),
         }
     }
@@ -145,6 +155,14 @@ impl Place {
             ),
             Kind::Shell => "from a credential helper written as a shell function".into(),
             Kind::Url => "written in the remote URL".into(),
+            Kind::ExtraHeader { file, key, checkout } => format!(
+                "from the Authorization header `{key}` ({file}: git sends it before asking any credential helper{})",
+                if *checkout {
+                    "; actions/checkout persists this token unless `persist-credentials: false`"
+                } else {
+                    ""
+                }
+            ),
             Kind::Git | Kind::Unknown => String::new(),
             Kind::Store { .. } | Kind::Cache { .. } | Kind::Program(_) => {
                 format!("from credential helper '{}'", self.id())
@@ -170,7 +188,12 @@ impl Place {
             | Kind::Oauth
             | Kind::Git
             | Kind::Unknown => Erases::Yes,
-            Kind::Gh | Kind::OnePasswordGh | Kind::Netrc { .. } | Kind::Shell | Kind::Url => Erases::No,
+            Kind::Gh
+            | Kind::OnePasswordGh
+            | Kind::Netrc { .. }
+            | Kind::Shell
+            | Kind::Url
+            | Kind::ExtraHeader { .. } => Erases::No,
             Kind::Program(_) => Erases::Maybe,
         }
     }
@@ -238,9 +261,24 @@ pub fn forget_line(place: &Place, url: &RemoteUrl, which: &str) -> String {
             "then take {which} out of the remote URL: git remote set-url <remote> {}",
             url.display
         ),
+        Kind::ExtraHeader { file, key, checkout } => header_line(file, key, *checkout, which),
         Kind::Osxkeychain | Kind::Wincred | Kind::Libsecret | Kind::Git | Kind::Unknown => {
             format!("then forget {which}: {reject}")
         }
+    }
+}
+
+/// How to get rid of a token in an extra header: the header wins over
+/// every helper, so a new token anywhere else is never sent while it stays.
+fn header_line(file: &str, key: &str, checkout: bool, which: &str) -> String {
+    if checkout {
+        format!(
+            "actions/checkout persists {which} in `{key}` ({file}) unless `persist-credentials: false`: give actions/checkout a token that may push (`with: token:`), or set `persist-credentials: false` and push with a credential of your own"
+        )
+    } else {
+        format!(
+            "then replace {which} in the header or remove it: git config --file {file} --unset-all {key} (git sends the header before any credential helper, so while it is there no other token is used)"
+        )
     }
 }
 
@@ -281,6 +319,10 @@ pub fn renew_line(place: &Place, url: &RemoteUrl) -> String {
             "renew it before then and change it where that helper reads it".into()
         }
         Kind::Url => "renew it before then and put the new one in the remote URL (or, better, in a credential helper)".into(),
+        Kind::ExtraHeader { file, key, checkout: true } => format!(
+            "renew it before then (actions/checkout writes `{key}` in {file} from its `token` input on every run)"
+        ),
+        Kind::ExtraHeader { file, key, .. } => format!("renew it before then and replace it in `{key}` ({file})"),
         Kind::Git | Kind::Unknown => "renew it before then and update your credential helper".into(),
         _ => format!(
             "renew it before then, then forget the old one ({}): git asks for the new one on the next push and {} keeps it",
@@ -302,6 +344,9 @@ pub fn lives_line(place: &Place, url: &RemoteUrl, origin: Option<&str>) -> Optio
     }
     Some(match &place.kind {
         Kind::Url => "the secret is written in the remote URL: `git remote set-url` it without the token".into(),
+        Kind::ExtraHeader { file, key, .. } => format!(
+            "the token git sends is the Authorization header `{key}` in {file}: git sends it on every request; when the host refuses it, git asks the credential helpers but still sends the header, then makes them erase their credential"
+        ),
         Kind::Git | Kind::Unknown => return None,
         Kind::Gh => format!(
             "the stale token is gh's login for {} (`gh auth status -h {}` shows it){origin}",
@@ -329,6 +374,26 @@ pub fn after_refusal_note(place: &Place) -> String {
         ),
         Erases::Maybe => format!(
             "git now asks every helper to erase it; if it comes back, {} does not erase, and the token has to be changed where it reads it",
+            place.name()
+        ),
+    }
+}
+
+/// What happened to a refused credential, told later (`check`, `status`):
+/// what git did with it, and what to do now.
+pub fn after_refusal_past(place: &Place) -> String {
+    match (place.erases(), &place.kind) {
+        (Erases::Yes, Kind::Git | Kind::Unknown) => {
+            "git then erased it from its credential helpers: store a new one (push, and enter a new token when git asks)".into()
+        }
+        (Erases::Yes, _) => format!(
+            "git then erased it from {}: store a new one (push, and enter a new token when git asks)",
+            place.name()
+        ),
+        (Erases::No, _) => format!("{} still holds it: replace it there", place.name()),
+        (Erases::Maybe, _) => format!(
+            "git asked {} to erase it: if it comes back, replace it where {} reads it",
+            place.name(),
             place.name()
         ),
     }

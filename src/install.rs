@@ -2,13 +2,17 @@
 //!
 //! The hook goes where git looks (`git rev-parse --git-path hooks`, so
 //! `core.hooksPath` is respected). A hook that is not ours is kept and
-//! chained, never silently overwritten. Helper entries are appended to the
-//! config file as one block between marker comments, so `uninstall`
-//! removes exactly what was added, byte for byte. The observer is asked
-//! last and answers nothing to `get`: the chain before it is untouched. The
-//! gate must be asked first without changing what the rest of the chain
-//! gives for any URL: see [`gate_sections`]. Where that cannot be done
-//! faithfully (a helper from a conditional include), it refuses and says why.
+//! chained, never silently overwritten; one that already runs prepush-auth
+//! (pre-commit's, lefthook's) is left alone. Helper entries live in our own
+//! file, included from the user's config by one line ([`crate::included`]),
+//! so the user's `git config` edits never meet them and `uninstall` removes
+//! exactly that line and that file. The observer is asked last and answers
+//! nothing to `get`: the chain before it is untouched. The gate must be
+//! asked first without changing what the rest of the chain gives for any
+//! URL: see [`gate_sections`]. Where that cannot be done faithfully (a
+//! helper from a conditional include), it refuses and says why. An entry
+//! runs the binary only while it is there: after it moved, git goes on as
+//! if the entry were not there, silently.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -21,6 +25,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::cli::{HelperMode, InstallArgs};
 use crate::git;
+use crate::included::{self, Included};
 use crate::output;
 
 const HOOK_MARK: &str = "# prepush-auth hook";
@@ -123,6 +128,20 @@ fn already_runs_us(hook: &Path, top: &Path) -> bool {
         || (text.contains("pre-commit") && mentions(&[".pre-commit-config.yaml"]))
 }
 
+/// The hook manager whose hook this is, by what it says about itself.
+fn hook_manager(hook: &Path) -> &'static str {
+    let text = fs::read_to_string(hook).unwrap_or_default();
+    if text.contains("lefthook") {
+        "lefthook"
+    } else if text.contains("pre-commit") {
+        "pre-commit"
+    } else if text.contains("husky") {
+        "husky"
+    } else {
+        "its own line"
+    }
+}
+
 /// A committed hooks directory gets no path of this machine: say what to add.
 fn shared_hook_advice(dir: &Path, top: &Path) -> String {
     let hook = editable_hook(dir);
@@ -171,6 +190,20 @@ fn install_hook(force: bool) -> Result<String> {
     let hook = dir.join("pre-push");
     let saved = dir.join(format!("pre-push{SAVED_SUFFIX}"));
     let mut note = String::new();
+    // pre-commit's, lefthook's or husky's hook that already runs us:
+    // chaining would run the check twice (and the hidden first run would
+    // spend the once-a-day expiry warning).
+    if hook.exists()
+        && !is_ours(&hook)
+        && let Ok(top) = git_out(&["rev-parse", "--show-toplevel"])
+        && already_runs_us(&hook, Path::new(&top))
+    {
+        return Ok(format!(
+            "{} already runs prepush-auth (through {}); left as is, so the check runs once per push",
+            hook.display(),
+            hook_manager(&hook)
+        ));
+    }
     if hook.exists() && !is_ours(&hook) {
         if saved.exists() {
             bail!(
@@ -220,7 +253,7 @@ fn uninstall_hook() -> Result<Option<String>> {
 }
 
 /// The config file `git config --global` (or `--local`) writes to.
-fn config_file(global: bool) -> Result<PathBuf> {
+pub(crate) fn config_file(global: bool) -> Result<PathBuf> {
     if !global {
         let common = git_out(&["rev-parse", "--git-common-dir"]).context("not in a git repository (use --global)")?;
         return Ok(PathBuf::from(common).join("config"));
@@ -235,92 +268,6 @@ fn config_file(global: bool) -> Result<PathBuf> {
         .map_or_else(|| home.join(".config"), PathBuf::from)
         .join("git/config");
     Ok(if !dot.exists() && xdg.exists() { xdg } else { dot })
-}
-
-/// Escapes a value for a git config file (inside double quotes).
-fn config_value(s: &str) -> String {
-    let escaped = s
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-        .replace('\t', "\\t");
-    format!("\"{escaped}\"")
-}
-
-/// A section header: `[credential]` or `[credential "https://github.com"]`.
-fn section_header(url: Option<&str>) -> String {
-    match url {
-        None => "[credential]".to_owned(),
-        Some(u) => format!("[credential \"{}\"]", u.replace('\\', "\\\\").replace('"', "\\\"")),
-    }
-}
-
-/// One `credential.helper` or `credential.<url>.helper` entry, as git reads it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct HelperEntry {
-    /// `system`, `global`, `local`, `worktree` or `command`.
-    scope: String,
-    /// The file it is written in (`file:` stripped), or git's word for it.
-    origin: String,
-    /// The URL pattern of `credential.<url>.helper`; `None` for every URL.
-    url: Option<String>,
-    /// Empty: a reset (git then forgets the helpers listed before it).
-    value: String,
-}
-
-/// `git config --show-scope --show-origin --null --get-regexp` output:
-/// `scope NUL origin NUL key LF value NUL`, repeated. A key without a
-/// value (`helper` with no `=`) is an error to git's credential code and
-/// is left out.
-fn parse_helper_entries(text: &str) -> Vec<HelperEntry> {
-    let fields: Vec<&str> = text.split('\0').collect();
-    fields
-        .chunks(3)
-        .filter_map(|c| match c {
-            [scope, origin, kv] if !scope.is_empty() => {
-                let (key, value) = kv.split_once('\n')?;
-                // The key is `credential.helper` or `credential.<url>.helper`;
-                // git lowercases section and key, never the URL between them.
-                let middle = key.strip_prefix("credential.")?.strip_suffix("helper")?;
-                let url = middle.strip_suffix('.').filter(|u| !u.is_empty()).map(str::to_owned);
-                if !middle.is_empty() && url.is_none() {
-                    return None;
-                }
-                Some(HelperEntry {
-                    scope: (*scope).to_owned(),
-                    origin: origin.strip_prefix("file:").unwrap_or(origin).to_owned(),
-                    url,
-                    value: value.to_owned(),
-                })
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-/// Every helper entry git reads here, in the order it reads them.
-fn helper_entries() -> Result<Vec<HelperEntry>> {
-    let mut cmd = git::git();
-    cmd.args([
-        "config",
-        "--show-scope",
-        "--show-origin",
-        "--null",
-        "--get-regexp",
-        r"^credential\.(.+\.)?helper$",
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let out =
-        git::run_with_deadline(cmd, b"", Instant::now() + Duration::from_secs(10))?.context("git did not answer")?;
-    // 1: no such key, which is no helper at all.
-    if !out.status.success() && out.status.code() != Some(1) {
-        bail!(
-            "git cannot read its configuration: {}",
-            String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("failed")
-        );
-    }
-    Ok(parse_helper_entries(&String::from_utf8_lossy(&out.stdout)))
 }
 
 /// Whether a conditional include (`includeIf`) is configured anywhere git reads.
@@ -357,7 +304,25 @@ fn scope_rank(scope: &str) -> u8 {
 /// Our own gate entry (from any install, whichever binary path): replayed,
 /// it would ask the gate twice.
 fn is_gate_entry(value: &str) -> bool {
-    value.starts_with('!') && value.ends_with(" credential --gate") && value.contains("prepush-auth")
+    is_our_command(value) && value.contains("credential --gate")
+}
+
+/// One of our helper entries (or the command git runs for it), whichever
+/// binary path and form: the shell wrapper, or the bare command of older
+/// installs.
+pub fn is_our_command(command: &str) -> bool {
+    command.contains("prepush-auth") && command.contains(" credential")
+}
+
+/// The helper entry for our binary: it runs the binary while it is there,
+/// and when it is gone (moved, uninstalled) it reads git's request and
+/// exits 0 without a word, so git goes on as if the entry were not there.
+fn entry_value(bin: &str, gate: bool) -> String {
+    let gate = if gate { " --gate" } else { "" };
+    format!(
+        "!f() {{ b={}; if [ -x \"$b\" ]; then exec \"$b\" credential{gate} \"$@\"; fi; cat >/dev/null; }}; f",
+        sh_quote(bin)
+    )
 }
 
 /// The gate's block: the gate first for every URL, then exactly the chain
@@ -373,7 +338,7 @@ fn is_gate_entry(value: &str) -> bool {
 /// list for every URL. After each replayed reset the gate is named again
 /// in that reset's section, so a URL whose list that reset clears (the
 /// layout `gh auth setup-git` writes) still asks the gate first.
-fn gate_sections(replayed: &[HelperEntry], gate: &str) -> Vec<(Option<String>, String)> {
+fn gate_sections(replayed: &[git::HelperEntry], gate: &str) -> Vec<(Option<String>, String)> {
     let mut lines = vec![(None, String::new()), (None, gate.to_owned())];
     for e in replayed {
         lines.push((e.url.clone(), e.value.clone()));
@@ -389,34 +354,22 @@ fn render_sections(lines: &[(Option<String>, String)]) -> String {
     let mut section: Option<&Option<String>> = None;
     for (url, value) in lines {
         if section != Some(url) {
-            let _ = writeln!(text, "{}", section_header(url.as_deref()));
+            text.push_str(&included::section_header("credential", url.as_deref()));
             section = Some(url);
         }
         if value.is_empty() {
             text.push_str("\thelper =\n");
         } else {
-            let _ = writeln!(text, "\thelper = {}", config_value(value));
+            let _ = writeln!(text, "\thelper = {}", included::quote(value));
         }
     }
     text
 }
 
-fn mode_name(mode: HelperMode) -> &'static str {
-    match mode {
-        HelperMode::Observe => "observe",
-        HelperMode::Gate => "gate",
-    }
-}
-
-/// Said in the block's first line when we ended the file's last line.
-const ADDED_NEWLINE: &str = "; the line above had no newline";
-/// Said in the block's first line when the file did not exist.
-const CREATED: &str = "; the file was created for it";
-
-/// Removes our blocks (each with the separation we put before it) from `text`.
-/// Returns the text and how many blocks were removed, and whether one of
-/// them created the file.
-fn without_blocks(text: &str) -> (String, usize, bool) {
+/// Removes the blocks older versions appended to the config file itself
+/// (each with the separation put before it). Returns the text and how many
+/// blocks were removed, and whether one of them created the file.
+fn without_legacy_blocks(text: &str) -> (String, usize, bool) {
     let mut out = String::new();
     let mut removed = 0;
     let mut created = false;
@@ -428,15 +381,13 @@ fn without_blocks(text: &str) -> (String, usize, bool) {
             .find('\n')
             .map_or(rest.len(), |i| start + end_rel + i + 1);
         let mut keep = &rest[..start];
-        // The block was appended after a separating blank line: take it back,
-        // and the newline we gave a last line that had none.
         if keep.ends_with("\n\n") || (keep == "\n") {
             keep = &keep[..keep.len() - 1];
-            if begin_line.contains(ADDED_NEWLINE) && keep.ends_with('\n') {
+            if begin_line.contains("; the line above had no newline") && keep.ends_with('\n') {
                 keep = &keep[..keep.len() - 1];
             }
         }
-        created |= begin_line.contains(CREATED);
+        created |= begin_line.contains("; the file was created for it");
         out.push_str(keep);
         rest = &rest[end_line..];
         removed += 1;
@@ -445,57 +396,49 @@ fn without_blocks(text: &str) -> (String, usize, bool) {
     (out, removed, created)
 }
 
-/// `base` with `block` appended in a way [`without_blocks`] undoes exactly.
-fn with_block(base: &str, existed: bool, block_body: &str, mode: HelperMode) -> String {
-    with_named_block(base, existed, block_body, mode_name(mode))
-}
-
-/// [`with_block`] for any entry: `name` follows the markers.
-fn with_named_block(base: &str, existed: bool, block_body: &str, name: &str) -> String {
-    let mut notes = String::new();
-    let mut text = base.to_owned();
-    if !text.is_empty() {
-        if !text.ends_with('\n') {
-            text.push('\n');
-            notes.push_str(ADDED_NEWLINE);
-        }
-        text.push('\n');
+/// Removes an older version's blocks from the config file.
+fn remove_legacy_blocks(file: &Path) -> Result<bool> {
+    let Ok(original) = fs::read_to_string(file) else {
+        return Ok(false);
+    };
+    let (text, removed, created) = without_legacy_blocks(&original);
+    if removed == 0 {
+        return Ok(false);
     }
-    if !existed {
-        notes.push_str(CREATED);
+    if text.is_empty() && created {
+        fs::remove_file(file)?;
+    } else {
+        write_config(file, &text)?;
     }
-    let _ = writeln!(
-        text,
-        "{BEGIN} {name} (added by `prepush-auth install`; `prepush-auth uninstall` removes it{notes})"
-    );
-    text.push_str(block_body);
-    let _ = writeln!(text, "{END} {name}");
-    text
+    Ok(true)
 }
 
 /// What the gate's block replays, or why the gate cannot go first faithfully.
 struct GatePlan {
-    replayed: Vec<HelperEntry>,
+    replayed: Vec<git::HelperEntry>,
     /// Entries read after the block (a later scope): kept as they are.
-    later: Vec<HelperEntry>,
+    later: Vec<git::HelperEntry>,
     copied_from_global: usize,
 }
 
-fn plan_gate(entries: Vec<HelperEntry>, global: bool) -> Result<GatePlan> {
+fn plan_gate(entries: Vec<git::HelperEntry>, global: bool) -> Result<GatePlan> {
     let target = if global { "global" } else { "local" };
     let (mut replayed, later): (Vec<_>, Vec<_>) = entries
         .into_iter()
         .filter(|e| e.scope != "command")
+        // Our own file for this scope is what gets rewritten: never replayed.
+        .filter(|e| !(e.scope == target && included::is_our_file(&e.origin)))
         .partition(|e| scope_rank(&e.scope) <= scope_rank(target));
     replayed.retain(|e| !is_gate_entry(&e.value));
     // An entry from a conditionally included file holds only for some
     // repositories (`includeIf "gitdir:…"`) or branches (`onbranch:`):
     // replayed unconditionally it would change the chain elsewhere.
     let main_files = main_config_files();
-    let included: Vec<&HelperEntry> = replayed
+    let included: Vec<&git::HelperEntry> = replayed
         .iter()
         // git names the repository's own file relatively (`.git/config`).
         .filter(|e| Path::new(&e.origin).is_absolute())
+        .filter(|e| !included::is_our_file(&e.origin))
         .filter(|e| !main_files.iter().any(|f| same_file(f, Path::new(&e.origin))))
         .collect();
     if let Some(e) = included.first()
@@ -580,41 +523,47 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn read_config_text(file: &Path) -> Result<(String, bool)> {
-    match fs::read_to_string(file) {
-        Ok(t) => Ok((t, true)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((String::new(), false)),
-        Err(e) => Err(e).with_context(|| format!("reading {}", file.display())),
+/// Where a binary should not be named from the global config: a
+/// project's `node_modules` (npx, a dev dependency) or a temporary
+/// directory is gone, or another project's, tomorrow.
+fn transient_place(bin: &str) -> Option<&'static str> {
+    let tmp = std::env::temp_dir();
+    let tmp = tmp.to_string_lossy();
+    // A home directory under /tmp (a container's, a test's) is still home.
+    let home = std::env::var("HOME").unwrap_or_default();
+    let in_home = !home.is_empty() && Path::new(bin).starts_with(&home);
+    if bin.contains("/node_modules/") {
+        Some("a project's node_modules")
+    } else if bin.contains("/_npx/")
+        || (!in_home
+            && (bin.starts_with(tmp.trim_end_matches('/'))
+                || bin.starts_with("/tmp/")
+                || bin.starts_with("/var/folders/")))
+    {
+        Some("a temporary directory")
+    } else {
+        None
     }
 }
 
 fn install_helper(mode: HelperMode, global: bool) -> Result<String> {
-    let file = config_file(global)?;
-    let (original, existed) = read_config_text(&file)?;
-    let (base, had, created) = without_blocks(&original);
-    let existed = existed && !created;
+    let file = Included::at(global)?;
     let bin = self_path()?;
+    if global && let Some(place) = transient_place(&bin) {
+        bail!(
+            "not adding the credential helper to your global config: this prepush-auth ({bin}) is in {place}, \
+             which every repository would then run; install it for your user first (`npm install -g prepush-auth`, \
+             `pipx install prepush-auth` or `cargo install --locked prepush-auth`), then run: prepush-auth install --global"
+        );
+    }
+    // Blocks an older version wrote into the config file itself.
+    let migrated = remove_legacy_blocks(&file.config)?;
     let mut notes = Vec::new();
-    let body = match mode {
-        HelperMode::Observe => {
-            // Asked last, answering nothing to `get`: the chain before it is untouched.
-            render_sections(&[(None, format!("!{} credential", sh_quote(&bin)))])
-        }
+    let mut gate_lines = Vec::new();
+    let (name, body) = match mode {
+        HelperMode::Observe => ("observe", render_sections(&[(None, entry_value(&bin, false))])),
         HelperMode::Gate => {
-            // Read the chain without our own block in the way.
-            if had > 0 {
-                write_config(&file, &base)?;
-            }
-            let plan = plan_gate(helper_entries()?, global);
-            let plan = match plan {
-                Ok(p) => p,
-                Err(e) => {
-                    if had > 0 {
-                        write_config(&file, &original)?;
-                    }
-                    return Err(e);
-                }
-            };
+            let plan = plan_gate(git::read_helper_entries()?, global)?;
             if plan.copied_from_global > 0 {
                 notes.push(format!(
                     "the gate is followed by the {} helper entr{} git read before this repository's config (copied into it, so they keep their order after the gate); run this again after changing them",
@@ -622,14 +571,14 @@ fn install_helper(mode: HelperMode, global: bool) -> Result<String> {
                     if plan.copied_from_global == 1 { "y" } else { "ies" }
                 ));
             }
-            // A reset followed by a gate is another gate block (the
-            // repository's own): there the gate is asked first already.
+            // A reset followed by a gate for its URLs (the repository's own
+            // gate block, read later): there the gate is asked first already.
             let later = &plan.later;
             let bare_resets = later.iter().enumerate().filter(|(i, e)| {
                 e.value.is_empty()
-                    && !later
-                        .get(i + 1)
-                        .is_some_and(|next| next.url == e.url && is_gate_entry(&next.value))
+                    && !later[i + 1..]
+                        .iter()
+                        .any(|next| is_gate_entry(&next.value) && (next.url.is_none() || next.url == e.url))
             });
             for (_, e) in bare_resets {
                 notes.push(format!(
@@ -638,88 +587,65 @@ fn install_helper(mode: HelperMode, global: bool) -> Result<String> {
                     e.url.as_deref().unwrap_or("every URL")
                 ));
             }
-            let gate = format!("!{} credential --gate", sh_quote(&bin));
-            render_sections(&gate_sections(&plan.replayed, &gate))
+            gate_lines = gate_sections(&plan.replayed, &entry_value(&bin, true));
+            ("gate", render_sections(&gate_lines))
         }
     };
-    let text = with_block(&base, existed, &body, mode);
-    if text == original {
-        if had > 0 {
-            write_config(&file, &original)?;
-        }
-        return Ok(format!(
-            "credential helper ({}) already installed in {}",
-            mode_name(mode),
-            file.display()
-        ));
-    }
-    write_config(&file, &text)?;
+    let before = (fs::read(&file.config).ok(), fs::read(&file.ours).ok());
+    let changed = file.set(name, &body)?;
     if mode == HelperMode::Gate
-        && let Err(e) = verify_gate(&file, global, &body)
+        && let Err(e) = verify_gate(&file, &gate_lines)
     {
-        write_config(&file, &original)?;
+        restore(&file.config, before.0.as_deref())?;
+        restore(&file.ours, before.1.as_deref())?;
         return Err(e);
     }
-    let verb = if had > 0 { "replaced" } else { "added" };
-    let mut said = format!(
-        "{verb} the credential helper ({}) in {}",
-        mode_name(mode),
-        file.display()
-    );
+    let mut said = if changed || migrated {
+        format!(
+            "added the credential helper ({name}) in {}, included from {}",
+            file.ours.display(),
+            file.config.display()
+        )
+    } else {
+        format!(
+            "credential helper ({name}) already installed in {}",
+            file.ours.display()
+        )
+    };
     for n in notes {
         let _ = write!(said, "\nprepush-auth: note: {n}");
     }
     Ok(said)
 }
 
-/// git reads back the block's entries as written, in order, last in its scope.
-fn verify_gate(file: &Path, global: bool, body: &str) -> Result<()> {
-    let scope = if global { "global" } else { "local" };
-    let read: Vec<(Option<String>, String)> = helper_entries()?
+fn restore(path: &Path, bytes: Option<&[u8]>) -> Result<()> {
+    match bytes {
+        Some(b) => fs::write(path, b).with_context(|| format!("restoring {}", path.display())),
+        None => match fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        },
+    }
+}
+
+/// git reads back the gate's block first in our file, as written, in order.
+fn verify_gate(file: &Included, written: &[(Option<String>, String)]) -> Result<()> {
+    let scope = if file.global { "global" } else { "local" };
+    let read: Vec<(Option<String>, String)> = git::read_helper_entries()?
         .into_iter()
-        .filter(|e| e.scope == scope)
+        .filter(|e| e.scope == scope && included::is_our_file(&e.origin))
         .map(|e| (e.url, e.value))
         .collect();
-    let written = parse_helper_entries_of_block(body);
-    if !read.ends_with(&written) {
+    if !read.starts_with(written) || written.is_empty() {
         bail!(
             "not installing the gate: git reads the block written to {} differently than intended; nothing was changed",
-            file.display()
+            file.ours.display()
         );
     }
     Ok(())
 }
 
-/// The `(url, value)` lines of a block we rendered.
-fn parse_helper_entries_of_block(body: &str) -> Vec<(Option<String>, String)> {
-    let mut url: Option<String> = None;
-    let mut out = Vec::new();
-    for line in body.lines() {
-        if let Some(h) = line.strip_prefix("[credential") {
-            url = h
-                .trim_end_matches(']')
-                .trim()
-                .strip_prefix('"')
-                .and_then(|u| u.strip_suffix('"'))
-                .map(|u| u.replace("\\\"", "\"").replace("\\\\", "\\"));
-        } else if let Some(v) = line.trim().strip_prefix("helper =") {
-            let v = v.trim();
-            let v = v.strip_prefix('"').and_then(|v| v.strip_suffix('"')).map_or_else(
-                || v.to_owned(),
-                |v| {
-                    v.replace("\\n", "\n")
-                        .replace("\\t", "\t")
-                        .replace("\\\"", "\"")
-                        .replace("\\\\", "\\")
-                },
-            );
-            out.push((url.clone(), v));
-        }
-    }
-    out
-}
-
-fn write_config(file: &Path, text: &str) -> Result<()> {
+pub(crate) fn write_config(file: &Path, text: &str) -> Result<()> {
     // A dotfiles `~/.gitconfig` is often a link: write where it points, so
     // the link stays a link (renaming over it would replace it by a file).
     let resolved = fs::canonicalize(file).ok();
@@ -736,45 +662,43 @@ fn write_config(file: &Path, text: &str) -> Result<()> {
 }
 
 fn uninstall_helper(global: bool) -> Result<Option<String>> {
-    let Ok(file) = config_file(global) else { return Ok(None) };
-    let Ok(original) = fs::read_to_string(&file) else {
+    let Ok(file) = Included::at(global) else {
         return Ok(None);
     };
-    let (text, removed, created) = without_blocks(&original);
-    if removed == 0 {
+    let legacy = remove_legacy_blocks(&file.config)?;
+    if !file.remove_all()? && !legacy {
         return Ok(None);
     }
-    if text.is_empty() && created {
-        // We created the file: leave no empty file behind.
-        fs::remove_file(&file)?;
-    } else {
-        write_config(&file, &text)?;
-    }
     Ok(Some(format!(
-        "removed what install added (credential helper, ssh entry) from {}",
-        file.display()
+        "removed the credential helper: {} and its line in {}",
+        file.ours.display(),
+        file.config.display()
     )))
 }
 
-/// The block that makes the ssh entry git's `core.sshCommand`: appended
-/// last, so it wins over the user's own value, which stays where it is and
-/// is what the entry runs (`--then`). `uninstall` removes the block.
+/// The ssh entry as git's `core.sshCommand`, in our included file (read
+/// after the user's own config, so it wins there); the user's own value stays
+/// where it is and is what the entry runs (`--then`).
 fn install_ssh(global: bool) -> Result<String> {
-    let file = config_file(global)?;
+    let file = Included::at(global)?;
     let current = git_out(&["config", "--get", "core.sshCommand"])
         .ok()
         .filter(|c| !c.is_empty());
     if current.as_deref().is_some_and(crate::ssh_entry::is_entry) {
         return Ok(format!(
-            "the ssh entry is already core.sshCommand (in {})",
-            file.display()
+            "the ssh entry is already core.sshCommand ({})",
+            file.ours.display()
         ));
     }
     let mut entry = format!("{} ssh", sh_quote(&self_path()?));
     if let Some(own) = &current {
         let _ = write!(entry, " --then {}", sh_quote(own));
     }
-    let mut body = format!("[core]\n\tsshCommand = {}\n", config_value(&entry));
+    let mut body = format!(
+        "{}\tsshCommand = {}\n",
+        included::section_header("core", None),
+        included::quote(&entry)
+    );
     // git guesses the ssh variant from the program's name; for ours it
     // would run `-G` first on every connection (SSH.md §0.4). Said once
     // here instead, where the command wrapped is OpenSSH and the user has
@@ -785,11 +709,14 @@ fn install_ssh(global: bool) -> Result<String> {
         origin: "core.sshCommand",
     };
     if wrapped.is_openssh() && git_out(&["config", "--get", "ssh.variant"]).is_err() {
-        body.push_str("[ssh]\n\tvariant = ssh\n");
+        let _ = writeln!(body, "{}\tvariant = ssh", included::section_header("ssh", None));
     }
-    let (base, existed) = read_config_text(&file)?;
-    write_config(&file, &with_named_block(&base, existed, &body, "ssh"))?;
-    let mut said = format!("core.sshCommand is now the ssh entry (in {})", file.display());
+    file.set("ssh", &body)?;
+    let mut said = format!(
+        "core.sshCommand is now the ssh entry, in {}, included from {}",
+        file.ours.display(),
+        file.config.display()
+    );
     if let Some(own) = current {
         let _ = write!(said, "; it runs your own command: {own}");
     }
@@ -800,32 +727,39 @@ fn install_ssh(global: bool) -> Result<String> {
 }
 
 pub fn install(args: &InstallArgs) -> Result<u8> {
+    let say = |line: &str| output::write(output::Stream::Stdout, &format!("prepush-auth: {line}\n"));
     if args.ssh {
-        output::write(
-            output::Stream::Stdout,
-            &format!("prepush-auth: {}\n", install_ssh(args.global)?),
-        );
+        say(&install_ssh(args.global)?);
+        if !args.hook && args.helper.is_none() {
+            return Ok(0);
+        }
     }
-    let hook = args.hook || (args.helper.is_none() && !args.ssh);
-    if hook {
-        output::write(
-            output::Stream::Stdout,
-            &format!("prepush-auth: {}\n", install_hook(args.force)?),
-        );
+    let everything = !args.hook && args.helper.is_none();
+    if args.hook || everything {
+        // `install --global` also sets the hook up here when "here" is a
+        // repository; outside one only the global entry has a meaning.
+        match (everything && args.global, hooks_dir()) {
+            (true, Err(_)) => say(
+                "not in a repository: the pre-push hook belongs to one; run `prepush-auth install --hook` in each repository to guard",
+            ),
+            _ => say(&install_hook(args.force)?),
+        }
     }
-    if args.global && args.helper.is_none() && !args.ssh {
-        // A pre-push hook belongs to one repository; only the helper entry
-        // has a global form. Said, so `--global` is not taken as "every repository".
-        output::write(
-            output::Stream::Stdout,
-            "prepush-auth: note: --global applies to the credential-helper entry (--helper observe|gate); the pre-push hook was installed in this repository only\n",
-        );
+    let mode = args.helper.or(everything.then_some(HelperMode::Observe));
+    if let Some(mode) = mode {
+        say(&install_helper(mode, args.global)?);
     }
-    if let Some(mode) = args.helper {
-        output::write(
-            output::Stream::Stdout,
-            &format!("prepush-auth: {}\n", install_helper(mode, args.global)?),
-        );
+    if everything {
+        // What each part covers, so neither is taken for the other.
+        say("  the pre-push hook checks the workflow scope and warns before a token expires, before each push");
+        say(&format!(
+            "  the observe entry explains a refused credential at the moment git refuses it ({})",
+            if args.global {
+                "every repository"
+            } else {
+                "this repository"
+            }
+        ));
     }
     Ok(0)
 }
@@ -851,45 +785,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn removing_blocks_restores_the_text_exactly() {
-        let body = "[credential]\n\thelper = x\n";
-        for (original, existed) in [
-            ("[user]\n\tname = A\n", true),
-            ("[user]\n\tname = A", true),
-            ("[user]\n\tname = A\n\n", true),
-            ("\n", true),
-            ("", true),
-            ("", false),
-        ] {
-            let installed = with_block(original, existed, body, HelperMode::Gate);
-            assert!(installed.contains(body));
-            assert_eq!(
-                without_blocks(&installed),
-                (original.to_owned(), 1, !existed),
-                "{original:?}"
-            );
-        }
-        assert_eq!(without_blocks("[a]\n"), ("[a]\n".to_owned(), 0, false));
+    fn removing_legacy_blocks_restores_the_text_exactly() {
+        let old = "[user]\n\tname = A\n\n# >>> prepush-auth observe (added by `prepush-auth install`; `prepush-auth uninstall` removes it)\n[credential]\n\thelper = x\n# <<< prepush-auth observe\n";
+        assert_eq!(
+            without_legacy_blocks(old),
+            ("[user]\n\tname = A\n".to_owned(), 1, false)
+        );
+        assert_eq!(without_legacy_blocks("[a]\n"), ("[a]\n".to_owned(), 0, false));
     }
 
     #[test]
-    fn helper_entries_are_read_with_scope_origin_and_url() {
-        let text = "global\0file:/h/.gitconfig\0credential.helper\nstore\0\
-                    global\0file:/h/.gitconfig\0credential.https://github.com.helper\n\0\
-                    local\0file:.git/config\0credential.https://Dev.Azure.com/x.helper\nmanager\0\
-                    local\0file:.git/config\0credential.helper\0";
-        let e = parse_helper_entries(text);
-        assert_eq!(e.len(), 3);
-        assert_eq!((e[0].url.as_deref(), e[0].value.as_str()), (None, "store"));
-        assert_eq!(e[1].url.as_deref(), Some("https://github.com"));
-        assert!(e[1].value.is_empty());
-        assert_eq!(e[2].url.as_deref(), Some("https://Dev.Azure.com/x"));
-        assert_eq!(e[2].scope, "local");
+    fn the_entry_runs_the_binary_only_while_it_is_there() {
+        let v = entry_value("/opt/it's/prepush-auth", true);
+        assert!(is_our_command(&v) && is_gate_entry(&v));
+        assert!(v.contains(r"b='/opt/it'\''s/prepush-auth'"), "{v}");
+        assert!(!is_gate_entry(&entry_value("/b/prepush-auth", false)));
+        assert_eq!(
+            transient_place("/w/app/node_modules/.bin/prepush-auth"),
+            Some("a project's node_modules")
+        );
+        assert_eq!(transient_place("/home/a/.cargo/bin/prepush-auth"), None);
     }
 
     #[test]
     fn the_block_reads_back_as_rendered() {
-        let entry = |url: Option<&str>, value: &str| HelperEntry {
+        let entry = |url: Option<&str>, value: &str| git::HelperEntry {
             scope: "global".to_owned(),
             origin: "/h/.gitconfig".to_owned(),
             url: url.map(str::to_owned),
@@ -907,12 +827,6 @@ mod tests {
         assert_eq!(lines[0], (None, String::new()));
         assert_eq!(lines[1].1, "!'/bin/prepush-auth' credential --gate");
         assert_eq!(lines[4], (Some("https://github.com".to_owned()), lines[1].1.clone()));
-        assert_eq!(parse_helper_entries_of_block(&render_sections(&lines)), lines);
-    }
-
-    #[test]
-    fn config_values_are_quoted() {
-        assert_eq!(config_value(r"!'/a b/c' x"), r#""!'/a b/c' x""#);
-        assert_eq!(config_value(r"a\b"), r#""a\\b""#);
+        assert!(render_sections(&lines).contains("[credential \"https://github.com\"]\n\thelper =\n"));
     }
 }

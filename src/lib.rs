@@ -4,6 +4,7 @@
 //! the fuzz targets in `fuzz/` can drive the parsers directly. It is not a
 //! stable API.
 
+pub mod accounts;
 pub mod app;
 pub mod cli;
 pub mod completions;
@@ -15,6 +16,7 @@ pub mod helper;
 pub mod helpers;
 pub mod hook;
 pub mod http;
+pub mod included;
 pub mod install;
 pub mod output;
 pub mod provider;
@@ -24,6 +26,7 @@ pub mod ssh;
 pub mod ssh_entry;
 pub mod ssh_words;
 pub mod state;
+pub mod status;
 pub mod target;
 pub mod tokens;
 pub mod verdict;

@@ -757,6 +757,9 @@ fn known_hosts_name(url: &RemoteUrl) -> String {
 
 // ---------------------------------------------------------------- other keys
 
+/// A candidate, the probe that let it in (if any), and the connections made.
+type Tried = (Candidate, Option<Probe>, usize);
+
 /// A key of the user's that ssh could offer alone.
 #[derive(Clone, Debug)]
 struct Candidate {
@@ -794,13 +797,21 @@ fn search_or(
     if candidates.is_empty() {
         return (finding, view);
     }
-    let results: Vec<(Candidate, Option<Probe>, usize)> = std::thread::scope(|s| {
+    // The offered key's account, where the refusal did not name it (its
+    // greeting), asked alongside the other keys.
+    let greet_offered = view.account.is_none() && probe.authenticated;
+    let (results, offered_greeting): (Vec<Tried>, Option<Probe>) = std::thread::scope(|s| {
+        let greeting = greet_offered.then(|| s.spawn(|| run(runner, url, &[], None, deadline)));
         let handles: Vec<_> = candidates
             .into_iter()
             .map(|c| s.spawn(move || try_alone(runner, url, provider, c, deadline)))
             .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        (
+            handles.into_iter().filter_map(|h| h.join().ok()).collect(),
+            greeting.and_then(|h| h.join().ok()),
+        )
     });
+    view.connections += usize::from(offered_greeting.is_some());
     view.connections += results.iter().map(|r| r.2).sum::<usize>();
     let Some((winner, _, _)) = results.into_iter().find(|r| r.1.is_some()) else {
         return (finding, view);
@@ -822,12 +833,9 @@ fn search_or(
     let theirs = ssh_words::account_in_greeting(&greeting.stdout)
         .or_else(|| greeting.said.iter().find_map(|l| ssh_words::account_in_greeting(l)));
     let offered_account = view.account.clone().or_else(|| {
-        // The offered key's account, where the refusal did not name it.
-        (probe.authenticated).then(|| {
-            let g = run(runner, url, &[], None, deadline);
-            ssh_words::account_in_greeting(&g.stdout)
-                .or_else(|| g.said.iter().find_map(|l| ssh_words::account_in_greeting(l)))
-        })?
+        let g = offered_greeting?;
+        ssh_words::account_in_greeting(&g.stdout)
+            .or_else(|| g.said.iter().find_map(|l| ssh_words::account_in_greeting(l)))
     });
     let hostn = host_name(provider);
     let repo = &url.repository;

@@ -35,6 +35,44 @@ pub struct Remembered {
     /// warns at most once a day, `check` every time.
     #[serde(default)]
     pub expiry_warned: Option<DateTime<Utc>>,
+    /// How `status` shows the token: never the token itself.
+    #[serde(default)]
+    pub seen: Option<Seen>,
+}
+
+/// A token as `status` lists it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Seen {
+    pub host: String,
+    /// `ghp_…a1B2`.
+    pub redacted: String,
+    /// The helper that gave it (its name: `store`, `gh`, …).
+    pub helper: String,
+}
+
+/// A credential git was refused with, as the observe entry saw it: what
+/// the next `check` and `status` say until a credential works again there.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Refusal {
+    pub at: DateTime<Utc>,
+    pub host: String,
+    #[serde(default)]
+    pub repository: Option<String>,
+    /// `push`, `fetch`, `clone`, … (what git was doing).
+    pub verb: String,
+    pub reason: Reason,
+    /// The reason in a sentence (the secret only redacted).
+    pub message: String,
+    /// The helper that gave it (its name), and what git did after.
+    pub helper: String,
+    pub after: String,
+    pub redacted: String,
+    /// The keyed hash that names the secret (never the secret).
+    pub key: String,
+    /// The git process that was refused: one explanation per refusal,
+    /// however many observe entries git runs.
+    #[serde(default)]
+    pub git_pid: Option<u32>,
 }
 
 /// A remembered verdict: the facts, never its sentences (issue 11). The
@@ -78,6 +116,8 @@ struct File1 {
     tokens: BTreeMap<String, Remembered>,
     #[serde(default)]
     verdicts: BTreeMap<String, CachedVerdict>,
+    #[serde(default)]
+    refusals: BTreeMap<String, Refusal>,
 }
 
 pub struct State {
@@ -181,6 +221,9 @@ impl State {
                 entry.token.expires_at = l.token.expires_at;
             }
             entry.last_ok = l.last_ok.or(entry.last_ok);
+            if l.seen.is_some() {
+                entry.seen = l.seen;
+            }
         }
         match verdict {
             Some(v) => {
@@ -212,7 +255,44 @@ impl State {
         true
     }
 
+    /// Every token seen working, with how it is shown.
+    pub fn tokens_seen(&self) -> Vec<&Remembered> {
+        self.data.tokens.values().filter(|t| t.seen.is_some()).collect()
+    }
+
+    /// The refusals remembered, newest first.
+    pub fn refusals(&self) -> Vec<&Refusal> {
+        let mut all: Vec<&Refusal> = self.data.refusals.values().collect();
+        all.sort_by_key(|r| std::cmp::Reverse(r.at));
+        all
+    }
+
+    /// Remembers a refusal (one per secret and host: the latest).
+    pub fn record_refusal(&mut self, refusal: Refusal) -> Result<()> {
+        let _lock = self.lock()?;
+        self.data = read_file(&self.dir.join("state.json"));
+        self.data
+            .refusals
+            .insert(format!("{}|{}", refusal.host, refusal.key), refusal);
+        self.prune(Utc::now());
+        self.write()
+    }
+
+    /// A credential worked on `host` again: its refusals are history.
+    pub fn clear_refusals(&mut self, host: &str) -> Result<()> {
+        if !self.data.refusals.values().any(|r| r.host.eq_ignore_ascii_case(host)) {
+            return Ok(());
+        }
+        let _lock = self.lock()?;
+        self.data = read_file(&self.dir.join("state.json"));
+        self.data.refusals.retain(|_, r| !r.host.eq_ignore_ascii_case(host));
+        self.write()
+    }
+
     fn prune(&mut self, now: DateTime<Utc>) {
+        self.data
+            .refusals
+            .retain(|_, r| now - r.at < Duration::days(REMEMBER_DAYS));
         self.data
             .verdicts
             .retain(|_, v| now - v.at < Duration::seconds(REJECTION_TTL_SECONDS));
@@ -447,6 +527,36 @@ mod tests {
         drop(holder);
         st.record("t", None, "v", Some(verdict(Reason::Ok, Utc::now())))
             .unwrap();
+    }
+
+    /// Issue 16: an expiry the host contradicted (it accepted the token
+    /// after that day) is forgotten, or replaced by the one it reports now;
+    /// an answer without one keeps a date still ahead.
+    #[test]
+    fn an_expiry_the_host_contradicted_is_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut st = State::open_at(dir.path()).unwrap();
+        let now = Utc::now();
+        let learned = |expires_at, at| Remembered {
+            token: TokenInfo {
+                expires_at,
+                ..TokenInfo::default()
+            },
+            last_ok: Some(at),
+            expiry_warned: None,
+            seen: None,
+        };
+        let soon = now + Duration::days(3);
+        st.record("t", Some(learned(Some(soon), now)), "v", None).unwrap();
+        st.record("t", Some(learned(None, now)), "v", None).unwrap();
+        assert_eq!(st.remembered("t").unwrap().token.expires_at, Some(soon), "kept");
+        let later = soon + Duration::days(1);
+        st.record("t", Some(learned(None, later)), "v", None).unwrap();
+        assert_eq!(st.remembered("t").unwrap().token.expires_at, None, "forgotten");
+        st.record("t", Some(learned(Some(soon), now)), "v", None).unwrap();
+        let extended = later + Duration::days(30);
+        st.record("t", Some(learned(Some(extended), later)), "v", None).unwrap();
+        assert_eq!(st.remembered("t").unwrap().token.expires_at, Some(extended), "replaced");
     }
 
     #[test]

@@ -403,7 +403,8 @@ fn a_helper_holding_a_token_inline_is_never_copied_into_another_file() {
 }
 
 /// Issue 11: `install --global` without `--helper` installed the local hook
-/// and said nothing about `--global`.
+/// and said nothing about `--global`. Issue 17: it sets up the hook here and
+/// the observe entry for every repository, and says which covers what.
 #[test]
 fn install_global_without_helper_says_what_it_did() {
     let l = Layout::new();
@@ -411,11 +412,18 @@ fn install_global_without_helper_says_what_it_did() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("installed the pre-push hook in"), "{}", run.stdout);
     assert!(
-        run.stdout.contains("--global applies to the credential-helper entry"),
+        run.stdout.contains("added the credential helper (observe)")
+            && run.stdout.contains("included from")
+            && run.stdout.contains(".gitconfig"),
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("this repository only"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("explains a refused credential at the moment git refuses it (every repository)"),
+        "{}",
+        run.stdout
+    );
 }
 
 /// A reset in this repository's config comes after a global gate: git

@@ -718,7 +718,7 @@ fn git_ssh_command_and_a_host_alias_are_honoured() {
         ),
     )
     .unwrap();
-    sb.user_config("timeout_ms = 8000\n[hosts.\"work-alias\"]\nprovider = \"github\"\n");
+    sb.user_config("timeout_ms = 20000\n[hosts.\"work-alias\"]\nprovider = \"github\"\n");
     sb.init_repo("work-alias:acme/widgets.git");
     let git_ssh = format!("ssh -F {}", cfg.display());
     let run = sb.finish(

@@ -18,8 +18,34 @@
 //! 2. **the host's statement about the token itself**: a 401 and its body,
 //!    GitHub's `X-OAuth-Scopes` for the kinds that have scopes (`ghp_`,
 //!    `gho_`), GitLab's `/personal_access_tokens/self` for legacy scopes.
-//! 3. **inferences**: permission objects (`permissions.push`), roles
-//!    (`project_access`), token shapes.
+//! 3. **inferences and predictions**: permission objects
+//!    (`permissions.push`), roles (`project_access`), token shapes, and
+//!    every date: an expiry remembered from an earlier answer, a helper's
+//!    `password_expiry_utc`, a day a host announced for retiring a
+//!    credential type (Bitbucket app passwords, Azure DevOps Global PATs).
+//!
+//! # Time
+//!
+//! A date never blocks alone. It warns (`expires_soon`) and explains a
+//! refusal the host gives ("expired on DATE, as the host reported while it
+//! still worked": the engine's `dated`, for every host). Once a remembered
+//! expiry has passed, the engine asks the host (the plan's first request
+//! decides, the cache is not used) and forgets the date the host
+//! contradicts; a judge comparing `Context::since` with an announced day
+//! may only choose words or warn, never block (Bitbucket's app passwords
+//! are retired by git's 410, not by 2026-07-28). Only the observe entry,
+//! run right after git was refused, lets a passed expiry explain that
+//! refusal without a request.
+//!
+//! The offline rules ([`offline`]) are the only blocks without a request,
+//! and each is certain without a clock: a failed checksum or impossible
+//! length (GitHub, Hugging Face), a secret the host never takes for git
+//! (GitHub refresh tokens, GitLab OAuth application secrets, another host's
+//! token on Hugging Face, a password where github.com and the Hub refuse
+//! passwords), a username the host documents it refuses with that
+//! credential (GitLab CI job and deploy tokens, an email address on
+//! Bitbucket Cloud). README, "What blocks with no request", says why each is
+//! certain. A new date rule goes in a judge's words, never here.
 //!
 //! A lower level may explain, warn or add a note; it never turns a higher
 //! level's "can push" into a block. So a judge reads the probe first where

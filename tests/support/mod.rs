@@ -529,7 +529,13 @@ impl HostBuilder {
 }
 
 pub fn basic_credentials(rec: &Recorded) -> Option<(String, String)> {
-    let value = rec.header("authorization")?.strip_prefix("Basic ")?;
+    // The scheme is case-insensitive (RFC 9110 §11.1): actions/checkout
+    // writes `AUTHORIZATION: basic …`.
+    let header = rec.header("authorization")?;
+    let (scheme, value) = header.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
     let decoded = base64_decode(value.trim())?;
     let text = String::from_utf8(decoded).ok()?;
     let (u, p) = text.split_once(':')?;

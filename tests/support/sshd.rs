@@ -283,7 +283,7 @@ impl Sshd {
     /// `[hosts."127.0.0.1:PORT"] provider = …` in the sandbox's user config.
     pub fn as_provider(&self, sb: &Sandbox, provider: &str) {
         sb.user_config(&format!(
-            "timeout_ms = 8000\n[hosts.\"127.0.0.1:{}\"]\nprovider = \"{provider}\"\n",
+            "timeout_ms = 20000\n[hosts.\"127.0.0.1:{}\"]\nprovider = \"{provider}\"\n",
             self.port
         ));
     }
