@@ -632,10 +632,14 @@ fn judge_refusal(
                 .as_ref()
                 .map(|a| format!(", which {hostn} knows as {a}"))
                 .unwrap_or_default();
+            let account = view.account.as_deref().unwrap_or("the key's account");
             let f = Finding::new(
                 Reason::NoRepoAccess,
                 format!("ssh offers {key}{who}; {hostn} says: {quoted}"),
-            );
+            )
+            .fix(format!(
+                "check the remote's path ({repo}), then ask the repository's owner to give {account} write access, or push with a key of an account that has it (none of your other keys does)"
+            ));
             return search_or(runner, url, provider, probe, home, deadline, (f, view));
         }
         Said::DeployKeyReadOnly => Finding::new(
@@ -647,7 +651,10 @@ fn judge_refusal(
             let f = Finding::new(
                 Reason::NoRepoAccess,
                 format!("ssh offers {key}, a deploy key of another repository; {hostn} says: {quoted}"),
-            );
+            )
+            .fix(format!(
+                "add a deploy key with write access to {repo}, or push with your own key"
+            ));
             return search_or(runner, url, provider, probe, home, deadline, (f, view));
         }
         Said::Archived => Finding::new(
