@@ -221,7 +221,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
                 Stream::Stdout,
                 &output::human(&checks, output::color_for(Stream::Stdout)),
             );
-            output::write(Stream::Stdout, &remembered_notes(&checks));
+            output::write(Stream::Stdout, &remembered_notes(&checks, s.repo.as_ref()));
         }
         Format::Json => output::write(Stream::Stdout, &output::json(&checks)),
     }
@@ -237,11 +237,16 @@ fn check(args: &CheckArgs) -> Result<u8> {
 /// What the observe entry saw since the last credential that worked (a
 /// refusal git has since erased the evidence of), and our entries git no
 /// longer runs for these hosts, each with the command that restores it.
-fn remembered_notes(checks: &[Check]) -> String {
+fn remembered_notes(checks: &[Check], repo: Option<&Repo>) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let mut hosts: Vec<&str> = Vec::new();
-    let entries = crate::git::helper_entries();
+    // git is asked for the helper entries only where one of ours may be.
+    let entries = if crate::status::may_have_entries(repo) {
+        crate::git::helper_entries()
+    } else {
+        Vec::new()
+    };
     for c in checks {
         let Some(host) = c.host.as_deref() else { continue };
         if hosts.contains(&host) {

@@ -285,26 +285,6 @@ pub fn helper_entries() -> Vec<HelperEntry> {
     read_helper_entries().unwrap_or_default()
 }
 
-/// `git config --show-origin --null --get-regexp` output: `origin NUL key
-/// LF value NUL`, repeated, as (file, key, value).
-pub fn parse_helper_origins(text: &str) -> Vec<(String, String, String)> {
-    let fields: Vec<&str> = text.split('\0').collect();
-    fields
-        .chunks(2)
-        .filter_map(|pair| match pair {
-            [origin, kv] if !origin.is_empty() => {
-                let (key, value) = kv.split_once('\n').unwrap_or((kv, ""));
-                Some((
-                    origin.strip_prefix("file:").unwrap_or(origin).to_owned(),
-                    key.to_owned(),
-                    value.to_owned(),
-                ))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
 /// `git config --show-scope --show-origin --null --get-regexp` output:
 /// `scope NUL origin NUL key LF value NUL`, repeated. A key without a
 /// value (`helper` with no `=`) is not a reset: git's credential code
@@ -329,6 +309,28 @@ pub fn parse_helper_entries(text: &str) -> Vec<HelperEntry> {
                     url,
                     value: value.to_owned(),
                 })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// `git config --show-origin --null --get-regexp` output: `origin NUL
+/// key LF value NUL`, repeated, as `(origin, key, value)` (a valueless key
+/// reads as empty). Used for keys other than helpers (`http.*.extraHeader`);
+/// helper entries have their own reader, [`read_helper_entries`].
+pub fn parse_helper_origins(text: &str) -> Vec<(String, String, String)> {
+    let fields: Vec<&str> = text.split('\0').collect();
+    fields
+        .chunks(2)
+        .filter_map(|pair| match pair {
+            [origin, kv] if !origin.is_empty() => {
+                let (key, value) = kv.split_once('\n').unwrap_or((kv, ""));
+                Some((
+                    origin.strip_prefix("file:").unwrap_or(origin).to_owned(),
+                    key.to_owned(),
+                    value.to_owned(),
+                ))
             }
             _ => None,
         })
@@ -448,7 +450,27 @@ pub fn extra_header_origins(deadline: Instant) -> Vec<(String, String, String)> 
     let Ok(Some(out)) = run_with_deadline(cmd, b"", limit) else {
         return Vec::new();
     };
-    parse_helper_origins(&String::from_utf8_lossy(&out.stdout))
+    parse_config_origins(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// `git config --show-origin --null --get-regexp` output: `origin NUL key
+/// LF value NUL`, repeated, as (file, key, value).
+pub fn parse_config_origins(text: &str) -> Vec<(String, String, String)> {
+    let fields: Vec<&str> = text.split('\0').collect();
+    fields
+        .chunks(2)
+        .filter_map(|pair| match pair {
+            [origin, kv] if !origin.is_empty() => {
+                let (key, value) = kv.split_once('\n').unwrap_or((kv, ""));
+                Some((
+                    origin.strip_prefix("file:").unwrap_or(origin).to_owned(),
+                    key.to_owned(),
+                    value.to_owned(),
+                ))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Whether git's configuration may hold an `http.*.extraHeader`: read
@@ -874,7 +896,7 @@ mod tests {
                     .unwrap();
                 String::from_utf8(out.stdout).unwrap()
             };
-            let entries = parse_helper_origins(&run(&[
+            let entries = parse_config_origins(&run(&[
                 "--show-origin",
                 "--null",
                 "--get-regexp",

@@ -163,35 +163,56 @@ fn forget_refusals(input: &HelperInput) {
 /// What git was doing when the host refused it, from the process that ran
 /// us: `git-remote-https` (our parent, for HTTP) was started by `git push`,
 /// `git fetch` (also under `git pull`), `git clone`, `git ls-remote`. Read
-/// from `/proc` (the command line of each ancestor); `None` where that is
-/// not readable.
+/// from each ancestor's command line (`/proc`, or `ps` where there is no
+/// `/proc`); `None` where neither says.
 pub fn git_verb() -> Option<&'static str> {
     let mut pid = rustix::process::getppid()?.as_raw_nonzero().get().unsigned_abs();
     for _ in 0..4 {
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-        let args: Vec<String> = cmdline
-            .split(|b| *b == 0)
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
+        let (args, parent) = process(pid)?;
         if let Some(verb) = verb_of(&args) {
             return Some(verb);
         }
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        pid = stat.rsplit_once(") ")?.1.split_whitespace().nth(1)?.parse().ok()?;
-        if pid <= 1 {
+        if parent <= 1 {
             return None;
         }
+        pid = parent;
     }
     None
 }
 
+/// A process's arguments and its parent.
+fn process(pid: u32) -> Option<(Vec<String>, u32)> {
+    if let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) {
+        let args = cmdline
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let parent = stat.rsplit_once(") ")?.1.split_whitespace().nth(1)?.parse().ok()?;
+        return Some((args, parent));
+    }
+    // macOS and the BSDs: ps (arguments joined by spaces, which is enough
+    // to find git's subcommand).
+    let out = std::process::Command::new("ps")
+        .args(["-o", "ppid=", "-o", "command=", "-p", &pid.to_string()])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut words = text.split_whitespace();
+    let parent = words.next()?.parse().ok()?;
+    Some((words.map(str::to_owned).collect(), parent))
+}
+
 /// Whether `pid` runs git (`git`, `git-remote-https`, …).
 fn is_git_process(pid: u32) -> bool {
-    std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
-        let first = c.split(|b| *b == 0).next().unwrap_or_default();
-        std::path::Path::new(&*String::from_utf8_lossy(first))
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with("git"))
+    process(pid).is_some_and(|(args, _)| {
+        args.first().is_some_and(|first| {
+            std::path::Path::new(first)
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("git"))
+        })
     })
 }
 
@@ -428,6 +449,24 @@ mod tests {
         );
         assert_eq!(i.protocol.as_deref(), Some("https"));
         assert_eq!(i.password.as_ref().map(Secret::expose), Some("p"));
+    }
+
+    #[test]
+    fn the_verb_is_read_from_gits_command_line() {
+        let v = |args: &[&str]| verb_of(&args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>());
+        assert_eq!(v(&["git", "push", "origin", "main"]), Some("push"));
+        assert_eq!(
+            v(&["/usr/bin/git", "-c", "a.b=push", "-C", "/w", "fetch", "origin"]),
+            Some("fetch")
+        );
+        assert_eq!(v(&["git", "pull"]), Some("fetch"));
+        assert_eq!(v(&["git", "--no-pager", "ls-remote", "x"]), Some("ls-remote"));
+        assert_eq!(
+            v(&["/usr/lib/git-core/git-remote-https", "origin", "https://h/x"]),
+            None
+        );
+        assert_eq!(v(&["git", "credential", "reject"]), None);
+        assert_eq!(v(&["bash"]), None);
     }
 
     #[test]

@@ -95,10 +95,7 @@ impl Included {
         let config = crate::install::config_file(global)?;
         if global {
             let home = PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?);
-            let ours = std::env::var_os("XDG_CONFIG_HOME")
-                .filter(|p| !p.is_empty())
-                .map_or_else(|| home.join(".config"), PathBuf::from)
-                .join("prepush-auth/gitconfig");
+            let ours = global_file(&home);
             let include_value = ours.strip_prefix(&home).map_or_else(
                 |_| ours.to_string_lossy().into_owned(),
                 |rel| format!("~/{}", rel.to_string_lossy()),
@@ -119,6 +116,12 @@ impl Included {
                 include_value: "prepush-auth.gitconfig".to_owned(),
             })
         }
+    }
+
+    /// Where our global file is (without asking git anything).
+    pub fn at_global_path() -> Option<PathBuf> {
+        let home = PathBuf::from(std::env::var_os("HOME")?);
+        Some(global_file(&home))
     }
 
     /// The blocks of our file, in order: `(name, body)`.
@@ -192,7 +195,16 @@ impl Included {
             }
         }
         match fs::remove_file(&self.ours) {
-            Ok(()) => any = true,
+            Ok(()) => {
+                any = true;
+                // Our directory (`~/.config/prepush-auth`) goes too when
+                // nothing else is in it (its config.toml stays).
+                if self.global
+                    && let Some(dir) = self.ours.parent()
+                {
+                    let _ = fs::remove_dir(dir);
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e).with_context(|| format!("removing {}", self.ours.display())),
         }
@@ -223,6 +235,13 @@ impl Included {
         crate::install::write_config(&self.config, &text)?;
         Ok(text != original)
     }
+}
+
+fn global_file(home: &Path) -> PathBuf {
+    std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|p| !p.is_empty())
+        .map_or_else(|| home.join(".config"), PathBuf::from)
+        .join("prepush-auth/gitconfig")
 }
 
 fn is_comment(line: &str) -> bool {
@@ -256,7 +275,16 @@ fn without_line(text: &str) -> (String, bool, bool) {
     if added_at.is_some_and(|n| n + 1 == start) && before.ends_with('\n') {
         before = &before[..before.len() - 1];
     }
-    (format!("{before}{}", &text[end..]), true, line.contains(CREATED))
+    // `git config --add include.path X` appends to our line's section:
+    // those keys keep their `[include]` header, which is what git would
+    // have written for them had our line never been there.
+    let rest = &text[end..];
+    let keys_follow = rest
+        .lines()
+        .find(|l| !l.trim().is_empty() && !is_comment(l))
+        .is_some_and(|l| !l.trim_start().starts_with('['));
+    let header = if keys_follow { "[include]\n" } else { "" };
+    (format!("{before}{header}{rest}"), true, line.contains(CREATED))
 }
 
 fn parse_blocks(text: &str) -> Vec<(String, String)> {
@@ -330,6 +358,10 @@ mod tests {
                 format!("{original}[credential]\n\thelper = cache\n"),
                 "{original:?}"
             );
+            // `git config --add include.path x` after it: its header stays.
+            let added = format!("{text}\tpath = ~/x\n");
+            let (back, _, _) = without_line(&added);
+            assert_eq!(back, format!("{original}[include]\n\tpath = ~/x\n"), "{original:?}");
             // git inserts before it: the newline is the inserted line's now.
             if let Some(last) = original.rfind('\n').map(|i| i + 1).filter(|i| *i < original.len()) {
                 let inserted = format!("{}\n\tx = 1\n{}", &text[..original.len()], &text[original.len() + 1..]);

@@ -112,7 +112,7 @@ fn editable_hook(dir: &Path) -> PathBuf {
 
 /// Whether a hook already runs prepush-auth, itself or through the hook
 /// manager it hands over to (lefthook, pre-commit).
-fn already_runs_us(hook: &Path, top: &Path) -> bool {
+pub(crate) fn already_runs_us(hook: &Path, top: &Path) -> bool {
     let Ok(text) = fs::read_to_string(hook) else {
         return false;
     };
@@ -129,7 +129,7 @@ fn already_runs_us(hook: &Path, top: &Path) -> bool {
 }
 
 /// The hook manager whose hook this is, by what it says about itself.
-fn hook_manager(hook: &Path) -> &'static str {
+pub(crate) fn hook_manager(hook: &Path) -> &'static str {
     let text = fs::read_to_string(hook).unwrap_or_default();
     if text.contains("lefthook") {
         "lefthook"
@@ -735,13 +735,17 @@ pub fn install(args: &InstallArgs) -> Result<u8> {
         }
     }
     let everything = !args.hook && args.helper.is_none();
+    let mut hook_here = true;
     if args.hook || everything {
         // `install --global` also sets the hook up here when "here" is a
         // repository; outside one only the global entry has a meaning.
         match (everything && args.global, hooks_dir()) {
-            (true, Err(_)) => say(
-                "not in a repository: the pre-push hook belongs to one; run `prepush-auth install --hook` in each repository to guard",
-            ),
+            (true, Err(_)) => {
+                hook_here = false;
+                say(
+                    "not in a repository: the pre-push hook belongs to one; run `prepush-auth install --hook` in each repository to guard",
+                );
+            }
             _ => say(&install_hook(args.force)?),
         }
     }
@@ -751,7 +755,9 @@ pub fn install(args: &InstallArgs) -> Result<u8> {
     }
     if everything {
         // What each part covers, so neither is taken for the other.
-        say("  the pre-push hook checks the workflow scope and warns before a token expires, before each push");
+        if hook_here {
+            say("  the pre-push hook checks the workflow scope and warns before a token expires, before each push");
+        }
         say(&format!(
             "  the observe entry explains a refused credential at the moment git refuses it ({})",
             if args.global {

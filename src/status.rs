@@ -48,6 +48,14 @@ pub fn refusals_for(host: &str) -> Vec<Refusal> {
         .unwrap_or_default()
 }
 
+/// Whether one of our included files exists (global, or this
+/// repository's): without one there is no entry of ours to be shadowed,
+/// and no need to ask git for its helper entries.
+pub fn may_have_entries(repo: Option<&Repo>) -> bool {
+    Included::at_global_path().is_some_and(|p| p.exists())
+        || repo.is_some_and(|r| r.repo.common_dir().join("prepush-auth.gitconfig").exists())
+}
+
 /// One of our entries, where it is and which kind.
 struct Entry {
     global: bool,
@@ -208,9 +216,10 @@ fn hook_state() -> Option<String> {
     let text = std::fs::read_to_string(&hook).unwrap_or_default();
     Some(if text.contains("# prepush-auth hook") {
         format!("installed ({})", hook.display())
-    } else if text.contains("prepush-auth") || text.contains("pre-commit") || text.contains("lefthook") {
+    } else if top().is_some_and(|t| crate::install::already_runs_us(&hook, &t)) {
         format!(
-            "a hook of its own ({}); it runs prepush-auth if it says so",
+            "runs prepush-auth through {} ({})",
+            crate::install::hook_manager(&hook),
             hook.display()
         )
     } else if hook.exists() {
@@ -220,10 +229,33 @@ fn hook_state() -> Option<String> {
     })
 }
 
+fn top() -> Option<std::path::PathBuf> {
+    let out = git::git()
+        .args(["rev-parse", "--show-toplevel"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().into())
+}
+
 fn included_state(global: bool) -> Option<(String, Vec<String>)> {
     let file = Included::at(global).ok()?;
     if !file.is_included() {
-        return None;
+        // Our file without our line: `git config include.path X` (without
+        // --add) replaces the only include.path of a file, ours.
+        return file.ours.exists().then(|| {
+            (
+                format!(
+                    "{}, but {} no longer includes it; restore with: prepush-auth install{}",
+                    file.ours.display(),
+                    file.config.display(),
+                    if global { " --global" } else { "" }
+                ),
+                vec!["not included:".to_owned()],
+            )
+        });
     }
     let names = file.blocks().into_iter().map(|(n, _)| n).collect();
     Some((file.ours.display().to_string(), names))

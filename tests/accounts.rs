@@ -458,3 +458,68 @@ fn a_username_in_another_remote_finds_the_cached_account_that_may_push() {
     assert!(out.status.success(), "{stderr}");
     assert!(bare_has(&w.bare, "main"));
 }
+
+/// An emulated GitLab where each `(token, access_level)` is an account:
+/// the projects API answers the level, git's endpoint refuses a Reporter
+/// with GitLab's recorded role refusal and serves a Developer the
+/// advertisement.
+fn gitlab_accounts(accounts: &[(&str, i64)]) -> FakeHost {
+    let known: Vec<(String, i64)> = accounts.iter().map(|(t, l)| ((*t).to_owned(), *l)).collect();
+    FakeHost::builder()
+        .route_fn(move |r| {
+            let account = presented(r).and_then(|p| known.iter().find(|(t, _)| *t == p).cloned());
+            if r.path.contains("/info/refs?service=") {
+                let Some((_, level)) = account else {
+                    return Some(fixture("gitlab/probe-unauthorized.http"));
+                };
+                return Some(if r.path.ends_with("git-upload-pack") {
+                    Reply::new(200, "001e# service=git-upload-pack\n0000")
+                        .header("Content-Type", "application/x-git-upload-pack-advertisement")
+                } else if level < 30 {
+                    fixture("gitlab/probe-push-code.http")
+                } else {
+                    advertisement()
+                });
+            }
+            let Some((_, level)) = account else {
+                return Some(fixture("gitlab/unauthorized.http"));
+            };
+            Some(match r.path.as_str() {
+                "/api/v4/personal_access_tokens/self" => Reply::json(
+                    200,
+                    r#"{"id":4,"name":"laptop","revoked":false,"created_at":"2026-01-02T10:00:00.000Z","description":"","scopes":["api","write_repository"],"user_id":24,"last_used_at":null,"active":true,"expires_at":null}"#,
+                ),
+                "/api/v4/projects/acme%2Fwidgets" => Reply::json(
+                    200,
+                    &format!(
+                        r#"{{"id":7,"path_with_namespace":"acme/widgets","archived":false,"permissions":{{"project_access":{{"access_level":{level},"notification_level":3}},"group_access":null}}}}"#
+                    ),
+                ),
+                _ => Reply::json(404, r#"{"message":"404 Not Found"}"#),
+            })
+        })
+        .start()
+}
+
+/// GitLab's role refusal (`You are not allowed to push code to this
+/// project.`) is the same failure path: the Developer account is named.
+#[test]
+fn after_gitlabs_role_refusal_the_developer_account_is_named() {
+    let reporter = format!("glpat-{}", "r".repeat(20));
+    let developer = format!("glpat-{}", "d".repeat(20));
+    let host = gitlab_accounts(&[(&reporter, 20), (&developer, 30)]);
+    let sb = Sandbox::new();
+    sb.use_host(&host, "gitlab", "/api/v4");
+    let url = host.url(REPO_PATH);
+    sb.init_repo(&url);
+    sb.store_credential(&url, "dev", &developer);
+    sb.store_credential(&url, "rep", &reporter);
+
+    let c = sb.run(&["check", "--format", "json"]).check();
+    assert_eq!(c["reason"], "no_repo_access", "{c}");
+    assert_eq!(c["credential"]["username"], "rep");
+    let first = c["fix"][0].as_str().unwrap();
+    assert!(first.starts_with("dev (store) may push to acme/widgets"), "{first}");
+    assert!(first.contains(".username dev`"), "{first}");
+    assert_eq!(c["requests"].as_u64().unwrap() as usize, host.count());
+}

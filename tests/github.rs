@@ -126,14 +126,17 @@ fn a_rejected_token_blocks_with_the_fix_and_where_it_is_stored() {
 fn the_expiry_learned_while_valid_names_the_date_after_the_token_dies() {
     let secret = classic_token("diesdiesdiesdiesdiesdiesdiesdi");
     let mut t = tok(&secret, Some("repo"));
-    let expiry = chrono::Utc::now() + chrono::Duration::seconds(2);
+    // Seconds enough for the first check on a loaded 2-core machine.
+    let expiry = chrono::Utc::now() + chrono::Duration::seconds(6);
     t.expiration = Some(expiry.format("%Y-%m-%d %H:%M:%S UTC").to_string());
     t.dies_at = Some(std::time::SystemTime::from(expiry));
     let host = github(vec![t], REPO_JSON);
     let sb = setup(&host, &secret);
     let first = sb.run(&["check", "--format", "json"]).check();
     assert_eq!(first["reason"], "expires_soon");
-    std::thread::sleep(Duration::from_millis(2200));
+    while chrono::Utc::now() <= expiry + chrono::Duration::milliseconds(200) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let before = host.count();
     let run = sb.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 1);

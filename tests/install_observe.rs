@@ -251,10 +251,12 @@ fn approve(sb: &Sandbox, url: &str, secret: &str) {
 
 /// The user's own edits, as they would type them.
 fn user_edits(sb: &Sandbox, gh: bool) {
-    let edits: [&[&str]; 3] = [
+    let edits: [&[&str]; 4] = [
         &["config", "--global", "credential.helper", "cache --timeout=3600"],
         &["config", "--add", "credential.helper", "cache"],
         &["config", "credential.useHttpPath", "true"],
+        // A dotfiles idiom: git appends this key to the `[include]` section it finds last (ours).
+        &["config", "--global", "--add", "include.path", "~/.gitconfig.local"],
     ];
     for e in edits {
         let (out, err) = git_out(sb, e);
@@ -500,6 +502,14 @@ fn install_leaves_a_pre_commit_hook_that_already_runs_prepush_auth() {
         hook
     );
     assert!(!sb.work.join(".git/hooks/pre-push.prepush-auth-saved").exists());
+    let status = sb.run(&["status"]);
+    assert!(
+        status
+            .stdout
+            .contains("pre-push hook:  runs prepush-auth through pre-commit"),
+        "{}",
+        status.stdout
+    );
 }
 
 #[test]
@@ -571,4 +581,55 @@ tokens seen (soonest expiry first):
     assert_eq!(json["remotes"][0]["helpers"][1], "prepush-auth-observe", "{json}");
     assert_eq!(json["tokens"][0]["helper"], "store", "{json}");
     eprintln!("status took {took:?}");
+}
+
+/// An entry an older prepush-auth wrote into `~/.gitconfig` itself (between
+/// marker comments) moves into our file on the next install, and the user's
+/// file ends as it was before that older install.
+#[test]
+fn an_older_block_in_the_users_config_moves_into_our_file() {
+    let sb = Sandbox::new();
+    sb.init_repo("https://github.com/acme/widgets.git");
+    let gitconfig = sb.home.join(".gitconfig");
+    let before = std::fs::read_to_string(&gitconfig).unwrap();
+    let old = format!(
+        "{before}\n# >>> prepush-auth observe (added by `prepush-auth install`; `prepush-auth uninstall` removes it)\n[credential]\n\thelper = \"!'{BIN}' credential\"\n# <<< prepush-auth observe\n"
+    );
+    std::fs::write(&gitconfig, &old).unwrap();
+    let run = sb.run(&["install", "--helper", "observe", "--global"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let now = std::fs::read_to_string(&gitconfig).unwrap();
+    assert!(!now.contains("# >>> prepush-auth"), "{now}");
+    assert!(now.starts_with(&before) && now.contains("[include] path = "), "{now}");
+    let (out, _) = git_out(&sb, &["config", "--get-all", "credential.helper"]);
+    assert_eq!(count(&String::from_utf8_lossy(&out.stdout), "prepush-auth"), 1);
+    assert_eq!(sb.run(&["uninstall", "--global"]).code, 0);
+    assert_eq!(std::fs::read_to_string(&gitconfig).unwrap(), before);
+}
+
+/// `git config --global include.path X` (without --add) replaces the only
+/// `include.path` of the file, which is ours: status says so and how to
+/// restore it, and the restore keeps the user's include.
+#[test]
+fn our_include_replaced_by_the_users_own_is_said_and_restored() {
+    let sb = Sandbox::new();
+    sb.init_repo("https://github.com/acme/widgets.git");
+    assert_eq!(sb.run(&["install", "--global"]).code, 0);
+    git_out(&sb, &["config", "--global", "include.path", "~/.gitconfig.local"]);
+    let status = sb.run(&["status"]);
+    let line = status
+        .stdout
+        .lines()
+        .find(|l| l.contains("no longer includes it"))
+        .unwrap_or_else(|| panic!("{}", status.stdout));
+    assert!(line.ends_with("restore with: prepush-auth install --global)"), "{line}");
+    assert_eq!(sb.run(&["install", "--global"]).code, 0);
+    let status = sb.run(&["status"]);
+    assert!(
+        status.stdout.contains("  global:         observe ("),
+        "{}",
+        status.stdout
+    );
+    let (out, _) = git_out(&sb, &["config", "--global", "--get-all", "include.path"]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("~/.gitconfig.local\n"));
 }
