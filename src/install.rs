@@ -681,10 +681,23 @@ fn uninstall_helper(global: bool) -> Result<Option<String>> {
 /// where it is and is what the entry runs (`--then`).
 fn install_ssh(global: bool) -> Result<String> {
     let file = Included::at(global)?;
-    let current = git_out(&["config", "--get", "core.sshCommand"])
+    let mut current = git_out(&["config", "--get", "core.sshCommand"])
         .ok()
         .filter(|c| !c.is_empty());
-    if current.as_deref().is_some_and(crate::ssh_entry::is_entry) {
+    // Installed already: the user's own value, read without our file, may
+    // have changed since (a key pinned, as `check` advises): wrap that one.
+    let ours_already = current.as_deref().is_some_and(crate::ssh_entry::is_entry);
+    if ours_already {
+        current = git_out(&["config", "--no-includes", "--get", "core.sshCommand"])
+            .ok()
+            .filter(|c| !c.is_empty() && !crate::ssh_entry::is_entry(c));
+    }
+    if ours_already
+        && file.block("ssh").is_some_and(|b| match &current {
+            Some(own) => b.contains(&included::quote(&sh_quote(own))[1..]),
+            None => !b.contains(" --then "),
+        })
+    {
         return Ok(format!(
             "the ssh entry is already core.sshCommand ({})",
             file.ours.display()
@@ -706,7 +719,7 @@ fn install_ssh(global: bool) -> Result<String> {
     let wrapped = crate::ssh::Runner {
         program: current.clone().unwrap_or_else(|| "ssh".to_owned()),
         shell: true,
-        origin: "core.sshCommand",
+        origin: crate::ssh::ENTRY_ORIGIN,
     };
     if wrapped.is_openssh() && git_out(&["config", "--get", "ssh.variant"]).is_err() {
         let _ = writeln!(body, "{}\tvariant = ssh", included::section_header("ssh", None));

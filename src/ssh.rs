@@ -35,6 +35,9 @@ use crate::verdict::{Finding, Reason};
 /// the ssh it wraps and nothing else.
 pub const PROBE_GUARD: &str = "PREPUSH_AUTH_SSH_PROBE";
 
+/// A [`Runner`]'s origin when it is the command the ssh entry wraps.
+pub const ENTRY_ORIGIN: &str = "prepush-auth ssh";
+
 /// What output shows of an SSH check: the key, its fingerprint, the account
 /// the host named. Never a private key, never a file's contents.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -67,13 +70,14 @@ impl Runner {
             // Our own entry stands in for the user's command: the probe runs
             // the one it wraps (or plain ssh).
             if crate::ssh_entry::is_entry(&cmd) {
-                return match crate::ssh_entry::wrapped(&cmd) {
-                    Some(inner) => Self {
-                        program: inner,
-                        shell: true,
-                        origin,
+                return Self {
+                    program: crate::ssh_entry::wrapped(&cmd).unwrap_or_else(|| "ssh".to_owned()),
+                    shell: true,
+                    origin: if origin == "GIT_SSH_COMMAND" {
+                        origin
+                    } else {
+                        ENTRY_ORIGIN
                     },
-                    None => Self::plain(),
                 };
             }
             return Self {
@@ -883,6 +887,11 @@ fn search_or(
         "use it for this repository: git config core.sshCommand \"{}\"",
         runner.pinned(&pin)
     ));
+    if runner.origin == ENTRY_ORIGIN {
+        // The entry, read after the user's own config, would keep running
+        // the old command: wrapped again, it runs the pinned one.
+        fixed = fixed.fix("then let the ssh entry wrap it: prepush-auth install --ssh");
+    }
     if runner.origin == "GIT_SSH_COMMAND" {
         fixed = fixed.fix(
             "(GIT_SSH_COMMAND is set and wins over core.sshCommand: add `-i KEY -o IdentitiesOnly=yes` there instead)"

@@ -28,7 +28,7 @@ pub fn run(args: &[OsString]) -> u8 {
         Some(cmd) if !cmd.trim().is_empty() => Runner {
             program: cmd,
             shell: true,
-            origin: "core.sshCommand",
+            origin: ssh::ENTRY_ORIGIN,
         },
         _ => Runner::plain(),
     };

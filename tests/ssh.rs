@@ -746,3 +746,44 @@ fn git_ssh_command_and_a_host_alias_are_honoured() {
         sshd.log()
     );
 }
+
+/// With the ssh entry installed, the wrong-account fix is followed
+/// literally (pin the key, let the entry wrap the pinned command), and the
+/// push through the entry then works.
+#[test]
+fn the_wrong_account_fix_works_under_the_ssh_entry() {
+    let Some(sshd) = Sshd::start("github") else { return };
+    sshd.repo(REPO);
+    sshd.grant("bob", REPO, "read");
+    sshd.grant("alice", REPO, "write");
+    let sb = Sandbox::new();
+    sb.binary_on_path();
+    let personal = sshd.key(&sb, "id_personal", Some("bob"), "");
+    sshd.key(&sb, "work_ed25519", Some("alice"), "");
+    sshd.as_provider(&sb, "github");
+    sshd.use_config(&sb, &[&personal]);
+    sb.init_repo(&sshd.url(REPO));
+    assert_eq!(sb.run(&["install", "--ssh"]).code, 0);
+    let (_, c) = check(&sb);
+    assert_eq!(c["reason"], "wrong_account", "{c}");
+    let fixes: Vec<&str> = c["fix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    let pin = fixes[0].strip_prefix("use it for this repository: ").unwrap();
+    let wrap = fixes[1].strip_prefix("then let the ssh entry wrap it: ").unwrap();
+    for line in [pin, wrap] {
+        let mut sh = Command::new("sh");
+        sb.env(&mut sh);
+        assert!(
+            sh.args(["-c", line]).current_dir(&sb.work).status().unwrap().success(),
+            "{line}"
+        );
+    }
+    assert!(config_get(&sb, "core.sshCommand").contains("work_ed25519"));
+    let (ok, err) = push(&sb);
+    assert!(ok, "{err}");
+    assert!(sshd.has_ref(REPO, "refs/heads/main"));
+}
