@@ -168,10 +168,14 @@ impl Engine {
         }
 
         if opts.offline {
-            check.finding = Finding::new(
-                Reason::UnsupportedHost,
-                "not checked online (--offline) and no recent verdict is remembered",
-            );
+            let why = match passed_date(&ctx) {
+                Some((at, _)) if date_passed => format!(
+                    "not checked online (--offline): the token's announced expiry ({}) has passed, and only the host can say whether it still takes it",
+                    at.format("%Y-%m-%d")
+                ),
+                _ => "not checked online (--offline) and no recent verdict is remembered".to_owned(),
+            };
+            check.finding = Finding::new(Reason::UnsupportedHost, why);
             return finish(check, start);
         }
 

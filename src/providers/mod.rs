@@ -261,6 +261,7 @@ pub fn push_probe(provider: Provider, ctx: &Context) -> Option<Request> {
 pub fn follow_up(provider: Provider, ctx: &Context, answers: &Answers) -> Option<(Purpose, Request)> {
     match provider {
         Provider::Gitlab => gitlab::follow_up(ctx, answers),
+        Provider::Generic => generic::follow_up(ctx, answers),
         _ => None,
     }
 }
