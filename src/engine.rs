@@ -63,6 +63,8 @@ pub struct Check {
     pub elapsed_ms: u64,
     /// The keyed hash that names the token in the state (never the token).
     pub token_key: Option<String>,
+    /// SSH remotes: the key ssh offered, its fingerprint, the account.
+    pub ssh: Option<crate::ssh::SshView>,
 }
 
 impl Check {
@@ -114,6 +116,9 @@ impl Engine {
         let deadline = start + opts.timeout;
         let url = &target.url;
         let mut check = Check::of(target);
+        if url.transport == Transport::Ssh {
+            return self.ssh_step(check, url, opts, start, deadline);
+        }
         let (provider, api) = match self.target_step(url) {
             Ok(found) => found,
             Err(skip) => {
@@ -185,6 +190,36 @@ impl Engine {
             check.requests += asked;
         }
         Self::finish_block(check, &credential, url, start)
+    }
+
+    /// SSH remotes (SSH.md): in the pre-push hook git has already
+    /// authenticated and read the advertisement, so nothing is asked; else
+    /// the SSH step asks git's push check over ssh as git runs it.
+    fn ssh_step(
+        &self,
+        mut check: Check,
+        url: &crate::target::RemoteUrl,
+        opts: &Options,
+        start: Instant,
+        deadline: Instant,
+    ) -> Check {
+        let (provider, _) = providers::for_host(url, self.config.host(&url.host));
+        check.provider = Some(provider);
+        check.finding = match opts.mode {
+            Mode::PrePush | Mode::Gate | Mode::Rejected => Finding::new(
+                Reason::SshRemote,
+                "SSH remote: git has already authenticated and read the host's push check",
+            ),
+            Mode::Check if opts.offline => {
+                Finding::new(Reason::UnsupportedHost, "SSH remote: not checked online (--offline)")
+            }
+            Mode::Check => {
+                let (finding, view) = crate::ssh::check(url, provider, deadline);
+                check.ssh = Some(view);
+                finding
+            }
+        };
+        finish(check, start)
     }
 
     /// On the failure path only: this account may not push, so the other
@@ -615,6 +650,7 @@ impl Check {
             cached: false,
             elapsed_ms: 0,
             token_key: None,
+            ssh: None,
         }
     }
 }

@@ -39,6 +39,7 @@ impl Paint {
 
 fn target_label(c: &Check) -> String {
     let place = match (&c.host, &c.repository) {
+        (Some(h), Some(r)) if c.ssh.is_some() => format!("{h}/{r}, over SSH"),
         (Some(h), Some(r)) => format!("{h}/{r}"),
         _ => c.url.clone(),
     };
@@ -73,7 +74,11 @@ pub fn human(checks: &[Check], color: bool) -> String {
             Kind::Skip => format!("{label}: {}", p.wrap("2", "skipped")),
         };
         let _ = writeln!(out, "prepush-auth: {head}");
-        let reason_label = if c.kind() == Kind::Ok { "token: " } else { "reason:" };
+        let reason_label = match (c.kind(), &c.ssh) {
+            (Kind::Ok, None) => "token: ",
+            (Kind::Ok, Some(_)) => "key:   ",
+            _ => "reason:",
+        };
         let _ = writeln!(out, "  {reason_label} {}", printable(&f.message));
         if let Some(t) = &f.token {
             let mut facts = Vec::new();
@@ -129,6 +134,12 @@ fn check_json(c: &Check) -> Value {
             "login": t.login,
             "scopes": t.scopes,
             "expires_at": t.expires_at.map(|e| e.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        })),
+        "ssh": c.ssh.as_ref().map(|s| json!({
+            "key": s.key,
+            "fingerprint": s.fingerprint,
+            "account": s.account,
+            "connections": s.connections,
         })),
         "requests": c.requests,
         "cached": c.cached,
