@@ -8,7 +8,10 @@
 //!     PREPUSH_AUTH_BENCH_BINARIES=manylinux2014=target/x86_64-unknown-linux-gnu/release/prepush-auth \
 //!       cargo bench --bench binaries
 //!
-//! Starts its own loopback GitHub emulation; nothing leaves the machine.
+//! `PREPUSH_AUTH_BENCH_RUNS` sets the number of rounds (default 60). Besides
+//! the medians it prints the median of the round-by-round differences, which
+//! a loaded machine's drift does not move. Starts its own loopback GitHub
+//! emulation; nothing leaves the machine.
 #![allow(clippy::pedantic)]
 
 #[path = "../tests/support/mod.rs"]
@@ -48,23 +51,35 @@ fn time(mut cmd: Command, stdin: &[u8]) -> Duration {
 }
 
 /// Runs every candidate once per round, `WARMUP` rounds unrecorded then
-/// `RUNS` recorded; the medians, in the candidates' order.
-fn compare(cands: &mut [Box<dyn FnMut() -> Duration + '_>]) -> Vec<Duration> {
+/// `runs` recorded; every sample, per candidate, in the candidates' order.
+fn compare(cands: &mut [Box<dyn FnMut() -> Duration + '_>], runs: usize) -> Vec<Vec<Duration>> {
     for _ in 0..WARMUP {
         for f in cands.iter_mut() {
             f();
         }
     }
     let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); cands.len()];
-    for _ in 0..RUNS {
+    for _ in 0..runs {
         for (i, f) in cands.iter_mut().enumerate() {
             samples[i].push(f());
         }
     }
-    samples.into_iter().map(median).collect()
+    samples
+}
+
+/// The median of `b - a` taken round by round (ms): what drift between
+/// rounds (a loaded machine) does not move, unlike a difference of medians.
+fn paired_ms(a: &[Duration], b: &[Duration]) -> f64 {
+    let mut d: Vec<f64> = a.iter().zip(b).map(|(a, b)| ms(*b) - ms(*a)).collect();
+    d.sort_by(|x, y| x.partial_cmp(y).unwrap());
+    d[d.len() / 2]
 }
 
 fn main() {
+    let runs: usize = std::env::var("PREPUSH_AUTH_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(RUNS);
     let mut bins: Vec<(String, PathBuf)> = vec![("cargo build (this machine's glibc)".into(), PathBuf::from(BIN))];
     for item in std::env::var("PREPUSH_AUTH_BENCH_BINARIES")
         .unwrap_or_default()
@@ -107,7 +122,7 @@ fn main() {
         c
     };
 
-    println!("prepush-auth builds compared: {RUNS} runs after {WARMUP} warm-up runs, interleaved, medians");
+    println!("prepush-auth builds compared: {runs} runs after {WARMUP} warm-up runs, interleaved, medians");
     for (label, path) in &bins {
         let out = cmd(path, &["check", "--format", "json"]).output().unwrap();
         assert!(
@@ -150,7 +165,8 @@ fn main() {
             cands.push(Box::new(move || time(via_npm(path), b"")));
         }
     }
-    let m = compare(&mut cands);
+    let samples = compare(&mut cands, runs);
+    let m: Vec<Duration> = samples.iter().cloned().map(median).collect();
     let fill = m[0];
     println!(
         "{:<58} {:>8.2} ms",
@@ -184,10 +200,16 @@ fn main() {
     let base = m[1];
     for (i, (label, _)) in bins.iter().enumerate().skip(1) {
         println!(
-            "cached check, {label} against {}: {:+.2} ms ({:.3}x)",
+            "cached check, {label} against {}: {:+.2} ms ({:.3}x); round by round, median {:+.2} ms",
             bins[0].0,
             ms(m[1 + 2 * i]) - ms(base),
-            ms(m[1 + 2 * i]) / ms(base)
+            ms(m[1 + 2 * i]) / ms(base),
+            paired_ms(&samples[1], &samples[1 + 2 * i])
+        );
+        println!(
+            "--version, {label} against {}: round by round, median {:+.2} ms",
+            bins[0].0,
+            paired_ms(&samples[2], &samples[2 + 2 * i])
         );
     }
 }

@@ -43,13 +43,18 @@ fn time(mut cmd: Command, stdin: &[u8]) -> Duration {
 
 /// Interleaves the candidates run by run, so drift hits all alike.
 fn compare(cands: &mut [(&str, &mut dyn FnMut() -> Duration)]) -> Vec<Duration> {
-    for _ in 0..WARMUP {
+    compare_n(cands, WARMUP, RUNS)
+}
+
+/// [`compare`] with its own counts (an SSH connection costs ~100 ms here).
+fn compare_n(cands: &mut [(&str, &mut dyn FnMut() -> Duration)], warmup: usize, runs: usize) -> Vec<Duration> {
+    for _ in 0..warmup {
         for (_, f) in cands.iter_mut() {
             f();
         }
     }
     let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); cands.len()];
-    for _ in 0..RUNS {
+    for _ in 0..runs {
         for (i, (_, f)) in cands.iter_mut().enumerate() {
             samples[i].push(f());
         }
@@ -248,7 +253,93 @@ fn main() {
         if ms(worst) <= 1100.0 { "met" } else { "NOT MET" }
     );
 
-    // 5. Memory and size.
+    // 5. SSH (issue 19), against a real sshd on loopback: `check` on an SSH
+    // remote vs a bare `ssh -T` to the same server (the floor), and a fetch
+    // through the ssh entry vs the same fetch without it.
+    if let Some(sshd) = support::sshd::Sshd::start("github") {
+        const SSH_RUNS: usize = 20;
+        sshd.repo("acme/widgets");
+        sshd.grant("alice", "acme/widgets", "write");
+        let ssb = Sandbox::new();
+        let key = sshd.key(&ssb, "id_alice", Some("alice"), "");
+        sshd.as_provider(&ssb, "github");
+        let own = sshd.use_config(&ssb, &[&key]);
+        ssb.init_repo(&sshd.url("acme/widgets"));
+        let mut push = Command::new("git");
+        ssb.env(&mut push);
+        assert!(
+            push.args(["push", "-q", "origin", "main"])
+                .current_dir(&ssb.work)
+                .status()
+                .unwrap()
+                .success()
+        );
+        assert_eq!(ssb.run(&["check", "--no-cache"]).code, 0);
+        let bare_ssh = || {
+            let mut c = Command::new("sh");
+            ssb.env(&mut c);
+            c.args(["-c", &format!("{own} -T -p {} {}@127.0.0.1", sshd.port, sshd.user)])
+                .current_dir(&ssb.work);
+            c
+        };
+        let check = || {
+            let mut c = Command::new(BIN);
+            ssb.env(&mut c);
+            c.args(["check", "--no-cache"]).current_dir(&ssb.work);
+            c
+        };
+        let m = compare_n(
+            &mut [
+                ("ssh -T", &mut || time(bare_ssh(), b"")),
+                ("check", &mut || time(check(), b"")),
+            ],
+            2,
+            SSH_RUNS,
+        );
+        row(
+            &format!("check, SSH remote  vs  bare ssh -T ({SSH_RUNS} runs)"),
+            m[1],
+            m[0],
+            "-",
+            true,
+        );
+        let entry = format!("'{BIN}' ssh --then '{own}'");
+        let fetch = |ssh_command: &str| {
+            let mut c = Command::new("git");
+            ssb.env(&mut c);
+            // As `install --ssh` leaves it: the variant said, no `-G` round.
+            c.args([
+                "-c",
+                &format!("core.sshCommand={ssh_command}"),
+                "-c",
+                "ssh.variant=ssh",
+                "fetch",
+                "-q",
+                "origin",
+            ])
+            .current_dir(&ssb.work);
+            c
+        };
+        let m = compare_n(
+            &mut [
+                ("fetch", &mut || time(fetch(&own), b"")),
+                ("entry", &mut || time(fetch(&entry), b"")),
+            ],
+            2,
+            SSH_RUNS,
+        );
+        let over = ms(m[1]) - ms(m[0]);
+        println!(
+            "{:<58} {:>8.2} ms  plain {:>8.2} ms  over {:>5.2} ms  target <= 3 ms over  {}",
+            format!("git fetch through the ssh entry ({SSH_RUNS} runs)"),
+            ms(m[1]),
+            ms(m[0]),
+            over,
+            if over <= 3.0 { "met" } else { "NOT MET" }
+        );
+    }
+
+    // 6. Memory and size.
     let rss = peak_rss_kb(&sb, &["check", "--no-cache"]);
     match rss {
         Some(kb) => println!(

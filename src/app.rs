@@ -40,6 +40,11 @@ fn wants_json(args: &[std::ffi::OsString]) -> bool {
 
 pub fn run() -> Result<u8> {
     let raw: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    // The ssh entry takes ssh's arguments as they come (`-G`, `-p`, `-o`):
+    // no parser of ours stands between git and ssh.
+    if raw.first().is_some_and(|a| a == "ssh") {
+        return Ok(crate::ssh_entry::run(&raw[1..]));
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() && wants_json(&raw) => {
@@ -96,6 +101,7 @@ pub fn run() -> Result<u8> {
                 0
             }
         })),
+        Command::Ssh { args } => Ok(crate::ssh_entry::run(&args)),
         Command::Install(args) => crate::install::install(&args),
         Command::Uninstall { global } => crate::install::uninstall(global),
         Command::Status { format } => crate::status::run(format),
@@ -289,8 +295,9 @@ fn remembered_notes(checks: &[Check], repo: Option<&Repo>) -> String {
             continue;
         }
         hosts.push(host);
-        // A credential works there again: the refusal is history.
-        if c.credential.is_some() && c.kind() == Kind::Ok {
+        // A credential works there again: the refusal is history. A
+        // replayed ok (from before the refusal) is not that.
+        if c.credential.is_some() && c.kind() == Kind::Ok && !c.cached {
             if let Ok(mut state) = crate::state::State::open() {
                 let _ = state.clear_refusals(host);
             }
@@ -320,6 +327,7 @@ fn misconfigured(name: &str, error: &anyhow::Error) -> Check {
             .fix(format!("see `git remote get-url --push {name}`")),
         credential: None,
         token_key: None,
+        ssh: None,
         requests: 0,
         cached: false,
         cached_at: None,

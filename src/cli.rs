@@ -40,6 +40,14 @@ pub enum Command {
         #[arg(long)]
         global: bool,
     },
+    /// The ssh entry for `core.sshCommand` (`install --ssh`): runs your ssh
+    /// unchanged and, when a push is refused, says why on stderr.
+    #[command(disable_help_flag = true)]
+    Ssh {
+        /// The command it wraps (`--then 'ssh -F cfg'`), then ssh's own arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
     /// What is installed where, each remote's helper chain, the tokens seen
     /// and the last refusals (nothing is sent anywhere).
     Status {
@@ -113,6 +121,9 @@ pub struct InstallArgs {
     /// The helper entry for every repository (your global config) instead of this one.
     #[arg(long)]
     pub global: bool,
+    /// Set `core.sshCommand` to the ssh entry (wrapping your own command).
+    #[arg(long)]
+    pub ssh: bool,
     /// Replace a hook prepush-auth did not write (it is kept and chained otherwise).
     #[arg(long)]
     pub force: bool,

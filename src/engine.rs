@@ -67,6 +67,8 @@ pub struct Check {
     pub elapsed_ms: u64,
     /// The keyed hash that names the token in the state (never the token).
     pub token_key: Option<String>,
+    /// SSH remotes: the key ssh offered, its fingerprint, the account.
+    pub ssh: Option<crate::ssh::SshView>,
 }
 
 impl Check {
@@ -140,6 +142,9 @@ impl Engine {
         let deadline = start + opts.timeout;
         let url = &target.url;
         let mut check = Check::of(target);
+        if url.transport == Transport::Ssh {
+            return self.ssh_step(check, url, opts, start, deadline);
+        }
         let (provider, api) = match self.target_step(url) {
             Ok(found) => found,
             Err(skip) => {
@@ -197,10 +202,14 @@ impl Engine {
         }
 
         if opts.offline {
-            check.finding = Finding::new(
-                Reason::UnsupportedHost,
-                "not checked online (--offline) and no recent verdict is remembered",
-            );
+            let why = match passed_date(&ctx) {
+                Some((at, _)) if date_passed => format!(
+                    "not checked online (--offline): the token's announced expiry ({}) has passed, and only the host can say whether it still takes it",
+                    at.format("%Y-%m-%d")
+                ),
+                _ => "not checked online (--offline) and no recent verdict is remembered".to_owned(),
+            };
+            check.finding = Finding::new(Reason::UnsupportedHost, why);
             return finish(check, start);
         }
 
@@ -223,6 +232,36 @@ impl Engine {
             check.requests += asked;
         }
         Self::finish_block(check, &credential, url, start)
+    }
+
+    /// SSH remotes (SSH.md): in the pre-push hook git has already
+    /// authenticated and read the advertisement, so nothing is asked; else
+    /// the SSH step asks git's push check over ssh as git runs it.
+    fn ssh_step(
+        &self,
+        mut check: Check,
+        url: &crate::target::RemoteUrl,
+        opts: &Options,
+        start: Instant,
+        deadline: Instant,
+    ) -> Check {
+        let (provider, _) = providers::for_host(url, self.config.host(&url.host));
+        check.provider = Some(provider);
+        check.finding = match opts.mode {
+            Mode::PrePush | Mode::Gate | Mode::Rejected => Finding::new(
+                Reason::SshRemote,
+                "SSH remote: git has already authenticated and read the host's push check",
+            ),
+            Mode::Check if opts.offline => {
+                Finding::new(Reason::UnsupportedHost, "SSH remote: not checked online (--offline)")
+            }
+            Mode::Check => {
+                let (finding, view) = crate::ssh::check(url, provider, deadline);
+                check.ssh = Some(view);
+                finding
+            }
+        };
+        finish(check, start)
     }
 
     /// On the failure path only: this account may not push, so the other
@@ -388,7 +427,14 @@ impl Engine {
             .verdict
             .as_deref()
             .zip(self.state())
-            .and_then(|(vk, state)| state.cached(vk, now, ttl).cloned())
+            .and_then(|(vk, state)| {
+                let v = state.cached(vk, now, ttl)?;
+                // git was refused this secret after that verdict (the observe
+                // entry remembers it): a replayed acceptance would deny it.
+                let refusal = state.key_for(&["refusal", &ctx.url.host], &ctx.credential.secret);
+                let refused_since = state.refusals().iter().any(|r| r.key == refusal && r.at > v.at);
+                (v.reason.rejects_credential() || !refused_since).then(|| v.clone())
+            })
             .filter(|v| usable_from_cache(v.reason, mode))?;
         let mut answers = replayed_answers(&cached.answers)?;
         if mode == Mode::PrePush {
@@ -655,6 +701,7 @@ impl Check {
             cached_at: None,
             elapsed_ms: 0,
             token_key: None,
+            ssh: None,
         }
     }
 }

@@ -482,6 +482,11 @@ fn may_have_extra_headers() -> bool {
     if std::env::var_os("GIT_CONFIG_PARAMETERS").is_some() || std::env::var_os("GIT_CONFIG_COUNT").is_some() {
         return true;
     }
+    // git takes an empty XDG_CONFIG_HOME as unset (`~/.config/git/config`);
+    // gix then misses that file: leave it to git.
+    if std::env::var_os("XDG_CONFIG_HOME").is_some_and(|v| v.is_empty()) {
+        return true;
+    }
     let Ok(Some(repo)) = crate::target::Repo::discover() else {
         return true;
     };

@@ -676,9 +676,78 @@ fn uninstall_helper(global: bool) -> Result<Option<String>> {
     )))
 }
 
+/// The ssh entry as git's `core.sshCommand`, in our included file (read
+/// after the user's own config, so it wins there); the user's own value stays
+/// where it is and is what the entry runs (`--then`).
+fn install_ssh(global: bool) -> Result<String> {
+    let file = Included::at(global)?;
+    let mut current = git_out(&["config", "--get", "core.sshCommand"])
+        .ok()
+        .filter(|c| !c.is_empty());
+    // Installed already: the user's own value, read without our file, may
+    // have changed since (a key pinned, as `check` advises): wrap that one.
+    let ours_already = current.as_deref().is_some_and(crate::ssh_entry::is_entry);
+    if ours_already {
+        current = git_out(&["config", "--no-includes", "--get", "core.sshCommand"])
+            .ok()
+            .filter(|c| !c.is_empty() && !crate::ssh_entry::is_entry(c));
+    }
+    if ours_already
+        && file.block("ssh").is_some_and(|b| match &current {
+            Some(own) => b.contains(&included::quote(&sh_quote(own))[1..]),
+            None => !b.contains(" --then "),
+        })
+    {
+        return Ok(format!(
+            "the ssh entry is already core.sshCommand ({})",
+            file.ours.display()
+        ));
+    }
+    let mut entry = format!("{} ssh", sh_quote(&self_path()?));
+    if let Some(own) = &current {
+        let _ = write!(entry, " --then {}", sh_quote(own));
+    }
+    let mut body = format!(
+        "{}\tsshCommand = {}\n",
+        included::section_header("core", None),
+        included::quote(&entry)
+    );
+    // git guesses the ssh variant from the program's name; for ours it
+    // would run `-G` first on every connection (SSH.md §0.4). Said once
+    // here instead, where the command wrapped is OpenSSH and the user has
+    // not chosen a variant.
+    let wrapped = crate::ssh::Runner {
+        program: current.clone().unwrap_or_else(|| "ssh".to_owned()),
+        shell: true,
+        origin: crate::ssh::ENTRY_ORIGIN,
+    };
+    if wrapped.is_openssh() && git_out(&["config", "--get", "ssh.variant"]).is_err() {
+        let _ = writeln!(body, "{}\tvariant = ssh", included::section_header("ssh", None));
+    }
+    file.set("ssh", &body)?;
+    let mut said = format!(
+        "core.sshCommand is now the ssh entry, in {}, included from {}",
+        file.ours.display(),
+        file.config.display()
+    );
+    if let Some(own) = current {
+        let _ = write!(said, "; it runs your own command: {own}");
+    }
+    if std::env::var_os("GIT_SSH_COMMAND").is_some_and(|v| !v.is_empty()) {
+        said.push_str("; note: GIT_SSH_COMMAND is set in this environment and wins over core.sshCommand");
+    }
+    Ok(said)
+}
+
 pub fn install(args: &InstallArgs) -> Result<u8> {
-    let everything = !args.hook && args.helper.is_none();
     let say = |line: &str| output::write(output::Stream::Stdout, &format!("prepush-auth: {line}\n"));
+    if args.ssh {
+        say(&install_ssh(args.global)?);
+        if !args.hook && args.helper.is_none() {
+            return Ok(0);
+        }
+    }
+    let everything = !args.hook && args.helper.is_none();
     let mut hook_here = true;
     if args.hook || everything {
         // `install --global` also sets the hook up here when "here" is a

@@ -39,6 +39,7 @@ impl Paint {
 
 fn target_label(c: &Check) -> String {
     let place = match (&c.host, &c.repository) {
+        (Some(h), Some(r)) if c.ssh.is_some() => format!("{h}/{r}, over SSH"),
         (Some(h), Some(r)) => format!("{h}/{r}"),
         _ => c.url.clone(),
     };
@@ -170,10 +171,10 @@ pub fn human(checks: &[Check], color: bool, width: usize) -> String {
             head.replace_range(at..at + word.len(), &p.wrap(code, word));
         }
         out.push_str(&head);
-        let reason_label = if c.kind() == Kind::Ok {
-            "  token:  "
-        } else {
-            "  reason: "
+        let reason_label = match (c.kind(), &c.ssh) {
+            (Kind::Ok, None) => "  token:  ",
+            (Kind::Ok, Some(_)) => "  key:    ",
+            _ => "  reason: ",
         };
         wrapped(&mut out, reason_label, &printable(&f.message), width);
         if let Some(t) = &f.token {
@@ -247,6 +248,12 @@ fn check_json(c: &Check) -> Value {
             "login": t.login,
             "scopes": t.scopes,
             "expires_at": t.expires_at.map(|e| e.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        })),
+        "ssh": c.ssh.as_ref().map(|s| json!({
+            "key": s.key,
+            "fingerprint": s.fingerprint,
+            "account": s.account,
+            "connections": s.connections,
         })),
         "requests": c.requests,
         "cached": c.cached,

@@ -45,6 +45,9 @@ pub struct RemoteUrl {
     pub username: Option<String>,
     /// A password written in the URL itself; git uses it without asking helpers.
     pub password: Option<Secret>,
+    /// `host:path` (scp-like) rather than `ssh://host/path`: git then names
+    /// the path to the server without its leading slash.
+    pub scp_like: bool,
 }
 
 /// Redacted: the password is a [`Secret`], and a username shaped like a
@@ -70,6 +73,7 @@ impl std::fmt::Debug for RemoteUrl {
             .field("repository", &self.repository)
             .field("username", &self.username.as_deref().map(shown))
             .field("password", &self.password)
+            .field("scp_like", &self.scp_like)
             .finish()
     }
 }
@@ -134,6 +138,7 @@ impl RemoteUrl {
             repository,
             username: url.user().filter(|u| !u.is_empty()).map(str::to_owned),
             password: url.password().map(Secret::new),
+            scp_like: url.serialize_alternative_form && transport == Transport::Ssh,
         }
     }
 

@@ -48,6 +48,23 @@ pub enum Reason {
     UnexpectedResponse,
     UnsupportedHost,
     SshRemote,
+    /// SSH (SSH.md §1): ssh had no key to offer.
+    SshNoKey,
+    /// The host knows the key, but it has a passphrase and is not in the
+    /// agent: a push without a terminal fails, one from a terminal asks.
+    SshKeyLocked,
+    /// The host accepted none of the keys ssh offered.
+    SshKeyNotAccepted,
+    /// The offered key's account may not push; another key of the user's may.
+    WrongAccount,
+    DeployKeyReadOnly,
+    SshKeyExpired,
+    HostKeyUnknown,
+    HostKeyChanged,
+    SshPortClosed,
+    /// GitLab, Gitea/Forgejo: the repository is not there (for this key),
+    /// and a push may create it.
+    RepoNotFound,
     LocalRemote,
     /// `check --all`: this remote's configuration cannot be read (no URL, a
     /// URL git cannot parse); the other remotes are still checked.
@@ -59,8 +76,21 @@ impl Reason {
     pub fn kind(self) -> Kind {
         match self {
             Self::Ok => Kind::Ok,
-            Self::ExpiresSoon | Self::UsernameMismatch | Self::NoCredential | Self::WriteAccessUnknown => Kind::Warn,
-            Self::PasswordNotToken
+            Self::ExpiresSoon
+            | Self::UsernameMismatch
+            | Self::NoCredential
+            | Self::WriteAccessUnknown
+            | Self::SshKeyLocked
+            | Self::RepoNotFound => Kind::Warn,
+            Self::SshNoKey
+            | Self::SshKeyNotAccepted
+            | Self::WrongAccount
+            | Self::DeployKeyReadOnly
+            | Self::SshKeyExpired
+            | Self::HostKeyUnknown
+            | Self::HostKeyChanged
+            | Self::SshPortClosed
+            | Self::PasswordNotToken
             | Self::TokenMalformed
             | Self::TokenInvalid
             | Self::TokenExpired
@@ -128,6 +158,16 @@ impl Reason {
             Self::UnexpectedResponse => "unexpected_response",
             Self::UnsupportedHost => "unsupported_host",
             Self::SshRemote => "ssh_remote",
+            Self::SshNoKey => "ssh_no_key",
+            Self::SshKeyLocked => "ssh_key_locked",
+            Self::SshKeyNotAccepted => "ssh_key_not_accepted",
+            Self::WrongAccount => "wrong_account",
+            Self::DeployKeyReadOnly => "deploy_key_read_only",
+            Self::SshKeyExpired => "ssh_key_expired",
+            Self::HostKeyUnknown => "host_key_unknown",
+            Self::HostKeyChanged => "host_key_changed",
+            Self::SshPortClosed => "ssh_port_closed",
+            Self::RepoNotFound => "repo_not_found",
             Self::LocalRemote => "local_remote",
             Self::RemoteMisconfigured => "remote_misconfigured",
         }
@@ -229,6 +269,9 @@ mod tests {
             Reason::WriteAccessUnknown,
             Reason::HostRefused,
             Reason::SshRemote,
+            Reason::SshKeyNotAccepted,
+            Reason::WrongAccount,
+            Reason::RepoNotFound,
             Reason::RemoteMisconfigured,
         ] {
             assert_eq!(serde_json::to_value(r).unwrap(), r.code());

@@ -138,6 +138,39 @@ fn a_dead_extra_header_is_named_as_the_fault_beside_a_good_store_entry() {
     assert!(!bare_has(&w.bare, "main"));
 }
 
+/// Review bug: with `XDG_CONFIG_HOME` set but empty (git treats that as
+/// unset and reads `~/.config/git/config`), the gix pre-read missed an
+/// extra header there, so `check` judged the store's stale entry while git
+/// sent the header (and pushed).
+#[test]
+fn an_extra_header_in_the_xdg_config_is_seen_when_xdg_config_home_is_empty() {
+    let good = classic_token("xdgxdgxdgxdgxdgxdgxdgxdgxdgxdg");
+    let stale = classic_token("oldoldoldoldoldoldoldoldoldold");
+    let w = world(&[&good]);
+    let url = w.host.url(REPO_PATH);
+    w.sb.store_credential(&url, "alice", &stale);
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{good}"));
+    w.sb.secrets.lock().unwrap().push(basic.clone());
+    let xdg = w.sb.home.join(".config/git/config");
+    std::fs::create_dir_all(xdg.parent().unwrap()).unwrap();
+    let key = format!("http.http://127.0.0.1:{}/.extraheader", w.host.port);
+    w.sb.git(&[
+        "config",
+        "--file",
+        xdg.to_str().unwrap(),
+        &key,
+        &format!("AUTHORIZATION: basic {basic}"),
+    ]);
+
+    let mut cmd = w.sb.cmd(&["check", "--format", "json"]);
+    cmd.env("XDG_CONFIG_HOME", "");
+    let run = w.sb.finish(cmd.output().unwrap());
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let c = run.check();
+    assert_eq!(c["reason"], "ok", "{c}");
+    assert_eq!(c["credential"]["helper"], "extraheader", "{c}");
+}
+
 const REPO_READ_ONLY: &str = r#"{"id":1,"name":"widgets","full_name":"acme/widgets","private":true,"archived":false,"permissions":{"admin":false,"maintain":false,"push":false,"triage":false,"pull":true}}"#;
 
 /// An emulated GitHub where each `(login, token, may_push)` is an account:
@@ -457,4 +490,69 @@ fn a_username_in_another_remote_finds_the_cached_account_that_may_push() {
     w.sb.git(&["credential-cache", "exit"]);
     assert!(out.status.success(), "{stderr}");
     assert!(bare_has(&w.bare, "main"));
+}
+
+/// An emulated GitLab where each `(token, access_level)` is an account:
+/// the projects API answers the level, git's endpoint refuses a Reporter
+/// with GitLab's recorded role refusal and serves a Developer the
+/// advertisement.
+fn gitlab_accounts(accounts: &[(&str, i64)]) -> FakeHost {
+    let known: Vec<(String, i64)> = accounts.iter().map(|(t, l)| ((*t).to_owned(), *l)).collect();
+    FakeHost::builder()
+        .route_fn(move |r| {
+            let account = presented(r).and_then(|p| known.iter().find(|(t, _)| *t == p).cloned());
+            if r.path.contains("/info/refs?service=") {
+                let Some((_, level)) = account else {
+                    return Some(fixture("gitlab/probe-unauthorized.http"));
+                };
+                return Some(if r.path.ends_with("git-upload-pack") {
+                    Reply::new(200, "001e# service=git-upload-pack\n0000")
+                        .header("Content-Type", "application/x-git-upload-pack-advertisement")
+                } else if level < 30 {
+                    fixture("gitlab/probe-push-code.http")
+                } else {
+                    advertisement()
+                });
+            }
+            let Some((_, level)) = account else {
+                return Some(fixture("gitlab/unauthorized.http"));
+            };
+            Some(match r.path.as_str() {
+                "/api/v4/personal_access_tokens/self" => Reply::json(
+                    200,
+                    r#"{"id":4,"name":"laptop","revoked":false,"created_at":"2026-01-02T10:00:00.000Z","description":"","scopes":["api","write_repository"],"user_id":24,"last_used_at":null,"active":true,"expires_at":null}"#,
+                ),
+                "/api/v4/projects/acme%2Fwidgets" => Reply::json(
+                    200,
+                    &format!(
+                        r#"{{"id":7,"path_with_namespace":"acme/widgets","archived":false,"permissions":{{"project_access":{{"access_level":{level},"notification_level":3}},"group_access":null}}}}"#
+                    ),
+                ),
+                _ => Reply::json(404, r#"{"message":"404 Not Found"}"#),
+            })
+        })
+        .start()
+}
+
+/// GitLab's role refusal (`You are not allowed to push code to this
+/// project.`) is the same failure path: the Developer account is named.
+#[test]
+fn after_gitlabs_role_refusal_the_developer_account_is_named() {
+    let reporter = format!("glpat-{}", "r".repeat(20));
+    let developer = format!("glpat-{}", "d".repeat(20));
+    let host = gitlab_accounts(&[(&reporter, 20), (&developer, 30)]);
+    let sb = Sandbox::new();
+    sb.use_host(&host, "gitlab", "/api/v4");
+    let url = host.url(REPO_PATH);
+    sb.init_repo(&url);
+    sb.store_credential(&url, "dev", &developer);
+    sb.store_credential(&url, "rep", &reporter);
+
+    let c = sb.run(&["check", "--format", "json"]).check();
+    assert_eq!(c["reason"], "no_repo_access", "{c}");
+    assert_eq!(c["credential"]["username"], "rep");
+    let first = c["fix"][0].as_str().unwrap();
+    assert!(first.starts_with("dev (store) may push to acme/widgets"), "{first}");
+    assert!(first.contains(".username dev`"), "{first}");
+    assert_eq!(c["requests"].as_u64().unwrap() as usize, host.count());
 }

@@ -8,7 +8,7 @@ fn fixtures(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         let p = entry.path();
         if p.is_dir() {
             fixtures(&p, out);
-        } else if p.extension().is_some_and(|e| e == "http") {
+        } else if p.extension().is_some_and(|e| e == "http" || e == "txt") {
             out.push(p);
         }
     }
@@ -21,6 +21,19 @@ fn every_fixture_parses_and_names_its_source() {
     assert!(!all.is_empty(), "no fixtures found");
     for path in all {
         let text = std::fs::read_to_string(&path).unwrap();
+        // SSH fixtures (tests/fixtures/ssh/): a host's words, played by the
+        // loopback sshd's forced command.
+        if path.extension().is_some_and(|e| e == "txt") {
+            let sources: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("# source: ")).collect();
+            assert!(!sources.is_empty(), "{}: no `# source:` line", path.display());
+            for source in sources {
+                assert!(source.len() > 10, "{}: a source says where: {source:?}", path.display());
+            }
+            for field in ["# stream: ", "# exit: "] {
+                assert!(text.contains(field), "{}: no `{field}` line", path.display());
+            }
+            continue;
+        }
         let recorded =
             prepush_auth::providers::fixture::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         for source in &recorded.sources {

@@ -17,12 +17,35 @@ fn check(host: &FakeHost, secret: &str) -> (Sandbox, Run) {
     (sb, run)
 }
 
+/// git's upload-pack advertisement of an existing repository (the first
+/// request to an unnamed host: it creates nothing, the push probe could).
+fn fetch_advertisement() -> Reply {
+    Reply::new(200, "001e# service=git-upload-pack\n0000")
+        .header("Content-Type", "application/x-git-upload-pack-advertisement")
+}
+
 /// A GitLab nobody named: its recorded texts on git's endpoint
 /// (`tests/fixtures/generic/gitlab-*`), its API elsewhere (`/api/v1` is not it).
 #[test]
 fn the_push_probe_decides_on_an_unknown_host_in_the_hosts_own_words() {
     let host = FakeHost::builder()
         .route_fn(|r| {
+            let known = basic_credentials(r).is_some_and(|(_, p)| {
+                [
+                    "right-password",
+                    "reader-password",
+                    "scope-password",
+                    "archive-password",
+                ]
+                .contains(&p.as_str())
+            });
+            if r.path.contains("/info/refs?service=git-upload-pack") {
+                return Some(if known {
+                    fetch_advertisement()
+                } else {
+                    fixture("generic/gitlab-probe-401-access-denied.http")
+                });
+            }
             if !r.path.contains("/info/refs?service=git-receive-pack") {
                 return None;
             }
@@ -47,7 +70,10 @@ fn the_push_probe_decides_on_an_unknown_host_in_the_hosts_own_words() {
         let c = run.check();
         assert_eq!(c["provider"], "generic");
         assert_eq!(c["reason"], reason, "{}", c["message"]);
-        assert_eq!(c["requests"], 2, "the probe and Gitea's API, at once");
+        // git's fetch advertisement and Gitea's API at once, then the push
+        // probe only for a repository that answered (issue 16).
+        let expected = if secret == "wrong-password" { 2 } else { 3 };
+        assert_eq!(c["requests"], expected, "{}", c["message"]);
     }
     // A 200 is "accepted", and says that write access is not known.
     let (_sb, run) = check(&host, "right-password");
@@ -69,6 +95,15 @@ fn a_read_only_collaborator_on_an_unnamed_gitea_is_not_ok() {
     let host = FakeHost::builder()
         .route_fn(|r| {
             let known = basic_credentials(r).is_some_and(|(_, p)| p == "reader-password");
+            if r.path
+                .starts_with(&format!("{REPO_PATH}/info/refs?service=git-upload-pack"))
+            {
+                return Some(if known {
+                    fetch_advertisement()
+                } else {
+                    fixture("gitea/probe-401-verify.http")
+                });
+            }
             if r.path
                 .starts_with(&format!("{REPO_PATH}/info/refs?service=git-receive-pack"))
             {
@@ -176,4 +211,39 @@ fn through_the_hook_an_unnamed_giteas_reader_is_stopped_and_a_writer_lands() {
             assert!(stderr.contains("permissions.push is false"), "{stderr}");
         }
     }
+}
+
+/// Issue 16: an unnamed server may be a GitLab, which creates a missing
+/// project for the push probe (push-to-create): for a repository git's
+/// fetch advertisement does not show, the probe is never sent, and the
+/// verdict says why without blocking.
+#[test]
+fn a_repository_git_does_not_show_is_never_probed_for_push() {
+    let host = FakeHost::builder()
+        .route_fn(|r| {
+            if r.path.contains("service=git-upload-pack") {
+                return Some(Reply::new(
+                    404,
+                    "The project you were looking for could not be found or you don't have permission to view it.",
+                ));
+            }
+            // What a GitLab would do: create the project, then advertise it.
+            r.path.contains("service=git-receive-pack").then(advertisement)
+        })
+        .start();
+    let (_sb, run) = check(&host, "right-password");
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let c = run.check();
+    assert_eq!(c["reason"], "no_repo_access", "{}", c["message"]);
+    assert_eq!(c["verdict"], "warn");
+    assert!(
+        c["message"].as_str().unwrap().contains("create it on push"),
+        "{}",
+        c["message"]
+    );
+    assert_eq!(
+        host.count_path("service=git-receive-pack"),
+        0,
+        "the push probe was sent"
+    );
 }

@@ -633,3 +633,87 @@ fn our_include_replaced_by_the_users_own_is_said_and_restored() {
     let (out, _) = git_out(&sb, &["config", "--global", "--get-all", "include.path"]);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("~/.gitconfig.local\n"));
 }
+
+/// Review bug: a refusal the observe entry remembered was cleared by the
+/// next `check` when that check's `ok` was only replayed from the cache (a
+/// verdict from before the refusal, under another key: with two remotes on
+/// the host the observe entry cannot name the repository). A replayed ok
+/// is no credential working again: the refusal stays and is said.
+#[test]
+fn a_remembered_ok_does_not_clear_a_later_refusal() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let token = classic_token("laterlaterlaterlaterlaterlater");
+    let sb = Sandbox::new();
+    sb.secrets.lock().unwrap().push(token.clone());
+    let root = sb.dir.path().join("server");
+    let backend = GitBackend::new(root, "acme/widgets.git", &[("*", token.as_str())]);
+    let revoked = Arc::new(AtomicBool::new(false));
+    let (known, gone) = (token.clone(), revoked.clone());
+    let host = FakeHost::builder()
+        .git(backend)
+        .route_fn(move |r| {
+            let works = !gone.load(Ordering::SeqCst) && presented(r).as_deref() == Some(known.as_str());
+            if r.path.contains("/info/refs?service=git-receive-pack") {
+                return (!works).then(|| fixture("github/probe-bad-credentials.http"));
+            }
+            if !r.path.starts_with("/api/v3/") {
+                return None;
+            }
+            if !works {
+                return Some(fixture("github/bad-credentials.http"));
+            }
+            Some(match r.path.as_str() {
+                "/api/v3/user" => Reply::json(200, r#"{"login":"alice","id":7,"type":"User"}"#),
+                "/api/v3/repos/acme/widgets" => Reply::json(200, REPO_JSON),
+                _ => fixture("github/not-found.http"),
+            })
+        })
+        .start();
+    sb.use_host_timeout(&host, "github", "/api/v3", 20_000);
+    let url = host.url(REPO_PATH);
+    sb.init_repo(&url);
+    sb.store_credential(&url, "alice", &token);
+
+    let first = sb.run(&["check", "origin"]);
+    assert_eq!(first.code, 0, "{}", first.stdout);
+
+    // The token is revoked; git is refused and runs the observe entry (a
+    // helper that keeps the token: nothing erased it from the store).
+    revoked.store(true, Ordering::SeqCst);
+    sb.git(&[
+        "remote",
+        "add",
+        "upstream",
+        &url.replace("acme/widgets", "upstream/widgets"),
+    ]);
+    let port = url.split(':').nth(2).and_then(|p| p.split('/').next()).unwrap();
+    let mut erase = sb.cmd(&["credential", "erase"]);
+    erase
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = erase.spawn().unwrap();
+    std::io::Write::write_all(
+        child.stdin.as_mut().unwrap(),
+        format!("protocol=http\nhost=127.0.0.1:{port}\nusername=alice\npassword={token}\n\n").as_bytes(),
+    )
+    .unwrap();
+    let observed = sb.finish(child.wait_with_output().unwrap());
+    assert_eq!(observed.code, 0);
+    assert!(observed.stdout.is_empty(), "{}", observed.stdout);
+    assert!(observed.stderr.contains("refused"), "{}", observed.stderr);
+    assert!(sb.run(&["status"]).stdout.contains("was refused"), "remembered");
+
+    // check within the cache's lifetime asks the host again rather than
+    // replay the ok from before the refusal; the refusal stays.
+    let run = sb.run(&["check", "origin"]);
+    assert_eq!(run.code, 1, "a replayed ok hid the refusal:\n{}", run.stdout);
+    assert!(run.stdout.contains("was refused"), "{}", run.stdout);
+    let status = sb.run(&["status"]);
+    assert!(
+        status.stdout.contains("was refused"),
+        "cleared by a replayed ok:\n{}",
+        status.stdout
+    );
+}

@@ -8,6 +8,13 @@
 //! with `--no-index`, npm with `--offline`) and the trap proxy fails any
 //! attempt to leave the machine.
 //!
+//! Issue 21: the Linux artifacts start where users are, checked as
+//! auditwheel checks: the glibc build's wheel is tagged manylinux2014 and
+//! `objdump -T` finds no GLIBC symbol version above 2.17 in the binary the
+//! wheel, the npm package and the archive carry; the musl build is static.
+//! And the npm launcher lets git go on when its binary cannot start (this
+//! one runs without the artifacts).
+//!
 //! Runs when `PREPUSH_AUTH_DIST` names the directory `packaging/build-all.sh`
 //! filled (`.ci/run` sets it); otherwise it says so and passes, unless
 //! `PREPUSH_AUTH_REQUIRE_PACKAGES=1`.
@@ -41,18 +48,46 @@ fn dist() -> Option<PathBuf> {
     }
 }
 
-/// The one file in `dir` whose name starts and ends so.
+/// The one file in `dir` whose name starts and ends so and is not a static
+/// musl build (those have their own test).
 fn artifact(dir: &Path, prefix: &str, suffix: &str) -> PathBuf {
     let found: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
         .filter(|p| {
             let name = p.file_name().unwrap().to_string_lossy();
-            name.starts_with(prefix) && name.ends_with(suffix)
+            name.starts_with(prefix) && name.ends_with(suffix) && !name.contains("musl")
         })
         .collect();
     assert_eq!(found.len(), 1, "{prefix}*{suffix} in {}: {found:?}", dir.display());
     found[0].clone()
+}
+
+/// The static musl build's file in `dir` starting and ending so, if built.
+fn musl_artifact(dir: &Path, prefix: &str, suffix: &str) -> Option<PathBuf> {
+    let found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with(prefix) && name.ends_with(suffix) && name.contains("musl")
+        })
+        .collect();
+    assert!(
+        found.len() <= 1,
+        "{prefix}*musl*{suffix} in {}: {found:?}",
+        dir.display()
+    );
+    found.into_iter().next()
+}
+
+/// The CPU as npm names it (`process.arch`).
+fn npm_cpu() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "x64",
+        "aarch64" => "arm64",
+        other => other,
+    }
 }
 
 fn tool(name: &str) -> PathBuf {
@@ -185,10 +220,8 @@ fn sha256_of(file: &Path) -> String {
         .to_owned()
 }
 
-/// The binary inside the wheel, the npm platform package and the archive
-/// is one build: the same bytes everywhere.
-fn assert_same_binary_as_the_wheel(binary: &Path, dist: &Path) {
-    let wheel = artifact(dist, &format!("prepush_auth-{VERSION}-"), ".whl");
+/// The sha256 of the binary inside `wheel`.
+fn wheel_binary_sha256(wheel: &Path) -> String {
     let out = ok(
         Command::new("python3")
             .args([
@@ -198,14 +231,21 @@ fn assert_same_binary_as_the_wheel(binary: &Path, dist: &Path) {
                  n = [n for n in z.namelist() if n.endswith('.data/scripts/prepush-auth')]\n\
                  print(hashlib.sha256(z.read(n[0])).hexdigest())",
             ])
-            .arg(&wheel)
+            .arg(wheel)
             .output()
             .unwrap(),
         "reading the wheel",
     );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// The binary inside the wheel, the npm platform package and the archive
+/// is one build: the same bytes everywhere.
+fn assert_same_binary_as_the_wheel(binary: &Path, dist: &Path) {
+    let wheel = artifact(dist, &format!("prepush_auth-{VERSION}-"), ".whl");
     assert_eq!(
         sha256_of(binary),
-        String::from_utf8_lossy(&out.stdout).trim(),
+        wheel_binary_sha256(&wheel),
         "{} is not the wheel's binary",
         binary.display()
     );
@@ -405,7 +445,11 @@ fn the_npm_packages_install_offline_and_run_under_npx_and_lefthook() {
     let Some(dist) = dist() else { return };
     let w = world("npmnpmnpmnpmnpmnpmnpmnpmnpmnpm");
     let main = dist.join(format!("prepush-auth-{VERSION}.tgz"));
-    let platform = artifact(&dist, "prepush-auth-linux-", &format!("-{VERSION}.tgz"));
+    let platform = artifact(
+        &dist,
+        &format!("prepush-auth-linux-{}-", npm_cpu()),
+        &format!("-{VERSION}.tgz"),
+    );
     std::fs::write(
         w.sb.work.join("package.json"),
         "{\"name\": \"scratch\", \"private\": true}\n",
@@ -637,6 +681,105 @@ fn the_pre_commit_mirror_pins_this_version_and_needs_no_compiler() {
     assert!(own.contains("language: rust"), "{own}");
 }
 
+/// The static musl build (`x86_64-unknown-linux-musl`, linked by zig): no
+/// dynamic loader, no shared library, so it starts on Alpine and on any
+/// Linux, whatever its glibc. Its archive, wheel (musllinux) and npm package
+/// (`libc: musl`) carry the same binary, and it checks and guards a push
+/// here (a glibc system: static means it does not care).
+#[test]
+fn the_static_musl_build_needs_nothing_of_the_system_and_checks() {
+    let Some(dist) = dist() else { return };
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let Some(archive) = musl_artifact(&dist, &format!("prepush-auth-{VERSION}-"), ".tar.gz") else {
+        assert!(
+            std::env::var("PREPUSH_AUTH_REQUIRE_MUSL").as_deref() != Ok("1"),
+            "no musl archive in {}: rustup target add {}-unknown-linux-musl, then packaging/build-all.sh",
+            dist.display(),
+            std::env::consts::ARCH
+        );
+        eprintln!("no static musl build in {}: not exercised", dist.display());
+        return;
+    };
+    let w = world("muslmuslmuslmuslmuslmuslmuslmu");
+    let out = w.sb.dir.path().join("unpacked");
+    std::fs::create_dir_all(&out).unwrap();
+    ok(
+        run(
+            &w.sb,
+            Path::new("tar"),
+            &["-xzf", &archive.to_string_lossy(), "-C", &out.to_string_lossy()],
+            &[],
+        ),
+        "tar",
+    );
+    let name = archive
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .trim_end_matches(".tar.gz")
+        .to_owned();
+    let bin = out.join(&name).join("prepush-auth");
+    let headers = ok(
+        Command::new("objdump").arg("-p").arg(&bin).output().unwrap(),
+        "objdump -p",
+    );
+    let headers = String::from_utf8_lossy(&headers.stdout);
+    for needs in ["INTERP", "NEEDED"] {
+        assert!(
+            !headers.lines().any(|l| l.trim_start().starts_with(needs)),
+            "{name}'s binary is not static ({needs}):\n{headers}"
+        );
+    }
+    version_and_check(&w, &bin, &[]);
+    let sha = sha256_of(&bin);
+
+    let wheel = musl_artifact(&dist, &format!("prepush_auth-{VERSION}-"), ".whl").expect("no musllinux wheel");
+    let wheel_name = wheel.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        wheel_name.ends_with(&format!("-py3-none-musllinux_1_2_{}.whl", std::env::consts::ARCH)),
+        "{wheel_name}"
+    );
+    assert_eq!(wheel_binary_sha256(&wheel), sha, "{wheel_name} carries another binary");
+
+    let npm = dist.join(format!("prepush-auth-linux-{}-musl-{VERSION}.tgz", npm_cpu()));
+    let unpacked = w.sb.dir.path().join("npm");
+    std::fs::create_dir_all(&unpacked).unwrap();
+    ok(
+        run(
+            &w.sb,
+            Path::new("tar"),
+            &["-xzf", &npm.to_string_lossy(), "-C", &unpacked.to_string_lossy()],
+            &[],
+        ),
+        "tar",
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(unpacked.join("package/package.json")).unwrap()).unwrap();
+    assert_eq!(manifest["libc"], serde_json::json!(["musl"]), "{manifest}");
+    assert_eq!(manifest["os"], serde_json::json!(["linux"]), "{manifest}");
+    assert_eq!(manifest["cpu"], serde_json::json!([npm_cpu()]), "{manifest}");
+    assert_eq!(sha256_of(&unpacked.join("package/bin/prepush-auth")), sha);
+    // The launcher names it, so npm installs it where it fits.
+    let main: serde_json::Value = {
+        let main = dist.join(format!("prepush-auth-{VERSION}.tgz"));
+        let out = ok(
+            Command::new("tar")
+                .args(["-xzOf", &main.to_string_lossy(), "package/package.json"])
+                .output()
+                .unwrap(),
+            "tar",
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    assert_eq!(
+        main["optionalDependencies"][format!("prepush-auth-linux-{}-musl", npm_cpu())],
+        VERSION,
+        "{main}"
+    );
+}
+
 // ------------------------------------------------ the npm launcher fails open
 
 /// A program the dynamic loader refuses exactly as it refuses a binary built
@@ -811,6 +954,35 @@ fn the_npm_launcher_lets_the_push_through_when_its_binary_cannot_start() {
         assert_eq!(out.status.code(), Some(2), "{}", text(&out));
         said(&out);
     }
+
+    // Installed as npm lays it out, with both Linux packages (an npm that
+    // ignores `libc` installs both): the glibc one the loader refuses, the
+    // musl one that starts. The launcher runs the second, and says nothing.
+    let modules = w.sb.dir.path().join("project/node_modules");
+    let glibc_pkg = modules.join(format!("prepush-auth-linux-{}/bin", npm_cpu()));
+    let musl_pkg = modules.join(format!("prepush-auth-linux-{}-musl/bin", npm_cpu()));
+    let main_pkg = modules.join("prepush-auth/bin");
+    for dir in [&glibc_pkg, &musl_pkg, &main_pkg] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    std::fs::copy(&cases[0].0, glibc_pkg.join("prepush-auth")).unwrap();
+    std::fs::copy(BIN, musl_pkg.join("prepush-auth")).unwrap();
+    std::fs::copy(launcher(), main_pkg.join("prepush-auth.js")).unwrap();
+    let out = run(
+        &w.sb,
+        Path::new("node"),
+        &[
+            main_pkg.join("prepush-auth.js").to_str().unwrap(),
+            "check",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let check: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(check["checks"][0]["verdict"], "ok", "{check}");
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 
     // A binary that starts is run as before, its exit status passed on: the
     // push that adds a workflow is blocked by prepush-auth itself.

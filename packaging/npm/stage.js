@@ -24,7 +24,8 @@ if (!platform) {
   console.error(`stage.js: no npm platform for ${target} (see packaging/npm/platforms.json)`);
   process.exit(2);
 }
-const nameOf = (p) => `prepush-auth-${p.os}-${p.cpu}`;
+// The launcher looks for these names (bin/prepush-auth.js): keep them in step.
+const nameOf = (p) => `prepush-auth-${p.os}-${p.cpu}${p.libc === "musl" ? "-musl" : ""}`;
 const write = (file, text) => {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, text);
@@ -54,6 +55,7 @@ const pkg = {
   description:
     `The prepush-auth binary for ${platform.os} ${platform.cpu} (${target})` +
     (platform.needs ? `; needs ${platform.needs}` : "") +
+    (platform.libc === "musl" ? "; static, runs on any Linux; npm picks it where the C library is musl (Alpine)" : "") +
     "; install prepush-auth instead",
   license: main.license,
   repository: main.repository,

@@ -6,9 +6,13 @@
 //! write access the evidence does not show.
 //!
 //! Unknown hosts are often self-hosted Gitea, Forgejo or GitLab that nobody
-//! named in the config. Both requests go out at once, to the remote's own
-//! host only: the probe, and Gitea's `GET /api/v1/repos/{owner}/{name}` with
-//! git's own Basic pair. Where that answer is a Gitea repository, its
+//! named in the config. A GitLab creates a missing project for the push
+//! probe (push-to-create: `ensure_project_on_push!`, see
+//! [`super::follow_up`]), so the probe is never asked first: git's
+//! upload-pack advertisement (which creates nothing) and Gitea's
+//! `GET /api/v1/repos/{owner}/{name}` with git's own Basic pair go out at
+//! once, to the remote's own host only, and the push probe follows only
+//! when the repository answered there. Where that answer is a Gitea repository, its
 //! `permissions.push` tells a reader from a writer; where the probe's words
 //! are Gitea's or GitLab's, the verdict says so and names the config line
 //! that turns on the host's own API.
@@ -26,12 +30,24 @@ const GITLAB_ROLE: &str = "You are not allowed to push code to this project.";
 const GITLAB_ARCHIVED: &str = "You can't push code to an archived project.";
 
 pub fn plan(ctx: &Context) -> Vec<(Purpose, Request)> {
-    let mut plan = vec![(Purpose::PushProbe, ctx.push_probe("git"))];
+    let mut plan = vec![(Purpose::ReadProbe, ctx.read_probe("git"))];
     if ctx.url.repository.contains('/') {
         let api = format!("{}/api/v1", ctx.web());
         plan.push((Purpose::Repository, gitea::repo_request(ctx, &api)));
     }
     plan
+}
+
+/// The push probe, once git's upload-pack advertisement showed the
+/// repository there (200, or 403: there, and refused to this account).
+pub fn follow_up(ctx: &Context, answers: &Answers) -> Option<(Purpose, Request)> {
+    if answers.get(Purpose::PushProbe).is_some() {
+        return None;
+    }
+    answers
+        .ok(Purpose::ReadProbe)
+        .is_some_and(|r| matches!(r.status, 200 | 403))
+        .then(|| (Purpose::PushProbe, ctx.push_probe("git")))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -73,9 +89,22 @@ fn recognise(probe: &Response, rest: Option<&Response>) -> Option<Recognised> {
 pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
     let host = ctx.url.host.as_str();
     let probe = match answers.get(Purpose::PushProbe) {
-        None => return Finding::new(Reason::UnsupportedHost, format!("nothing to ask {host}")),
         Some(Err(failure)) => return transport_finding(host, failure),
         Some(Ok(r)) => r,
+        // Not asked: git's fetch advertisement decided.
+        None => match answers.get(Purpose::ReadProbe) {
+            None => return Finding::new(Reason::UnsupportedHost, format!("nothing to ask {host}")),
+            Some(Err(failure)) => return transport_finding(host, failure),
+            // git refuses the credential: it would at the push probe too.
+            Some(Ok(r)) if r.status == 401 => r,
+            Some(Ok(r)) if r.status == 404 => return not_there(ctx, r),
+            Some(Ok(r)) => {
+                let words = host_words(r)
+                    .map(|w| format!(" ({host} says: {w})"))
+                    .unwrap_or_default();
+                return probe_other(host, r, &words);
+            }
+        },
     };
     let rest = answers.ok(Purpose::Repository);
     let recognised = recognise(probe, rest);
@@ -191,6 +220,27 @@ fn judge_probe(ctx: &Context, probe: &Response) -> Finding {
     }
 }
 
+/// git's fetch advertisement found no repository: missing, or hidden from
+/// this account. Not git's push answer (not asked: it could create the
+/// repository), so a prediction that never blocks alone.
+fn not_there(ctx: &Context, read: &Response) -> Finding {
+    let host = ctx.url.host.as_str();
+    let repo = &ctx.url.repository;
+    let words = host_words(read)
+        .map(|w| format!(" ({host} says: {w})"))
+        .unwrap_or_default();
+    let mut f = Finding::new(
+        Reason::NoRepoAccess,
+        format!(
+            "no such repository {repo} on {host} for {}{words}: it does not exist, or this account cannot see it; some servers (GitLab, Gitea and Forgejo with push-to-create) create it on push, so the push probe was not sent",
+            ctx.subject()
+        ),
+    )
+    .fix(format!("check the remote URL ({})", ctx.url.display));
+    f.unconfirmed = true;
+    f
+}
+
 /// git gets past the advertisement: the credential is accepted. Whether
 /// the account may write is not shown by it on every server.
 fn accepted(ctx: &Context) -> Finding {
@@ -258,6 +308,39 @@ mod tests {
             planned(&plan, Purpose::Repository).url,
             "https://git.example.com/api/v1/repos/acme/widgets"
         );
+        // Never the push probe first: an unnamed GitLab would create a
+        // missing project for it.
+        assert_eq!(
+            planned(&plan, Purpose::ReadProbe).url,
+            "https://git.example.com/acme/widgets.git/info/refs?service=git-upload-pack"
+        );
+        assert!(plan.iter().all(|(p, _)| *p != Purpose::PushProbe));
+    }
+
+    /// Issue 16: the push probe follows only a repository git's fetch
+    /// advertisement showed; one it did not is said, not blocked on.
+    #[test]
+    fn the_push_probe_follows_only_a_repository_git_showed() {
+        let c = case("hunter2-hunter2");
+        let ctx = c.ctx();
+        let follow =
+            |status| follow_up(&ctx, &Answers(vec![(Purpose::ReadProbe, resp(status, &[], ""))])).map(|(p, _)| p);
+        assert_eq!(follow(200), Some(Purpose::PushProbe));
+        assert_eq!(follow(403), Some(Purpose::PushProbe));
+        assert_eq!(follow(404), None);
+        assert_eq!(follow(401), None);
+        let f = c.judge(vec![
+            (Purpose::ReadProbe, resp(404, &[], "Repository not found")),
+            (Purpose::Repository, not_found()),
+        ]);
+        assert_eq!(f.reason, Reason::NoRepoAccess);
+        assert!(f.unconfirmed);
+        assert!(f.message.contains("create it on push"), "{}", f.message);
+        let f = c.judge(vec![(
+            Purpose::ReadProbe,
+            fixture("generic/gitlab-probe-401-access-denied.http"),
+        )]);
+        assert_eq!(f.reason, Reason::TokenInvalid, "{}", f.message);
     }
 
     /// Issue 10, case 2: a 200 is "accepted", never "may push".

@@ -319,6 +319,7 @@ pub fn new_token_line(provider: Provider, ctx: &Context) -> String {
 pub fn follow_up(provider: Provider, ctx: &Context, answers: &Answers) -> Option<(Purpose, Request)> {
     match provider {
         Provider::Gitlab => gitlab::follow_up(ctx, answers),
+        Provider::Generic => generic::follow_up(ctx, answers),
         _ => None,
     }
 }

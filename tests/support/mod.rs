@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub mod github_host;
+pub mod sshd;
 // Each test binary uses a subset of the support, GitHub's emulator included.
 #[allow(unused_imports)]
 pub use github_host::*;
@@ -87,6 +88,21 @@ impl Sandbox {
             secrets: Mutex::new(Vec::new()),
             trap: Trap::start(),
         };
+        // ssh never leaves the machine either: git's last choice of ssh
+        // (`GIT_SSH`) is a trap that fails as an unknown host does and
+        // says it was run. Tests of SSH remotes name their own ssh
+        // (`core.sshCommand`, `GIT_SSH_COMMAND`), which git and the check
+        // prefer (tests/ssh.rs).
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let trap = sb.dir.path().join("ssh-trap");
+            std::fs::write(
+                &trap,
+                "#!/bin/sh\necho \"$@\" >> \"$HOME/ssh-trap-ran\"\nfor a; do h=$a; done\necho \"ssh: Could not resolve hostname (trapped): Temporary failure in name resolution\" >&2\nexit 255\n",
+            )
+            .unwrap();
+            std::fs::set_permissions(&trap, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
         sb.git(&["config", "--global", "credential.helper", "store"]);
         sb.git(&["config", "--global", "user.email", "t@example.com"]);
         sb.git(&["config", "--global", "user.name", "T"]);
@@ -109,6 +125,9 @@ impl Sandbox {
                 || k.starts_with("GH_")
                 || k.starts_with("GITHUB_")
                 || k == "CODESPACES"
+                // The machine's ssh agent: tests start their own, or none.
+                || k == "SSH_AUTH_SOCK"
+                || k == "SSH_AGENT_PID"
             {
                 cmd.env_remove(&k);
             }
@@ -120,7 +139,8 @@ impl Sandbox {
             std::iter::once(self.bin_dir()).chain(std::env::split_paths(&path_without_prepush_auth())),
         )
         .unwrap();
-        cmd.env("HOME", &self.home)
+        cmd.env("GIT_SSH", self.dir.path().join("ssh-trap"))
+            .env("HOME", &self.home)
             .env("PATH", path)
             .env("XDG_CONFIG_HOME", self.home.join(".config"))
             .env("XDG_CACHE_HOME", self.home.join(".cache"))

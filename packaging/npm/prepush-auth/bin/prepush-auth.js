@@ -19,17 +19,25 @@ const fs = require("node:fs");
 
 const exe = process.platform === "win32" ? "prepush-auth.exe" : "prepush-auth";
 const pkg = `prepush-auth-${process.platform}-${process.arch}`;
+// On Linux there are two packages: the glibc one (glibc 2.17 or newer) and
+// the static musl one, which runs on any Linux. npm installs the one whose
+// `libc` fits (an older npm may install both: the glibc one is tried first,
+// and where it cannot start, on musl or an older glibc, the musl one).
+const packages = process.platform === "linux" ? [pkg, `${pkg}-musl`] : [pkg];
 const args = process.argv.slice(2);
 const gitEntry = ["pre-push", "credential", "ssh"].includes(args[0]);
 const otherWays = "install it another way: pipx install prepush-auth, or cargo install --locked prepush-auth";
 
-function binary() {
-  if (process.env.PREPUSH_AUTH_BINARY) return process.env.PREPUSH_AUTH_BINARY;
-  try {
-    return require.resolve(`${pkg}/bin/${exe}`);
-  } catch {
-    return null;
+// The binaries to try, in order: PREPUSH_AUTH_BINARY alone when set.
+function binaries() {
+  if (process.env.PREPUSH_AUTH_BINARY) return [process.env.PREPUSH_AUTH_BINARY];
+  const found = [];
+  for (const name of packages) {
+    try {
+      found.push(require.resolve(`${name}/bin/${exe}`));
+    } catch {}
   }
+  return found;
 }
 
 // One line on stderr (stdout may be git's credential protocol), then out.
@@ -87,20 +95,27 @@ function probeFailure(bin, probe) {
   return `the prebuilt binary cannot start here (${said ? `${said.slice(0, 200)}, ` : ""}${status})`;
 }
 
-const bin = binary();
-if (bin === null) {
-  cannotRun(`no prebuilt binary for ${process.platform} ${process.arch} (npm did not install ${pkg})`);
+const candidates = binaries();
+if (candidates.length === 0) {
+  cannotRun(`no prebuilt binary for ${process.platform} ${process.arch} (npm did not install ${packages.join(" or ")})`);
 }
-
-const probe = spawnSync(bin, ["--version"], {
-  stdio: ["ignore", "pipe", "pipe"],
-  encoding: "utf8",
-  timeout: 10000,
-  windowsHide: true,
-});
-if (probe.error || probe.status !== 0 || !String(probe.stdout).startsWith("prepush-auth ")) {
-  cannotRun(probeFailure(bin, probe));
+// The first that answers `--version` as prepush-auth; else the first's reason.
+let bin = null;
+let refusal = null;
+for (const candidate of candidates) {
+  const probe = spawnSync(candidate, ["--version"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+    timeout: 10000,
+    windowsHide: true,
+  });
+  if (!probe.error && probe.status === 0 && String(probe.stdout).startsWith("prepush-auth ")) {
+    bin = candidate;
+    break;
+  }
+  refusal = refusal || probeFailure(candidate, probe);
 }
+if (bin === null) cannotRun(refusal);
 
 const run = spawnSync(bin, args, { stdio: "inherit", windowsHide: true });
 if (run.error) cannotRun(`cannot run ${bin}: ${run.error.message}`);
