@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use support::sshd::Sshd;
-use support::{Run, Sandbox};
+use support::{Run, Sandbox, flat};
 
 const REPO: &str = "acme/widgets";
 
@@ -475,7 +475,7 @@ fn the_ssh_entry_explains_a_refused_push_and_stays_out_of_the_way() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = flat(&String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.status.code(), plain_code, "exit status changed: {err}");
     assert!(
         err.contains("denied to bob"),
@@ -551,7 +551,7 @@ fn the_ssh_entry_names_a_locked_key_without_prompting() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = flat(&String::from_utf8_lossy(&out.stderr));
     assert!(!out.status.success());
     assert!(err.contains("has a passphrase and is not in the agent"), "{err}");
     assert!(err.contains(&format!("ssh-add {}", locked.display())), "{err}");
