@@ -327,3 +327,152 @@ fn install_help_explains_each_entry_in_one_line() {
         "{help}"
     );
 }
+
+/// The reason the snapshot below shows, as `--format json` names it: a
+/// snapshot accepted blindly still cannot pin another reason.
+fn assert_reason(sb: &Sandbox, reason: &str) {
+    let run = sb.run(&["check", "--format", "json", "--no-cache"]);
+    assert_eq!(run.check()["reason"], reason, "{}", run.stdout);
+}
+
+/// A check of `host` (as `provider`, its API under `api`) for the
+/// repository at `path`, with `username` and `secret` stored for it.
+fn setup_as(host: &FakeHost, provider: &str, api: &str, path: &str, username: &str, secret: &str) -> Sandbox {
+    let sb = Sandbox::new();
+    sb.use_host(host, provider, api);
+    let url = host.url(path);
+    sb.init_repo(&url);
+    sb.store_credential(&url, username, secret);
+    sb
+}
+
+/// A recorded answer with one text replaced (a role, a flag).
+fn edited(path: &str, from: &str, to: &str) -> Reply {
+    let mut r = fixture(path);
+    let body = String::from_utf8(r.body).unwrap();
+    assert!(body.contains(from), "{path} has no {from}");
+    r.body = body.replace(from, to).into_bytes();
+    r
+}
+
+#[test]
+fn sso_required() {
+    // GitHub's recorded 403 with X-GitHub-SSO (tests/fixtures/github).
+    let host = FakeHost::builder()
+        .route("/", fixture("github/sso-required.http"))
+        .start();
+    let sb = setup(&host, &classic_token("ssossossossossossossossossosso"));
+    assert_reason(&sb, "sso_required");
+    insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+}
+
+#[test]
+fn no_repo_access() {
+    // The repository says push: false; git's probe gets GitHub's recorded
+    // "Permission to … denied".
+    let secret = classic_token("readerreaderreaderreaderreader");
+    let json: &'static str = Box::leak(REPO_JSON.replace("\"push\":true", "\"push\":false").into_boxed_str());
+    let host = github(vec![tok(&secret, Some("repo, workflow"))], json);
+    let sb = setup(&host, &secret);
+    assert_reason(&sb, "no_repo_access");
+    insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+}
+
+#[test]
+fn token_revoked() {
+    // GitLab: git's endpoint refuses it, the API answers its recorded
+    // "Token was revoked" (tests/fixtures/gitlab).
+    let host = FakeHost::builder()
+        .route_fn(|r| {
+            Some(if r.path.contains("/info/refs?service=") {
+                fixture("gitlab/probe-unauthorized.http")
+            } else {
+                fixture("gitlab/token-revoked.http")
+            })
+        })
+        .start();
+    let secret = format!("glpat-{}", "r".repeat(20));
+    let sb = setup_as(&host, "gitlab", "/api/v4", REPO_PATH, "alice", &secret);
+    assert_reason(&sb, "token_revoked");
+    insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+}
+
+/// Bitbucket Cloud: git's endpoint answers `probe`, the REST API refuses
+/// any credential but an access token (as in tests/bitbucket.rs).
+fn bitbucket(probe: &'static str) -> FakeHost {
+    FakeHost::builder()
+        .route_fn(move |r| {
+            Some(if r.path.contains("/info/refs?service=") {
+                fixture(probe)
+            } else {
+                Reply::json(401, r#"{"type":"error","error":{"message":"Unauthorized"}}"#)
+            })
+        })
+        .start()
+}
+
+#[test]
+fn credential_retired() {
+    // An app password: git's recorded 410 from Bitbucket.
+    let host = bitbucket("bitbucket/probe-410-app-password.http");
+    let secret = "ATBBzYxWvUtSrQpOnMlKjIhGfEdCbA543210";
+    let sb = setup_as(&host, "bitbucket", "/2.0", REPO_PATH, "alice", secret);
+    assert_reason(&sb, "credential_retired");
+    insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+}
+
+#[test]
+fn host_refused() {
+    // A workspace that requires two-step verification: Bitbucket's recorded 403.
+    let host = bitbucket("bitbucket/probe-403-two-step-required.http");
+    let secret = format!("ATATT3xFfGF0{}=1A2B3C4D", "twoS".repeat(42));
+    let sb = setup_as(&host, "bitbucket", "/2.0", REPO_PATH, "alice", &secret);
+    assert_reason(&sb, "host_refused");
+    insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+}
+
+#[test]
+fn write_access_unknown() {
+    // Hugging Face: a write token of an org member whose role gives no
+    // known answer; the Hub's probe advertises to any reader.
+    let secret = format!("hf_{}", &"Cntr".repeat(9)[..34]);
+    let whoami = edited(
+        "huggingface/whoami-write-token-org-member.http",
+        r#""roleInOrg":"write""#,
+        r#""roleInOrg":"contributor""#,
+    );
+    let host = FakeHost::builder()
+        .route_fn(move |r| {
+            if r.path.contains("/info/refs?service=") {
+                return Some(fixture("huggingface/probe-advertisement-read-token.http"));
+            }
+            (r.path == "/api/whoami-v2").then(|| whoami.clone())
+        })
+        .start();
+    let sb = setup_as(&host, "huggingface", "", "/acme/widget-model", "alice", &secret);
+    assert_reason(&sb, "write_access_unknown");
+    insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+}
+
+#[test]
+fn username_mismatch() {
+    // The token belongs to bob; git sends the username alice.
+    let secret = classic_token("bobbobbobbobbobbobbobbobbobbob");
+    let mut t = tok(&secret, Some("repo, workflow"));
+    t.login = "bob";
+    let host = github(vec![t], REPO_JSON);
+    let sb = setup(&host, &secret);
+    assert_reason(&sb, "username_mismatch");
+    insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+}
+
+#[test]
+fn unexpected_response() {
+    // A captive portal answers everything with a page of HTML.
+    let host = FakeHost::builder()
+        .route("/", Reply::new(200, "<html>a captive portal</html>"))
+        .start();
+    let sb = setup(&host, &classic_token("portalportalportalportalportal"));
+    assert_reason(&sb, "unexpected_response");
+    insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+}
