@@ -2,8 +2,8 @@
 //! The exact human output of each reason, pinned by snapshots
 //! (tests/snapshots/), as a user sees it in a pipe or CI log: wrapped to 80
 //! columns, every line within them but a URL (never broken, so a terminal
-//! keeps it clickable). Ports, temporary paths, dates, times and commit
-//! hashes are filtered; everything else is the text itself.
+//! keeps it clickable). Ports, temporary paths, dates, times, commit hashes
+//! and SSH key fingerprints are filtered; everything else is the text itself.
 //!
 //! Also here: `check` judges what the branch would push (issue 18), the
 //! missing-`origin` error, the cached note and `-v`.
@@ -23,6 +23,8 @@ fn filtered(text: &str) -> String {
             "[SPAN]",
         ),
         (r"commit [0-9a-f]{7,}", "commit [HASH]"),
+        (r"SHA256:[A-Za-z0-9+/]{43}", "SHA256:[FINGERPRINT]"),
+        (r"port \d+", "port PORT"),
     ];
     let mut out = text.to_owned();
     for (pattern, with) in rules {
@@ -475,4 +477,76 @@ fn unexpected_response() {
     let sb = setup(&host, &classic_token("portalportalportalportalportal"));
     assert_reason(&sb, "unexpected_response");
     insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+}
+
+#[test]
+fn token_expired() {
+    // GitLab: the API answers its recorded "Token has expired".
+    let host = FakeHost::builder()
+        .route_fn(|r| {
+            Some(if r.path.contains("/info/refs?service=") {
+                fixture("gitlab/probe-unauthorized.http")
+            } else {
+                fixture("gitlab/token-expired.http")
+            })
+        })
+        .start();
+    let secret = format!("glpat-{}", "e".repeat(20));
+    let sb = setup_as(&host, "gitlab", "/api/v4", REPO_PATH, "alice", &secret);
+    assert_reason(&sb, "token_expired");
+    insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+}
+
+/// SSH remotes against the real sshd of tests/support/sshd.rs (skipped
+/// where it cannot start, as tests/ssh.rs is); the login name, which is
+/// this machine's, is filtered too.
+fn ssh_human(sb: &Sandbox, sshd: &support::sshd::Sshd, reason: &str) -> String {
+    assert_reason(sb, reason);
+    human(sb, &["--no-cache"]).replace(&format!("{}@", sshd.user), "[USER]@")
+}
+
+#[test]
+fn ssh_key_not_accepted() {
+    let Some(sshd) = support::sshd::Sshd::start("github") else {
+        return;
+    };
+    sshd.repo("acme/widgets");
+    let sb = Sandbox::new();
+    let stranger = sshd.key(&sb, "id_stranger", None, "");
+    sshd.as_provider(&sb, "github");
+    sshd.use_config(&sb, &[&stranger]);
+    sb.init_repo(&sshd.url("acme/widgets"));
+    insta::assert_snapshot!(ssh_human(&sb, &sshd, "ssh_key_not_accepted"));
+}
+
+#[test]
+fn ssh_no_key() {
+    let Some(sshd) = support::sshd::Sshd::start("github") else {
+        return;
+    };
+    sshd.repo("acme/widgets");
+    let sb = Sandbox::new();
+    let missing = sb.home.join(".ssh/id_none");
+    sshd.as_provider(&sb, "github");
+    sshd.use_config(&sb, &[&missing]);
+    sb.init_repo(&sshd.url("acme/widgets"));
+    insta::assert_snapshot!(ssh_human(&sb, &sshd, "ssh_no_key"));
+}
+
+#[test]
+fn ssh_port_closed() {
+    let Some(sshd) = support::sshd::Sshd::start("github") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let key = sshd.key(&sb, "id_alice", Some("alice"), "");
+    sshd.as_provider(&sb, "github");
+    sshd.use_config(&sb, &[&key]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    sb.init_repo(&format!("ssh://{}@127.0.0.1:{port}/acme/widgets.git", sshd.user));
+    insta::assert_snapshot!(ssh_human(&sb, &sshd, "ssh_port_closed"));
 }
