@@ -25,6 +25,8 @@ fn filtered(text: &str) -> String {
         (r"commit [0-9a-f]{7,}", "commit [HASH]"),
         (r"SHA256:[A-Za-z0-9+/]{43}", "SHA256:[FINGERPRINT]"),
         (r"port \d+", "port PORT"),
+        (r"-p \d+", "-p PORT"),
+        (r"\]:\d+", "]:PORT"),
     ];
     let mut out = text.to_owned();
     for (pattern, with) in rules {
@@ -549,4 +551,62 @@ fn ssh_port_closed() {
         .port();
     sb.init_repo(&format!("ssh://{}@127.0.0.1:{port}/acme/widgets.git", sshd.user));
     insta::assert_snapshot!(ssh_human(&sb, &sshd, "ssh_port_closed"));
+}
+
+/// An sshd playing `host`, where alice's key has `rule` on acme/widgets.
+fn ssh_world(host: &str, rule: &str) -> Option<(support::sshd::Sshd, Sandbox)> {
+    let sshd = support::sshd::Sshd::start(host)?;
+    sshd.repo("acme/widgets");
+    sshd.grant("alice", "acme/widgets", rule);
+    let sb = Sandbox::new();
+    let key = sshd.key(&sb, "id_alice", Some("alice"), "");
+    sshd.as_provider(&sb, host);
+    sshd.use_config(&sb, &[&key]);
+    sb.init_repo(&sshd.url("acme/widgets"));
+    Some((sshd, sb))
+}
+
+#[test]
+fn deploy_key_read_only() {
+    // GitHub's recorded "has been marked as read only" over SSH.
+    let Some((sshd, sb)) = ssh_world("github", "deploy-read-only") else {
+        return;
+    };
+    insta::assert_snapshot!(ssh_human(&sb, &sshd, "deploy_key_read_only"));
+}
+
+#[test]
+fn ssh_key_expired() {
+    // GitLab's recorded "Your SSH key has expired."
+    let Some((sshd, sb)) = ssh_world("gitlab", "expired") else {
+        return;
+    };
+    insta::assert_snapshot!(ssh_human(&sb, &sshd, "ssh_key_expired"));
+}
+
+#[test]
+fn host_key_unknown_and_changed() {
+    let Some((sshd, sb)) = ssh_world("github", "write") else {
+        return;
+    };
+    std::fs::write(sshd.root.join("known_hosts"), "").unwrap();
+    // These name the login (`ssh -T -p PORT LOGIN@127.0.0.1`), whose length
+    // moves the wrap from one machine to the next: the words are pinned
+    // with the wrap joined (`human` still checks every line's width).
+    insta::assert_snapshot!("host_key_unknown", flat(&ssh_human(&sb, &sshd, "host_key_unknown")));
+    // Another host's key recorded for this one.
+    let other = sshd.root.join("other_key");
+    std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&other)
+        .status()
+        .unwrap();
+    let public = std::fs::read_to_string(other.with_extension("pub")).unwrap();
+    let key_text: Vec<&str> = public.split_whitespace().take(2).collect();
+    std::fs::write(
+        sshd.root.join("known_hosts"),
+        format!("[127.0.0.1]:{} {}\n", sshd.port, key_text.join(" ")),
+    )
+    .unwrap();
+    insta::assert_snapshot!("host_key_changed", flat(&ssh_human(&sb, &sshd, "host_key_changed")));
 }
