@@ -610,3 +610,29 @@ fn host_key_unknown_and_changed() {
     .unwrap();
     insta::assert_snapshot!("host_key_changed", flat(&ssh_human(&sb, &sshd, "host_key_changed")));
 }
+
+#[test]
+fn password_not_token() {
+    // A password on github.com: known without asking the host.
+    let sb = Sandbox::new();
+    let url = "https://github.com/acme/widgets.git";
+    sb.init_repo(url);
+    sb.store_credential(url, "alice", "correct-horse-battery");
+    assert_reason(&sb, "password_not_token");
+    insta::assert_snapshot!(human(&sb, &["--no-cache"]));
+}
+
+#[test]
+fn repo_not_found() {
+    // GitLab over SSH, a project that does not exist (never asked for
+    // receive-pack, which would create it).
+    let Some(sshd) = support::sshd::Sshd::start("gitlab") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let key = sshd.key(&sb, "id_alice", Some("alice"), "");
+    sshd.as_provider(&sb, "gitlab");
+    sshd.use_config(&sb, &[&key]);
+    sb.init_repo(&sshd.url("acme/widgets"));
+    insta::assert_snapshot!(ssh_human(&sb, &sshd, "repo_not_found"));
+}
