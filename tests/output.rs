@@ -636,3 +636,21 @@ fn repo_not_found() {
     sb.init_repo(&sshd.url("acme/widgets"));
     insta::assert_snapshot!(ssh_human(&sb, &sshd, "repo_not_found"));
 }
+
+#[test]
+fn wrong_account() {
+    // ssh offers bob's key (may read), alice's key may push.
+    let Some(sshd) = support::sshd::Sshd::start("github") else {
+        return;
+    };
+    sshd.repo("acme/widgets");
+    sshd.grant("bob", "acme/widgets", "read");
+    sshd.grant("alice", "acme/widgets", "write");
+    let sb = Sandbox::new();
+    let personal = sshd.key(&sb, "id_personal", Some("bob"), "");
+    sshd.key(&sb, "work_ed25519", Some("alice"), "");
+    sshd.as_provider(&sb, "github");
+    sshd.use_config(&sb, &[&personal]);
+    sb.init_repo(&sshd.url("acme/widgets"));
+    insta::assert_snapshot!(ssh_human(&sb, &sshd, "wrong_account"));
+}
