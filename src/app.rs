@@ -255,14 +255,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
     };
     match args.format {
         Format::Human => {
-            output::write(
-                Stream::Stdout,
-                &output::human(
-                    &checks,
-                    output::color_for(Stream::Stdout),
-                    output::width_for(Stream::Stdout),
-                ),
-            );
+            output::print_human(Stream::Stdout, &checks);
             output::write(Stream::Stdout, &remembered_notes(&checks, s.repo.as_ref()));
         }
         Format::Json => output::write(Stream::Stdout, &output::json(&checks)),

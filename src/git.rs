@@ -387,43 +387,14 @@ pub fn last_reset_for<'a>(entries: &'a [HelperEntry], url: &crate::target::Remot
         .rfind(|e| e.value.is_empty() && e.url.as_deref().is_none_or(|p| config_url_matches(p, url)))
 }
 
-/// Does the URL of a `credential.<url>.*` key apply to `url`?
+/// Does the URL of a `credential.<url>.*` key apply to `url`? The same
+/// match as an `http.<url>.*` key's (one matcher, [`urlmatch_rank`]), and a
+/// bare host name as well.
 fn config_url_matches(pattern: &str, url: &crate::target::RemoteUrl) -> bool {
-    let Some((scheme, rest)) = pattern.split_once("://") else {
+    if !pattern.contains("://") {
         return pattern.eq_ignore_ascii_case(&url.host) || pattern.eq_ignore_ascii_case(&url.hostname);
-    };
-    if !scheme.eq_ignore_ascii_case(url.protocol()) {
-        return false;
     }
-    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let (user, hostport) = match authority.rsplit_once('@') {
-        Some((u, h)) => (Some(u), h),
-        None => (None, authority),
-    };
-    if user.is_some_and(|u| url.username.as_deref() != Some(u)) {
-        return false;
-    }
-    let default_port = if url.protocol() == "https" { "443" } else { "80" };
-    let split = |hp: &str| -> (String, String) {
-        match hp
-            .rsplit_once(':')
-            .filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit()))
-        {
-            Some((h, p)) => (h.to_ascii_lowercase(), p.to_owned()),
-            None => (hp.to_ascii_lowercase(), default_port.to_owned()),
-        }
-    };
-    let (want_host, want_port) = split(hostport);
-    let (have_host, have_port) = split(&url.host);
-    let host_ok = want_host == have_host || {
-        let (w, h): (Vec<&str>, Vec<&str>) = (want_host.split('.').collect(), have_host.split('.').collect());
-        w.len() == h.len() && w.iter().zip(&h).all(|(w, h)| *w == "*" || w == h)
-    };
-    let path = path.trim_end_matches('/');
-    let have_path = url.path.trim_start_matches('/');
-    host_ok
-        && want_port == have_port
-        && (path.is_empty() || have_path == path || have_path.starts_with(&format!("{path}/")))
+    urlmatch_rank(pattern, url).is_some()
 }
 
 /// `http.*extraheader` entries with the file each comes from, in git's

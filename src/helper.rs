@@ -407,14 +407,7 @@ fn gate_get(input: &HelperInput) -> anyhow::Result<String> {
     let target = PushTarget { remote: None, url };
     let check = setup.engine.check(&target, Some(cred), &opts);
     if gate_stops(&check) {
-        output::write(
-            Stream::Stderr,
-            &output::human(
-                std::slice::from_ref(&check),
-                output::color_for(Stream::Stderr),
-                output::width_for(Stream::Stderr),
-            ),
-        );
+        output::print_human(Stream::Stderr, std::slice::from_ref(&check));
         return Ok("quit=1\n".to_owned());
     }
     // git sends an `Authorization` extra header over anything a helper

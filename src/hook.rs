@@ -220,14 +220,7 @@ fn report(check: &Check) {
     if matches!(check.kind(), Kind::Ok | Kind::Skip) || check.finding.reason == crate::verdict::Reason::NoCredential {
         return;
     }
-    output::write(
-        Stream::Stderr,
-        &output::human(
-            std::slice::from_ref(check),
-            output::color_for(Stream::Stderr),
-            output::width_for(Stream::Stderr),
-        ),
-    );
+    output::print_human(Stream::Stderr, std::slice::from_ref(check));
 }
 
 #[cfg(test)]

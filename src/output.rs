@@ -268,6 +268,12 @@ pub fn json_error(error: Option<&str>) -> String {
     format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default())
 }
 
+/// `checks` in human form on `stream`, coloured and wrapped for it: what
+/// `check` prints on stdout and the hook and the entries on stderr.
+pub fn print_human(stream: Stream, checks: &[Check]) {
+    write(stream, &human(checks, color_for(stream), width_for(stream)));
+}
+
 /// Writes to a stream; a closed pipe (`| head`) is not an error.
 pub fn write(stream: Stream, text: &str) {
     let _ = match stream {

@@ -193,14 +193,7 @@ fn diagnose(runner: &Runner, args: &[OsString]) {
         token_key: None,
         ssh: Some(view),
     };
-    output::write(
-        Stream::Stderr,
-        &output::human(
-            std::slice::from_ref(&check),
-            output::color_for(Stream::Stderr),
-            output::width_for(Stream::Stderr),
-        ),
-    );
+    output::print_human(Stream::Stderr, std::slice::from_ref(&check));
 }
 
 /// Whether `value` (a `core.sshCommand`) is this entry.
