@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use crate::helpers::COMMAND;
 use crate::provider::Provider;
 use crate::ssh_words::{self, Said};
 use crate::target::RemoteUrl;
@@ -876,21 +877,25 @@ fn search_or(
             let name = if name.is_empty() { "agent-key".to_owned() } else { name };
             let blob = public.split_whitespace().nth(1).unwrap_or_default();
             let path = format!("~/.ssh/{name}.pub");
-            fixed = fixed.fix(format!(
-                "save the agent key's public half: ssh-add -L | grep -F '{blob}' > {path}"
-            ));
+            fixed = fixed
+                .fix("save the agent key's public half:")
+                .fix(format!("{COMMAND}ssh-add -L | grep -F '{blob}' > {path}"));
             path
         }
         None => winner.shown.clone(),
     };
-    fixed = fixed.fix(format!(
-        "use it for this repository: git config core.sshCommand \"{}\"",
+    // `$ ` lines are printed whole (a shell continuation where they wrap):
+    // a command wrapped inside its quotes would set a value with newlines.
+    fixed = fixed.fix("use it for this repository:").fix(format!(
+        "{COMMAND}git config core.sshCommand \"{}\"",
         runner.pinned(&pin)
     ));
     if runner.origin == ENTRY_ORIGIN {
         // The entry, read after the user's own config, would keep running
         // the old command: wrapped again, it runs the pinned one.
-        fixed = fixed.fix("then let the ssh entry wrap it: prepush-auth install --ssh");
+        fixed = fixed
+            .fix("then let the ssh entry wrap it:")
+            .fix(format!("{COMMAND}prepush-auth install --ssh"));
     }
     if runner.origin == "GIT_SSH_COMMAND" {
         fixed = fixed.fix(

@@ -107,8 +107,8 @@ fn the_wrong_account_is_named_with_the_key_that_works_and_its_fix_works() {
         "{}",
         human.stdout
     );
-    let fix = c["fix"][0].as_str().unwrap();
-    let command = fix.strip_prefix("use it for this repository: ").unwrap();
+    assert_eq!(c["fix"][0], "use it for this repository:");
+    let command = c["fix"][1].as_str().unwrap().strip_prefix("$ ").unwrap();
     assert!(command.starts_with("git config core.sshCommand "), "{command}");
     let mut sh = Command::new("sh");
     sb.env(&mut sh);
@@ -636,8 +636,10 @@ fn the_working_key_is_found_in_the_agent() {
         .iter()
         .map(|f| f.as_str().unwrap())
         .collect();
-    let save = fixes[0].strip_prefix("save the agent key's public half: ").unwrap();
-    let pin = fixes[1].strip_prefix("use it for this repository: ").unwrap();
+    assert_eq!(fixes[0], "save the agent key's public half:");
+    assert_eq!(fixes[2], "use it for this repository:");
+    let save = fixes[1].strip_prefix("$ ").unwrap();
+    let pin = fixes[3].strip_prefix("$ ").unwrap();
     for line in [save, pin] {
         let mut sh = Command::new("sh");
         sb.env(&mut sh);
@@ -772,8 +774,10 @@ fn the_wrong_account_fix_works_under_the_ssh_entry() {
         .iter()
         .map(|f| f.as_str().unwrap())
         .collect();
-    let pin = fixes[0].strip_prefix("use it for this repository: ").unwrap();
-    let wrap = fixes[1].strip_prefix("then let the ssh entry wrap it: ").unwrap();
+    assert_eq!(fixes[0], "use it for this repository:");
+    assert_eq!(fixes[2], "then let the ssh entry wrap it:");
+    let pin = fixes[1].strip_prefix("$ ").unwrap();
+    let wrap = fixes[3].strip_prefix("$ ").unwrap();
     for line in [pin, wrap] {
         let mut sh = Command::new("sh");
         sb.env(&mut sh);
