@@ -793,12 +793,21 @@ fn github_rsa_sha1_signature_refused() {
     github_refusal("sha1", "host_refused", "RSA key with SHA-1, which is no longer allowed");
 }
 
-/// GitLab's account states (blocked, terms not accepted) refuse every
+/// GitLab's account states (blocked, pending approval, deactivated, terms
+/// not accepted) refuse every
 /// command, fetch included: the reason is the host's, not the key's.
 #[test]
-fn gitlab_blocked_account_and_terms_not_accepted() {
+fn gitlab_account_states_blocked_pending_deactivated_terms() {
     for (rule, quoted) in [
         ("blocked", "Your account has been blocked."),
+        (
+            "pending",
+            "Your account is pending approval from your administrator and hence blocked.",
+        ),
+        (
+            "deactivated",
+            "Your account has been deactivated by your administrator.",
+        ),
         (
             "terms",
             "You (@alice) must accept the Terms of Service in order to perform this action.",
