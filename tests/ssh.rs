@@ -206,8 +206,8 @@ fn env_of(sb: &Sandbox) -> Vec<(String, String)> {
 }
 
 /// One refusal of GitHub's, as recorded, and the verdict it gives.
-fn github_refusal(rule: &str, reason: &str, quoted: &str) {
-    let Some(sshd) = Sshd::start("github") else { return };
+fn github_refusal(rule: &str, reason: &str, quoted: &str) -> Option<serde_json::Value> {
+    let sshd = Sshd::start("github")?;
     sshd.repo(REPO);
     sshd.grant("alice", REPO, rule);
     let sb = Sandbox::new();
@@ -224,6 +224,7 @@ fn github_refusal(rule: &str, reason: &str, quoted: &str) {
     assert!(c["message"].as_str().unwrap().contains(quoted), "{}", run.stdout);
     let (ok, err) = push(&sb);
     assert!(!ok && err.contains(quoted), "{err}");
+    Some(c)
 }
 
 #[test]
@@ -790,7 +791,14 @@ fn the_wrong_account_fix_works_under_the_ssh_entry() {
 
 #[test]
 fn github_rsa_sha1_signature_refused() {
-    github_refusal("sha1", "host_refused", "RSA key with SHA-1, which is no longer allowed");
+    let Some(c) = github_refusal("sha1", "host_refused", "RSA key with SHA-1, which is no longer allowed") else {
+        return;
+    };
+    let fix = c["fix"][0].as_str().unwrap_or_default();
+    assert!(
+        fix.contains("ssh-keygen -t ed25519") && fix.contains("/settings/keys"),
+        "{c}"
+    );
 }
 
 /// GitLab's account states (blocked, pending approval, deactivated, terms
