@@ -682,7 +682,18 @@ fn judge_refusal(
             ssh_words::keys_page(provider, host)
                 .map(|p| format!("make a new key (ssh-keygen -t ed25519) and add its .pub at {p}")),
         ),
-        Said::HostRule => Finding::new(Reason::HostRefused, format!("{hostn} refuses: {quoted}")),
+        Said::HostRule => {
+            let f = Finding::new(Reason::HostRefused, format!("{hostn} refuses: {quoted}"));
+            if quoted.contains("RSA key with SHA-1") {
+                // GitHub refuses ssh-rsa (SHA-1) signatures: the host's own
+                // advice is a newer client or another key type (SSH.md §2).
+                f.fix_opt(ssh_words::keys_page(provider, host).map(|p| {
+                    format!("make an Ed25519 key (ssh-keygen -t ed25519) and add its .pub at {p}, or update the ssh client so it signs with rsa-sha2-256/512")
+                }))
+            } else {
+                f
+            }
+        }
     };
     (finding, view)
 }

@@ -206,8 +206,8 @@ fn env_of(sb: &Sandbox) -> Vec<(String, String)> {
 }
 
 /// One refusal of GitHub's, as recorded, and the verdict it gives.
-fn github_refusal(rule: &str, reason: &str, quoted: &str) {
-    let Some(sshd) = Sshd::start("github") else { return };
+fn github_refusal(rule: &str, reason: &str, quoted: &str) -> Option<serde_json::Value> {
+    let sshd = Sshd::start("github")?;
     sshd.repo(REPO);
     sshd.grant("alice", REPO, rule);
     let sb = Sandbox::new();
@@ -224,6 +224,7 @@ fn github_refusal(rule: &str, reason: &str, quoted: &str) {
     assert!(c["message"].as_str().unwrap().contains(quoted), "{}", run.stdout);
     let (ok, err) = push(&sb);
     assert!(!ok && err.contains(quoted), "{err}");
+    Some(c)
 }
 
 #[test]
@@ -790,4 +791,86 @@ fn the_wrong_account_fix_works_under_the_ssh_entry() {
     let (ok, err) = push(&sb);
     assert!(ok, "{err}");
     assert!(sshd.has_ref(REPO, "refs/heads/main"));
+}
+
+#[test]
+fn github_rsa_sha1_signature_refused() {
+    let Some(c) = github_refusal("sha1", "host_refused", "RSA key with SHA-1, which is no longer allowed") else {
+        return;
+    };
+    let fix = c["fix"][0].as_str().unwrap_or_default();
+    assert!(
+        fix.contains("ssh-keygen -t ed25519") && fix.contains("/settings/keys"),
+        "{c}"
+    );
+}
+
+/// GitLab's account states (blocked, pending approval, deactivated, terms
+/// not accepted) refuse every
+/// command, fetch included: the reason is the host's, not the key's.
+#[test]
+fn gitlab_account_states_blocked_pending_deactivated_terms() {
+    for (rule, quoted) in [
+        ("blocked", "Your account has been blocked."),
+        (
+            "pending",
+            "Your account is pending approval from your administrator and hence blocked.",
+        ),
+        (
+            "deactivated",
+            "Your account has been deactivated by your administrator.",
+        ),
+        (
+            "terms",
+            "You (@alice) must accept the Terms of Service in order to perform this action.",
+        ),
+    ] {
+        let Some(sshd) = Sshd::start("gitlab") else { return };
+        sshd.repo(REPO);
+        sshd.grant("alice", REPO, rule);
+        let sb = Sandbox::new();
+        let key = sshd.key(&sb, "id_alice", Some("alice"), "");
+        sshd.as_provider(&sb, "gitlab");
+        sshd.use_config(&sb, &[&key]);
+        sb.init_repo(&sshd.url(REPO));
+        let (run, c) = check(&sb);
+        assert_eq!(c["reason"], "host_refused", "{rule}: {}", run.stdout);
+        assert_eq!(c["verdict"], "block", "{rule}: {}", run.stdout);
+        assert!(c["message"].as_str().unwrap().contains(quoted), "{}", run.stdout);
+        let (ok, err) = push(&sb);
+        assert!(!ok && err.contains(quoted), "{err}");
+    }
+}
+
+/// Azure DevOps lets any key in at login (its greeting comes through) and
+/// refuses it at the command: the check says the key is not accepted.
+#[test]
+fn azure_devops_refuses_the_key_at_the_command_after_a_greeting() {
+    let Some(sshd) = Sshd::start("azure") else { return };
+    sshd.repo(REPO);
+    sshd.grant("alice", REPO, "key-refused");
+    let sb = Sandbox::new();
+    let key = sshd.key(&sb, "id_alice", Some("alice"), "");
+    sshd.as_provider(&sb, "azure-devops");
+    let ssh = sshd.use_config(&sb, &[&key]);
+    sb.init_repo(&sshd.url(REPO));
+    // The greeting: login succeeded.
+    let greeting = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{ssh} -T -p {} {}@127.0.0.1", sshd.port, sshd.user))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&greeting.stderr).contains("Shell access is not supported."),
+        "{greeting:?}"
+    );
+    let (run, c) = check(&sb);
+    assert_eq!(c["reason"], "ssh_key_not_accepted", "{}", run.stdout);
+    assert_eq!(c["verdict"], "block", "{}", run.stdout);
+    let message = c["message"].as_str().unwrap();
+    assert!(message.contains("Public key authentication failed."), "{message}");
+    assert!(message.contains("accepts any key at login"), "{message}");
+    let (ok, err) = push(&sb);
+    assert!(!ok && err.contains("Public key authentication failed."), "{err}");
 }

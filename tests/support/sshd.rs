@@ -64,6 +64,10 @@ case "$rule" in
   write) exec "$verb" "$bare" ;;
   "") emit not-found ;;
 esac
+# GitLab refuses a blocked or deactivated account, or one that has not accepted the terms,
+# on every command, fetch too (gitlabhq spec/lib/gitlab/git_access_spec.rb,
+# "terms are enforced": pull_access_check raises the same message).
+case "$rule" in blocked|pending|deactivated|terms) emit "$rule" ;; esac
 [ "$verb" = git-upload-pack ] && exec "$verb" "$bare"
 case "$rule" in
   read) emit denied ;;
@@ -241,7 +245,7 @@ impl Sshd {
     }
 
     /// `account` may `rule` (write, read, deploy-read-only, archived, sso,
-    /// expired) on `repo`.
+    /// expired, sha1, blocked, pending, deactivated, terms, key-refused) on `repo`.
     pub fn grant(&self, account: &str, repo: &str, rule: &str) {
         let mut text = std::fs::read_to_string(self.root.join("access")).unwrap();
         text.push_str(&format!("{account} {repo} {rule}\n"));
