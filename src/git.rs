@@ -315,28 +315,6 @@ pub fn parse_helper_entries(text: &str) -> Vec<HelperEntry> {
         .collect()
 }
 
-/// `git config --show-origin --null --get-regexp` output: `origin NUL
-/// key LF value NUL`, repeated, as `(origin, key, value)` (a valueless key
-/// reads as empty). Used for keys other than helpers (`http.*.extraHeader`);
-/// helper entries have their own reader, [`read_helper_entries`].
-pub fn parse_helper_origins(text: &str) -> Vec<(String, String, String)> {
-    let fields: Vec<&str> = text.split('\0').collect();
-    fields
-        .chunks(2)
-        .filter_map(|pair| match pair {
-            [origin, kv] if !origin.is_empty() => {
-                let (key, value) = kv.split_once('\n').unwrap_or((kv, ""));
-                Some((
-                    origin.strip_prefix("file:").unwrap_or(origin).to_owned(),
-                    key.to_owned(),
-                    value.to_owned(),
-                ))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
 /// How git turns a `credential.helper` value into the command it runs.
 pub fn helper_command(value: &str) -> String {
     if let Some(shell) = value.strip_prefix('!') {
@@ -424,8 +402,10 @@ pub fn extra_header_origins(deadline: Instant) -> Vec<(String, String, String)> 
     parse_config_origins(&String::from_utf8_lossy(&out.stdout))
 }
 
-/// `git config --show-origin --null --get-regexp` output: `origin NUL key
-/// LF value NUL`, repeated, as (file, key, value).
+/// `git config --show-origin --null --get-regexp` output: `origin NUL
+/// key LF value NUL`, repeated, as `(origin, key, value)` (a valueless key
+/// reads as empty). Used for keys other than helpers (`http.*.extraHeader`);
+/// helper entries have their own reader, [`read_helper_entries`].
 pub fn parse_config_origins(text: &str) -> Vec<(String, String, String)> {
     let fields: Vec<&str> = text.split('\0').collect();
     fields

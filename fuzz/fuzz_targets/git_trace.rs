@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         }
         let _ = git::helper_short_name(&git::helper_command(&helper));
     }
-    for (origin, key, value) in git::parse_helper_origins(&text) {
+    for (origin, key, value) in git::parse_config_origins(&text) {
         let _ = (origin, key);
         let _ = git::helper_short_name(&git::helper_command(&value));
     }
