@@ -16,36 +16,17 @@
 
 #[path = "../tests/support/mod.rs"]
 mod support;
+mod timing;
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use support::*;
+use timing::{RUNS, WARMUP, median, ms, timed};
 
-const RUNS: usize = 60;
-const WARMUP: usize = 8;
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn time(mut cmd: Command, stdin: &[u8]) -> Duration {
-    cmd.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null());
-    let start = Instant::now();
-    let mut child = cmd.spawn().expect("spawn");
-    {
-        let mut i = child.stdin.take().unwrap();
-        let _ = i.write_all(stdin);
-    }
-    let status = child.wait().unwrap();
-    let took = start.elapsed();
+fn time(cmd: Command, stdin: &[u8]) -> Duration {
+    let (took, status) = timed(cmd, stdin);
     assert_eq!(status.code(), Some(0), "a timed run failed");
     took
 }
