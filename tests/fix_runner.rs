@@ -251,8 +251,7 @@ fn netrc_helper(w: &World) -> bool {
     }
     let dest = w.sb.bin_dir().join("git-credential-netrc");
     std::fs::create_dir_all(w.sb.bin_dir()).unwrap();
-    std::fs::copy(script, &dest).unwrap();
-    std::fs::set_permissions(&dest, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    copy_executable(script, &dest);
     true
 }
 

@@ -401,16 +401,10 @@ fn no_stored_credential_is_a_warning_not_a_prompt() {
     sb.init_repo(&host.url(REPO_PATH));
     // An askpass that would answer if it were ever run: it must not be.
     let askpass = sb.home.join("askpass.sh");
-    std::fs::write(
+    write_executable(
         &askpass,
-        "#!/bin/sh\necho leaked > \"$HOME/askpass-ran\"\necho hunter2\n",
-    )
-    .unwrap();
-    std::process::Command::new("chmod")
-        .arg("+x")
-        .arg(&askpass)
-        .status()
-        .unwrap();
+        "#!/bin/sh\necho leaked > \"$HOME/askpass-ran\"\necho hunter2\n".as_bytes(),
+    );
     let out = sb
         .cmd(&["check", "--format", "json"])
         .env("GIT_ASKPASS", &askpass)

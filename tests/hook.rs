@@ -188,20 +188,15 @@ fn an_existing_hook_keeps_running() {
     let w = world(vec![good(&secret, "repo")], &[&secret], &secret);
     let hooks = w.sb.work.join(".git/hooks");
     let marker = w.sb.dir.path().join("old-hook-ran");
-    std::fs::write(
-        hooks.join("pre-push"),
+    write_executable(
+        &hooks.join("pre-push"),
         format!(
             "#!/bin/sh\ncat > '{}'\necho \"$1 $2\" >> '{}'\n",
             marker.display(),
             marker.display()
-        ),
-    )
-    .unwrap();
-    Command::new("chmod")
-        .arg("+x")
-        .arg(hooks.join("pre-push"))
-        .status()
-        .unwrap();
+        )
+        .as_bytes(),
+    );
     let inst = w.sb.run(&["install"]);
     assert!(inst.stdout.contains("still runs first"), "{}", inst.stdout);
     let out = push(&w.sb, &["-q", "origin", "main"]);
@@ -370,16 +365,10 @@ fn the_advised_line_runs_the_check_and_is_harmless_without_the_binary() {
         .trim()
         .to_owned();
     // husky's stub, reduced to what it does: run the committed hook.
-    std::fs::write(
-        w.sb.work.join(".husky/_/pre-push"),
-        "#!/bin/sh\nexec sh -e \"$(dirname \"$0\")/../pre-push\" \"$@\"\n",
-    )
-    .unwrap();
-    Command::new("chmod")
-        .arg("+x")
-        .arg(w.sb.work.join(".husky/_/pre-push"))
-        .status()
-        .unwrap();
+    write_executable(
+        &w.sb.work.join(".husky/_/pre-push"),
+        b"#!/bin/sh\nexec sh -e \"$(dirname \"$0\")/../pre-push\" \"$@\"\n",
+    );
     std::fs::write(w.sb.work.join(".husky/pre-push"), format!("#!/bin/sh\n{line}\n")).unwrap();
     // Without prepush-auth on PATH: the push lands.
     let out = push(&w.sb, &["-q", "origin", "main"]);
@@ -522,8 +511,7 @@ fn force_replaces_a_foreign_hook_but_uninstall_still_restores_it() {
     sb.git(&["init", "-q", "--bare", bare.to_str().unwrap()]);
     sb.init_repo(bare.to_str().unwrap());
     let hook = sb.work.join(".git/hooks/pre-push");
-    std::fs::write(&hook, "#!/bin/sh\necho foreign >&2\nexit 1\n").unwrap();
-    Command::new("chmod").arg("+x").arg(&hook).status().unwrap();
+    write_executable(&hook, b"#!/bin/sh\necho foreign >&2\nexit 1\n");
     let refused = push(&sb, &["origin", "main"]);
     assert!(
         text(&refused).contains("foreign") && !refused.status.success(),

@@ -143,7 +143,7 @@ fn movable_binary(sb: &Sandbox) -> PathBuf {
     let dir = sb.home.join("opt/bin");
     std::fs::create_dir_all(&dir).unwrap();
     let bin = dir.join("prepush-auth");
-    std::fs::copy(BIN, &bin).unwrap();
+    copy_executable(BIN, &bin);
     bin
 }
 
@@ -182,7 +182,7 @@ fn a_global_entry_is_refused_from_node_modules() {
     let dir = sb.home.join("proj/node_modules/.bin");
     std::fs::create_dir_all(&dir).unwrap();
     let bin = dir.join("prepush-auth");
-    std::fs::copy(BIN, &bin).unwrap();
+    copy_executable(BIN, &bin);
     let before = std::fs::read(sb.home.join(".gitconfig")).unwrap();
     let mut cmd = Command::new(&bin);
     sb.env(&mut cmd);

@@ -834,7 +834,6 @@ fn needs_glibc_2_99(dir: &Path) -> PathBuf {
 /// An ELF executable for another CPU than this one (the header is enough:
 /// the kernel refuses it with ENOEXEC, as it refuses an arm64 binary on x86_64).
 fn for_another_cpu(dir: &Path) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
     let machine: u16 = if cfg!(target_arch = "aarch64") { 62 } else { 183 };
     let mut elf = vec![0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
     elf.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
@@ -842,8 +841,7 @@ fn for_another_cpu(dir: &Path) -> PathBuf {
     elf.extend_from_slice(&1u32.to_le_bytes());
     elf.extend_from_slice(&[0; 64 - 24]);
     let path = dir.join("prepush-auth-arm64");
-    std::fs::write(&path, elf).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    write_executable(&path, &elf);
     path
 }
 
@@ -893,15 +891,10 @@ fn the_npm_launcher_lets_the_push_through_when_its_binary_cannot_start() {
         );
     }
     let hook = w.sb.work.join(".git/hooks/pre-push");
-    std::fs::write(
+    write_executable(
         &hook,
-        format!("#!/bin/sh\nexec node '{}' pre-push \"$@\"\n", launcher().display()),
-    )
-    .unwrap();
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+        format!("#!/bin/sh\nexec node '{}' pre-push \"$@\"\n", launcher().display()).as_bytes(),
+    );
     let server = w.sb.dir.path().join("server/acme/widgets.git");
     for (i, (binary, why)) in cases.iter().enumerate() {
         let binary = binary.to_str().unwrap();
@@ -965,8 +958,8 @@ fn the_npm_launcher_lets_the_push_through_when_its_binary_cannot_start() {
     for dir in [&glibc_pkg, &musl_pkg, &main_pkg] {
         std::fs::create_dir_all(dir).unwrap();
     }
-    std::fs::copy(&cases[0].0, glibc_pkg.join("prepush-auth")).unwrap();
-    std::fs::copy(BIN, musl_pkg.join("prepush-auth")).unwrap();
+    copy_executable(&cases[0].0, &glibc_pkg.join("prepush-auth"));
+    copy_executable(BIN, &musl_pkg.join("prepush-auth"));
     std::fs::copy(launcher(), main_pkg.join("prepush-auth.js")).unwrap();
     let out = run(
         &w.sb,

@@ -58,6 +58,27 @@ pub fn fine_grained_token(seed: char) -> String {
     format!("github_pat_{}_{}", seed.to_string().repeat(22), "Zq9".repeat(19) + "ab")
 }
 
+/// Writes an executable file from a child process, never from this one.
+/// Tests run on many threads: a file this process held open for writing
+/// leaks, for a moment, into every child another thread forks, and exec of
+/// it then fails with "Text file busy" (ETXTBSY; seen on a copied binary).
+/// A `cat` in its own process holds the only writable descriptor.
+pub fn write_executable(path: &Path, content: &[u8]) {
+    let mut child = Command::new("sh")
+        .args(["-c", "cat > \"$1\" && chmod 755 \"$1\"", "sh"])
+        .arg(path)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(content).unwrap();
+    assert!(child.wait().unwrap().success(), "writing {}", path.display());
+}
+
+/// [`write_executable`] with a copy of `src`.
+pub fn copy_executable(src: impl AsRef<Path>, dst: &Path) {
+    write_executable(dst, &std::fs::read(src).unwrap());
+}
+
 // ---------------------------------------------------------------- sandbox
 
 pub struct Sandbox {
@@ -93,16 +114,10 @@ impl Sandbox {
         // says it was run. Tests of SSH remotes name their own ssh
         // (`core.sshCommand`, `GIT_SSH_COMMAND`), which git and the check
         // prefer (tests/ssh.rs).
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let trap = sb.dir.path().join("ssh-trap");
-            std::fs::write(
-                &trap,
-                "#!/bin/sh\necho \"$@\" >> \"$HOME/ssh-trap-ran\"\nfor a; do h=$a; done\necho \"ssh: Could not resolve hostname (trapped): Temporary failure in name resolution\" >&2\nexit 255\n",
-            )
-            .unwrap();
-            std::fs::set_permissions(&trap, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
+        write_executable(
+            &sb.dir.path().join("ssh-trap"),
+            b"#!/bin/sh\necho \"$@\" >> \"$HOME/ssh-trap-ran\"\nfor a; do h=$a; done\necho \"ssh: Could not resolve hostname (trapped): Temporary failure in name resolution\" >&2\nexit 255\n",
+        );
         sb.git(&["config", "--global", "credential.helper", "store"]);
         sb.git(&["config", "--global", "user.email", "t@example.com"]);
         sb.git(&["config", "--global", "user.name", "T"]);
@@ -162,11 +177,9 @@ impl Sandbox {
 
     /// An executable shell script `name` in `bin_dir()`; its path.
     pub fn program(&self, name: &str, script: &str) -> PathBuf {
-        use std::os::unix::fs::PermissionsExt;
         std::fs::create_dir_all(self.bin_dir()).unwrap();
         let path = self.bin_dir().join(name);
-        std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        write_executable(&path, format!("#!/bin/sh\n{script}\n").as_bytes());
         path
     }
 

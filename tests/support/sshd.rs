@@ -124,9 +124,7 @@ impl Sshd {
         })
         .unwrap();
         let script = root.join("host.sh");
-        std::fs::write(&script, HOST_SH).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        super::write_executable(&script, HOST_SH.as_bytes());
         run_ok(
             Command::new("ssh-keygen")
                 .args(["-q", "-t", "ed25519", "-N", "", "-f"])
