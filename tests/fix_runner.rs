@@ -14,6 +14,7 @@ mod support;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 use support::*;
 
@@ -26,6 +27,8 @@ struct World {
     hostport: String,
     stale: String,
     fresh: String,
+    /// What the emulated GitHub knows, changed as a settings page would.
+    tokens: Arc<Mutex<Vec<Tok>>>,
 }
 
 /// The emulated GitHub: the stale token is unknown to it, the fresh one
@@ -40,12 +43,10 @@ fn github_world() -> World {
 fn world(tls: bool, expiring: bool) -> World {
     let stale = classic_token("stalestalestalestalestalestale");
     let fresh = classic_token("freshfreshfreshfreshfreshfresh");
-    let sb = Sandbox::new();
-    let root = sb.dir.path().join("server");
-    let mut accept = vec![("*", fresh.as_str())];
+    let mut accept = vec![fresh.clone()];
     let mut tokens = vec![tok(&fresh, Some("repo, workflow"))];
     if expiring {
-        accept.push(("*", stale.as_str()));
+        accept.push(stale.clone());
         let mut t = tok(&stale, Some("repo, workflow"));
         t.expiration = Some(
             (chrono::Utc::now() + chrono::Duration::days(3))
@@ -54,8 +55,29 @@ fn world(tls: bool, expiring: bool) -> World {
         );
         tokens.push(t);
     }
+    github_world_of(tls, tokens, &accept, REPO_JSON, stale, fresh)
+}
+
+/// An emulated GitHub knowing `tokens`, whose git endpoint takes `accept`
+/// under any username.
+fn github_world_of(
+    tls: bool,
+    tokens: Vec<Tok>,
+    accept: &[String],
+    repo_json: &'static str,
+    stale: String,
+    fresh: String,
+) -> World {
+    let sb = Sandbox::new();
+    let root = sb.dir.path().join("server");
+    let accept: Vec<(&str, &str)> = accept.iter().map(|t| ("*", t.as_str())).collect();
     let backend = GitBackend::new(root.clone(), "acme/widgets.git", &accept);
-    let host = github_with(tokens, REPO_JSON, Some(backend));
+    let bare = root.join("acme/widgets.git");
+    let tokens = Arc::new(Mutex::new(tokens));
+    let host = github_builder(tokens.clone(), repo_json, true)
+        .route_fn(workflow_rule_of(tokens.clone(), bare.clone()))
+        .git(backend)
+        .start();
     let (url, hostport, front) = if tls {
         let front = TlsFront::start(host.port);
         let ca = sb.dir.path().join("ca.pem");
@@ -69,18 +91,62 @@ fn world(tls: bool, expiring: bool) -> World {
         (host.url(REPO_PATH), format!("127.0.0.1:{}", host.port), None)
     };
     sb.init_repo(&url);
-    sb.secrets.lock().unwrap().extend([stale.clone(), fresh.clone()]);
+    sb.secrets
+        .lock()
+        .unwrap()
+        .extend([stale.clone(), fresh.clone()].into_iter().filter(|s| !s.is_empty()));
     World {
         hostport,
         sb,
         _host: host,
         _front: front,
-        bare: root.join("acme/widgets.git"),
+        bare,
         url,
         stale,
         fresh,
+        tokens,
     }
 }
+
+/// GitHub's own workflow rule, on the server: a push that creates or
+/// updates a file under `.github/workflows/` from a token without the
+/// `workflow` scope is refused after the pack arrived (PROVIDERS.md). The
+/// pushing token's scopes are written beside the bare repository for its
+/// `pre-receive` hook, which refuses in GitHub's words.
+fn workflow_rule_of(
+    tokens: Arc<Mutex<Vec<Tok>>>,
+    bare: PathBuf,
+) -> impl Fn(&Recorded) -> Option<Reply> + Send + Sync + 'static {
+    move |r| {
+        if r.method == "POST" && r.path.ends_with("/git-receive-pack") {
+            let pass = basic_credentials(r).map(|(_, p)| p);
+            let scopes = tokens
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|t| Some(&t.secret) == pass.as_ref())
+                .and_then(|t| t.scopes)
+                .unwrap_or("");
+            std::fs::write(bare.join("pusher-scopes"), scopes).unwrap();
+            if !bare.join("hooks/pre-receive").exists() {
+                write_executable(&bare.join("hooks/pre-receive"), PRE_RECEIVE.as_bytes());
+            }
+        }
+        None
+    }
+}
+
+const PRE_RECEIVE: &str = r#"#!/bin/sh
+case ", $(cat pusher-scopes), " in *", workflow, "*) exit 0 ;; esac
+while read old new ref; do
+    case $old in 0000000000000000000000000000000000000000) range=$new ;; *) range=$old..$new ;; esac
+    f=$(git log --format= --name-only "$range" -- .github/workflows | head -n 1)
+    if [ -n "$f" ]; then
+        echo "refusing to allow a Personal Access Token to create or update workflow \`$f\` without \`workflow\` scope" >&2
+        exit 1
+    fi
+done
+"#;
 
 impl World {
     fn helper(&self, value: &str) {
@@ -366,6 +432,7 @@ fn bitbucket_email_as_username_the_printed_fix_keeps_the_new_credential() {
         url,
         stale: String::new(),
         fresh: token.clone(),
+        tokens: Arc::default(),
     };
     let (reason, fix) = w.fix();
     assert_eq!(reason, "wrong_username", "{fix:?}");
@@ -472,6 +539,118 @@ fn expires_soon_store_the_printed_renewal_pushes_with_the_new_token() {
     let done = w.follow(&fix, store_steps);
     assert_eq!(done.len(), 3, "{fix:?}");
     w.push_lands("renewed");
+    assert_eq!(
+        stored_lines(&w, &w.sb.home.join(".git-credentials")),
+        [format!("http://alice:FRESH@{}", w.hostport.replace(':', "%3a"))]
+    );
+}
+
+impl World {
+    /// `git push` refused by the host, in the host's `words`.
+    fn push_refused(&self, words: &str) {
+        let (out, err) = self.sb.push_main();
+        assert!(!out.status.success(), "the push before the fix landed");
+        assert!(err.contains(words), "{err}");
+    }
+
+    /// The emulated GitHub's token page: the token keeps its secret and now
+    /// has `scopes`.
+    fn set_scopes(&self, secret: &str, scopes: &'static str) {
+        for t in self.tokens.lock().unwrap().iter_mut() {
+            if t.secret == secret {
+                t.scopes = Some(scopes);
+            }
+        }
+    }
+}
+
+/// The hand step of a scope fix for a token git keeps: "add the SCOPE scope
+/// to this token on its page (the token stays the same): PAGE", done on the
+/// emulated host's page (GitHub keeps a classic token's secret when its
+/// scopes are edited).
+fn scope_step(scope: &'static str, scopes_after: &'static str) -> impl FnMut(&World, &str) -> bool {
+    move |w, line| {
+        let Some(page) = line.strip_prefix(&format!(
+            "add the {scope} scope to this token on its page (the token stays the same): "
+        )) else {
+            return false;
+        };
+        assert_eq!(page, format!("http://{}/settings/tokens", w.hostport), "{line}");
+        w.set_scopes(&w.fresh, scopes_after);
+        true
+    }
+}
+
+/// A public repository: a classic token needs `public_repo` or `repo` to
+/// push to it.
+const PUBLIC_REPO_JSON: &str = r#"{"id":1,"name":"widgets","full_name":"acme/widgets","private":false,"archived":false,"permissions":{"admin":false,"maintain":false,"push":true,"triage":true,"pull":true}}"#;
+
+/// A classic token the API accepts, without `repo`: GitHub refuses its
+/// push; the printed fix adds the scope on the token's page, the stored
+/// credential (the same token) is kept, and the push lands.
+#[test]
+fn missing_write_scope_store_the_printed_fix_pushes_with_the_same_token() {
+    let token = classic_token("scopeless0scopeless0scopeless0");
+    let w = github_world_of(
+        false,
+        vec![tok(&token, Some("gist, read:org"))],
+        std::slice::from_ref(&token),
+        PUBLIC_REPO_JSON,
+        String::new(),
+        token.clone(),
+    );
+    w.sb.store_credential(&w.url, "alice", &token);
+    w.push_refused("Permission to acme/widgets.git denied to alice");
+    let (reason, fix) = w.fix();
+    assert_eq!(reason, "missing_write_scope", "{fix:?}");
+    let done = w.follow(&fix, scope_step("repo", "gist, read:org, repo"));
+    assert_eq!(done.len(), 1, "{fix:?}");
+    assert_eq!(fix.last().map(String::as_str), Some("push again"), "{fix:?}");
+    w.push_lands("scope added");
+    assert_eq!(
+        stored_lines(&w, &w.sb.home.join(".git-credentials")),
+        [format!("http://alice:FRESH@{}", w.hostport.replace(':', "%3a"))]
+    );
+}
+
+/// An unpushed commit that changes `.github/workflows/` and a token with
+/// `repo` but not `workflow`: GitHub refuses the push after the upload;
+/// `check` says so first, naming the commit; the printed fix adds the
+/// scope, and the push, workflow file included, lands.
+#[test]
+fn missing_workflow_scope_store_the_printed_fix_pushes_the_workflow() {
+    let token = classic_token("repoonly0repoonly0repoonly0rep");
+    let w = github_world_of(
+        false,
+        vec![tok(&token, Some("repo"))],
+        std::slice::from_ref(&token),
+        REPO_JSON,
+        String::new(),
+        token.clone(),
+    );
+    w.sb.store_credential(&w.url, "alice", &token);
+    std::fs::create_dir_all(w.sb.work.join(".github/workflows")).unwrap();
+    std::fs::write(w.sb.work.join(".github/workflows/ci.yml"), "on: push\n").unwrap();
+    w.sb.git(&["add", ".github"]);
+    w.sb.git(&["commit", "-qm", "add CI"]);
+    let commit = String::from_utf8(w.sb.git(&["rev-parse", "--short", "HEAD"]).stdout).unwrap();
+    w.push_refused("without `workflow` scope");
+    let run = w.sb.run(&["check", "--format", "json", "--no-cache"]);
+    let message = run.check()["message"].as_str().unwrap().to_owned();
+    assert!(message.contains(commit.trim()), "names the commit: {message}");
+    let (reason, fix) = w.fix();
+    assert_eq!(reason, "missing_workflow_scope", "{fix:?}");
+    let done = w.follow(&fix, scope_step("workflow", "repo, workflow"));
+    assert_eq!(done.len(), 1, "{fix:?}");
+    w.push_lands("workflow scope added");
+    let ci = Command::new("git")
+        .arg("--git-dir")
+        .arg(&w.bare)
+        .args(["cat-file", "-e", "main:.github/workflows/ci.yml"])
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .status()
+        .unwrap();
+    assert!(ci.success(), "the workflow file was pushed");
     assert_eq!(
         stored_lines(&w, &w.sb.home.join(".git-credentials")),
         [format!("http://alice:FRESH@{}", w.hostport.replace(':', "%3a"))]
