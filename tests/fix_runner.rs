@@ -29,6 +29,9 @@ struct World {
     fresh: String,
     /// What the emulated GitHub knows, changed as a settings page would.
     tokens: Arc<Mutex<Vec<Tok>>>,
+    /// The host's page for a new token, scopes prefilled, as the fix must
+    /// print it.
+    page: String,
 }
 
 /// The emulated GitHub: the stale token is unknown to it, the fresh one
@@ -101,6 +104,10 @@ fn github_world_of(
         _host: host,
         _front: front,
         bare,
+        page: format!(
+            "{}/settings/tokens/new?scopes=repo,workflow&description=prepush-auth",
+            url.strip_suffix(REPO_PATH).unwrap()
+        ),
         url,
         stale,
         fresh,
@@ -227,8 +234,11 @@ impl World {
 /// the fresh one; "push: when git asks, give the username X …" is git
 /// storing what was typed (X, else alice).
 fn store_steps(w: &World, line: &str) -> bool {
-    if line.starts_with("create a new token: ") {
-        assert!(line.contains("/settings/tokens/new?scopes=repo,workflow"), "{line}");
+    // "create a new token: PAGE", or the host's own words for its kind of
+    // token ("create a personal access token with write_repository: PAGE").
+    if line.starts_with("create ") {
+        let page = line.rsplit_once(": ").map(|(_, p)| p);
+        assert_eq!(page, Some(w.page.as_str()), "the host's token page: {line}");
         return true;
     }
     if let Some(rest) = line.strip_prefix("push: when git asks, give ") {
@@ -433,6 +443,7 @@ fn bitbucket_email_as_username_the_printed_fix_keeps_the_new_credential() {
         stale: String::new(),
         fresh: token.clone(),
         tokens: Arc::default(),
+        page: String::new(),
     };
     let (reason, fix) = w.fix();
     assert_eq!(reason, "wrong_username", "{fix:?}");
@@ -654,5 +665,244 @@ fn missing_workflow_scope_store_the_printed_fix_pushes_the_workflow() {
     assert_eq!(
         stored_lines(&w, &w.sb.home.join(".git-credentials")),
         [format!("http://alice:FRESH@{}", w.hostport.replace(':', "%3a"))]
+    );
+}
+
+/// A host of the suite besides GitHub, emulated as its own test file does
+/// for the stale credential (its recorded refusals), with git's own
+/// `git http-backend` behind it taking the fresh one.
+struct Host {
+    provider: &'static str,
+    /// The API root's path, for `[hosts]`.
+    api: &'static str,
+    /// The repository's path in its URL.
+    repo: &'static str,
+    /// The usernames the git endpoint takes with the fresh token (`*`: any).
+    users: &'static [&'static str],
+    /// The token page the fix must print, after the host's origin.
+    page: &'static str,
+}
+
+/// `host` emulated: the stale credential gets `refuse(request)` on every
+/// path, anything else goes to git's backend (which asks for Basic first).
+fn host_world(
+    host: &Host,
+    stale: &str,
+    fresh: &str,
+    refuse: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+) -> World {
+    let sb = Sandbox::new();
+    let root = sb.dir.path().join("server");
+    let name = host.repo.trim_start_matches('/');
+    let accept: Vec<(&str, &str)> = host.users.iter().map(|u| (*u, fresh)).collect();
+    let backend = GitBackend::new(root.clone(), name, &accept);
+    let stale_secret = stale.to_owned();
+    let fake = FakeHost::builder()
+        .route_fn(move |r| (presented(r).as_deref() == Some(stale_secret.as_str())).then(|| refuse(r)))
+        .git(backend)
+        .start();
+    sb.use_host(&fake, host.provider, host.api);
+    let url = fake.url(host.repo);
+    sb.init_repo(&url);
+    sb.secrets.lock().unwrap().extend([stale.to_owned(), fresh.to_owned()]);
+    World {
+        hostport: format!("127.0.0.1:{}", fake.port),
+        page: if host.page.starts_with("https://") {
+            host.page.to_owned()
+        } else {
+            format!("{}{}", fake.url(""), host.page)
+        },
+        sb,
+        _host: fake,
+        _front: None,
+        bare: root.join(name),
+        url,
+        stale: stale.to_owned(),
+        fresh: fresh.to_owned(),
+        tokens: Arc::default(),
+    }
+}
+
+/// The store's fix for a refused token, followed: forget (naming the
+/// username), make (the host's page), push giving what the fix names; the
+/// store then holds the new token only, under `user_after`.
+fn store_fix_lands(w: &World, stored_user: &str, reason: &str, user_after: &str) -> Vec<String> {
+    w.sb.store_credential(&w.url, stored_user, &w.stale);
+    let (got, fix) = w.fix();
+    assert_eq!(got, reason, "{fix:?}");
+    let done = w.follow(&fix, store_steps);
+    assert_eq!(done.len(), 3, "{fix:?}");
+    assert!(
+        done[0].starts_with("$ printf") && done[0].contains(&format!("username={stored_user}")),
+        "{done:?}"
+    );
+    assert!(done[1].starts_with("create "), "{done:?}");
+    assert!(done[2].starts_with("push: when git asks"), "{done:?}");
+    w.push_lands(w.sb.home.to_str().unwrap());
+    assert_eq!(
+        stored_lines(w, &w.sb.home.join(".git-credentials")),
+        [format!(
+            "http://{}:FRESH@{}",
+            user_after.replace('@', "%40"),
+            w.hostport.replace(':', "%3a")
+        )]
+    );
+    fix
+}
+
+const GITLAB: Host = Host {
+    provider: "gitlab",
+    api: "/api/v4",
+    repo: "/acme/widgets.git",
+    users: &["*"],
+    page: "/-/user_settings/personal_access_tokens?name=prepush-auth&scopes=write_repository,read_repository",
+};
+
+/// GitLab's answers to a token it refuses: `api` on its API (the token's
+/// own state, `personal_access_tokens/self`), the recorded Basic refusal
+/// on git's endpoint.
+fn gitlab_refuses(api: &'static str) -> impl Fn(&Recorded) -> Reply + Send + Sync + 'static {
+    move |r| {
+        if r.path.starts_with("/api/v4/") {
+            fixture(api)
+        } else {
+            fixture("gitlab/probe-unauthorized.http")
+        }
+    }
+}
+
+#[test]
+fn gitlab_token_invalid_store_the_printed_fix_pushes() {
+    let w = host_world(
+        &GITLAB,
+        &format!("glpat-{}", "s".repeat(20)),
+        &format!("glpat-{}", "f".repeat(20)),
+        gitlab_refuses("gitlab/unauthorized.http"),
+    );
+    store_fix_lands(&w, "alice", "token_invalid", "alice");
+}
+
+#[test]
+fn gitlab_token_expired_store_the_printed_fix_pushes() {
+    let w = host_world(
+        &GITLAB,
+        &format!("glpat-{}", "e".repeat(20)),
+        &format!("glpat-{}", "f".repeat(20)),
+        gitlab_refuses("gitlab/token-expired.http"),
+    );
+    store_fix_lands(&w, "alice", "token_expired", "alice");
+}
+
+#[test]
+fn gitlab_token_revoked_store_the_printed_fix_pushes() {
+    let w = host_world(
+        &GITLAB,
+        &format!("glpat-{}", "r".repeat(20)),
+        &format!("glpat-{}", "f".repeat(20)),
+        gitlab_refuses("gitlab/token-revoked.http"),
+    );
+    store_fix_lands(&w, "alice", "token_revoked", "alice");
+}
+
+#[test]
+fn gitea_token_invalid_store_the_printed_fix_pushes() {
+    let gitea = Host {
+        provider: "gitea",
+        api: "/api/v1",
+        repo: "/acme/widgets.git",
+        users: &["*"],
+        page: "/user/settings/applications",
+    };
+    let w = host_world(&gitea, &"5".repeat(40), &"f".repeat(40), |r| {
+        if r.path.starts_with("/api/v1/") {
+            fixture("gitea/api-401-invalid-credentials.http")
+        } else {
+            fixture("gitea/probe-401-verify.http")
+        }
+    });
+    store_fix_lands(&w, "alice", "token_invalid", "alice");
+}
+
+#[test]
+fn azure_devops_token_invalid_store_the_printed_fix_pushes() {
+    let azure = Host {
+        provider: "azure-devops",
+        api: "/acme",
+        repo: "/acme/Widgets/_git/widgets",
+        users: &["*"],
+        page: "/acme/_usersSettings/tokens",
+    };
+    let w = host_world(&azure, &"s".repeat(52), &"f".repeat(52), |r| {
+        if r.path.contains("/_apis/") {
+            fixture("azure-devops/rest-203-sign-in.http")
+        } else {
+            fixture("azure-devops/rest-401-pat.http")
+        }
+    });
+    // Azure DevOps ignores the username with a PAT: "your username" is
+    // whatever is typed (alice).
+    store_fix_lands(&w, "acme", "token_invalid", "alice");
+}
+
+#[test]
+fn hugging_face_token_invalid_store_the_printed_fix_pushes() {
+    let hub = Host {
+        provider: "huggingface",
+        api: "",
+        repo: "/acme/widget-model",
+        users: &["*"],
+        page: "/settings/tokens/new?tokenType=write",
+    };
+    let w = host_world(
+        &hub,
+        &format!("hf_{}", "s".repeat(34)),
+        &format!("hf_{}", "f".repeat(34)),
+        |r| {
+            if r.path.starts_with("/api/") {
+                fixture("huggingface/whoami-invalid-token.http")
+            } else {
+                Reply::new(401, "").header("Content-Type", "text/plain; charset=utf-8")
+            }
+        },
+    );
+    store_fix_lands(&w, "alice", "token_invalid", "alice");
+}
+
+const BITBUCKET: Host = Host {
+    provider: "bitbucket",
+    api: "/2.0",
+    repo: "/acme/widgets.git",
+    users: &["x-bitbucket-api-token-auth"],
+    page: "https://id.atlassian.com/manage-profile/security/api-tokens",
+};
+
+fn bitbucket_api_token(seed: &str) -> String {
+    format!("ATATT3xFfGF0{}=1A2B3C4D", seed.repeat(170 / seed.len()))
+}
+
+#[test]
+fn bitbucket_token_invalid_store_the_printed_fix_pushes() {
+    let w = host_world(
+        &BITBUCKET,
+        &bitbucket_api_token("stale"),
+        &bitbucket_api_token("fresh"),
+        |r| {
+            if r.path.starts_with("/2.0/") {
+                Reply::json(401, r#"{"type":"error","error":{"message":"Unauthorized"}}"#)
+            } else {
+                fixture("bitbucket/probe-401-api-token.http")
+            }
+        },
+    );
+    let fix = store_fix_lands(
+        &w,
+        "x-bitbucket-api-token-auth",
+        "token_invalid",
+        "x-bitbucket-api-token-auth",
+    );
+    assert!(
+        fix.iter()
+            .any(|l| l.contains("read:repository:bitbucket and write:repository:bitbucket")),
+        "the scopes git needs: {fix:?}"
     );
 }
