@@ -906,3 +906,58 @@ fn bitbucket_token_invalid_store_the_printed_fix_pushes() {
         "the scopes git needs: {fix:?}"
     );
 }
+
+/// GitHub answers an expired token as any unknown one (401 "Bad
+/// credentials"); the expiry it announced while the token worked, which a
+/// first check remembered, names the cause. The renewal is followed like
+/// any other, and the store then holds the new token only.
+#[test]
+fn github_token_expired_store_the_printed_fix_pushes() {
+    let stale = classic_token("expiredexpiredexpiredexpiredex");
+    let fresh = classic_token("freshfreshfreshfreshfreshfresh");
+    let expiry = chrono::Utc::now() + chrono::Duration::seconds(6);
+    let mut t = tok(&stale, Some("repo, workflow"));
+    t.expiration = Some(expiry.format("%Y-%m-%d %H:%M:%S UTC").to_string());
+    t.dies_at = Some(std::time::SystemTime::from(expiry));
+    let w = github_world_of(
+        false,
+        vec![t, tok(&fresh, Some("repo, workflow"))],
+        std::slice::from_ref(&fresh),
+        REPO_JSON,
+        stale.clone(),
+        fresh.clone(),
+    );
+    w.sb.store_credential(&w.url, "alice", &stale);
+    let first = w.sb.run(&["check", "--format", "json"]).check();
+    assert_eq!(first["reason"], "expires_soon", "{}", first["message"]);
+    // Until the announced moment (whole seconds) has passed.
+    let left = (expiry - chrono::Utc::now()).num_milliseconds() + 1200;
+    if left > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(left as u64));
+    }
+    let done = store_fix_lands(&w, "alice", "token_expired", "alice");
+    assert!(
+        done.iter().any(|l| l.contains("/settings/tokens/new?scopes=")),
+        "{done:?}"
+    );
+}
+
+/// An app password, which Bitbucket now refuses with 410 Gone: the fix is
+/// an API token (Atlassian's page, its scopes named) under the username
+/// git needs with it, and the push lands with it.
+#[test]
+fn bitbucket_credential_retired_store_the_printed_fix_pushes() {
+    let w = host_world(
+        &BITBUCKET,
+        "ATBBaBcDeFgHiJkLmNoPqRsTuVwXyZ012345",
+        &bitbucket_api_token("fresh"),
+        |r| {
+            if r.path.starts_with("/2.0/") {
+                Reply::json(401, r#"{"type":"error","error":{"message":"Unauthorized"}}"#)
+            } else {
+                fixture("bitbucket/probe-410-app-password.http")
+            }
+        },
+    );
+    store_fix_lands(&w, "alice", "credential_retired", "x-bitbucket-api-token-auth");
+}
