@@ -227,6 +227,18 @@ impl World {
         assert!(out.status.success(), "{what}: the push after the fix failed: {err}");
         let head = self.sb.git(&["rev-parse", "HEAD"]);
         assert!(bare_has(&self.bare, String::from_utf8_lossy(&head.stdout).trim()));
+        // With the new token: a token that still works (expires soon) must
+        // not be what pushed.
+        let pack = self
+            ._host
+            .requests()
+            .into_iter()
+            .rfind(|r| r.method == "POST" && r.path.ends_with("/git-receive-pack"))
+            .expect("the pack went to the host");
+        assert!(
+            presented(&pack) == Some(self.fresh.clone()),
+            "{what}: the push did not use the new token"
+        );
     }
 }
 
@@ -908,14 +920,13 @@ fn bitbucket_token_invalid_store_the_printed_fix_pushes() {
 }
 
 /// GitHub answers an expired token as any unknown one (401 "Bad
-/// credentials"); the expiry it announced while the token worked, which a
-/// first check remembered, names the cause. The renewal is followed like
-/// any other, and the store then holds the new token only.
-#[test]
-fn github_token_expired_store_the_printed_fix_pushes() {
+/// credentials"); the expiry it announced while the token worked names the
+/// cause once a check has remembered it. The stale token here is announced
+/// to expire, and dies, `secs` seconds from now.
+fn expiring_world(secs: i64) -> (World, chrono::DateTime<chrono::Utc>) {
     let stale = classic_token("expiredexpiredexpiredexpiredex");
     let fresh = classic_token("freshfreshfreshfreshfreshfresh");
-    let expiry = chrono::Utc::now() + chrono::Duration::seconds(6);
+    let expiry = chrono::Utc::now() + chrono::Duration::seconds(secs);
     let mut t = tok(&stale, Some("repo, workflow"));
     t.expiration = Some(expiry.format("%Y-%m-%d %H:%M:%S UTC").to_string());
     t.dies_at = Some(std::time::SystemTime::from(expiry));
@@ -924,17 +935,32 @@ fn github_token_expired_store_the_printed_fix_pushes() {
         vec![t, tok(&fresh, Some("repo, workflow"))],
         std::slice::from_ref(&fresh),
         REPO_JSON,
-        stale.clone(),
+        stale,
         fresh.clone(),
     );
-    w.sb.store_credential(&w.url, "alice", &stale);
+    (w, expiry)
+}
+
+/// The first check, while the token works: the host announces its expiry.
+fn remember_the_expiry(w: &World) {
     let first = w.sb.run(&["check", "--format", "json"]).check();
     assert_eq!(first["reason"], "expires_soon", "{}", first["message"]);
-    // Until the announced moment (whole seconds) has passed.
+}
+
+/// Until `expiry` (whole seconds in the header) has passed.
+fn wait_until(expiry: chrono::DateTime<chrono::Utc>) {
     let left = (expiry - chrono::Utc::now()).num_milliseconds() + 1200;
     if left > 0 {
         std::thread::sleep(std::time::Duration::from_millis(left as u64));
     }
+}
+
+#[test]
+fn github_token_expired_store_the_printed_fix_pushes() {
+    let (w, expiry) = expiring_world(6);
+    w.sb.store_credential(&w.url, "alice", &w.stale);
+    remember_the_expiry(&w);
+    wait_until(expiry);
     let done = store_fix_lands(&w, "alice", "token_expired", "alice");
     assert!(
         done.iter().any(|l| l.contains("/settings/tokens/new?scopes=")),
@@ -960,4 +986,227 @@ fn bitbucket_credential_retired_store_the_printed_fix_pushes() {
         },
     );
     store_fix_lands(&w, "alice", "credential_retired", "x-bitbucket-api-token-auth");
+}
+
+// ---------------------------------------------------------------- every reason × every helper
+
+/// The helpers (besides gh, whose routes need a browser) where git can get
+/// a token from, each with the token put where it reads it and the hand
+/// steps of its fixes stood in.
+#[derive(Clone, Copy, Debug)]
+enum Place {
+    Store,
+    Cache,
+    Netrc,
+    Shell,
+    Url,
+}
+
+const PLACES: [Place; 5] = [Place::Store, Place::Cache, Place::Netrc, Place::Shell, Place::Url];
+
+impl Place {
+    /// The token this world's helper gives git now: the stale one, or, when
+    /// the same token is kept (a scope added), the only one.
+    fn held(w: &World) -> &str {
+        if w.stale.is_empty() { &w.fresh } else { &w.stale }
+    }
+
+    /// Puts the held token where this helper gives it to git (user alice).
+    /// False when the helper is not installed on this machine.
+    fn hold(self, w: &World) -> bool {
+        let secret = Self::held(w);
+        match self {
+            Place::Store => w.sb.store_credential(&w.url, "alice", secret),
+            Place::Cache => {
+                let dir = w.sb.dir.path().join("cache");
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+                w.helper(&format!("cache --socket {}", dir.join("socket").display()));
+                w.approve("alice", secret);
+            }
+            Place::Netrc => {
+                if !netrc_helper(w) {
+                    return false;
+                }
+                w.helper("netrc");
+                self.write(w, secret);
+            }
+            Place::Shell => {
+                let file = w.sb.home.join("token");
+                w.helper(&format!(
+                    "!f() {{ test \"$1\" = get || return 0; echo username=alice; echo \"password=$(cat '{}')\"; }}; f",
+                    file.display()
+                ));
+                self.write(w, secret);
+            }
+            Place::Url => {
+                let with_token = w.url.replace("http://", &format!("http://alice:{secret}@"));
+                w.sb.git(&["remote", "set-url", "origin", &with_token]);
+            }
+        }
+        true
+    }
+
+    /// The file a reading-only helper reads, rewritten with `secret`.
+    fn write(self, w: &World, secret: &str) {
+        match self {
+            Place::Netrc => {
+                let netrc = w.sb.home.join(".netrc");
+                let port = w.hostport.rsplit(':').next().unwrap();
+                std::fs::write(
+                    &netrc,
+                    format!("machine 127.0.0.1 port {port} login alice password {secret}\n"),
+                )
+                .unwrap();
+                std::fs::set_permissions(&netrc, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+            }
+            Place::Shell => std::fs::write(w.sb.home.join("token"), secret).unwrap(),
+            _ => unreachable!(),
+        }
+    }
+
+    /// This helper's hand steps: the token page, and where the new token
+    /// goes (git stores it after the push, or the file is edited).
+    fn by_hand(self, w: &World, line: &str) -> bool {
+        match self {
+            Place::Netrc if line.starts_with("in ~/.netrc (or ~/.authinfo, or their .gpg), set the password for ") => {
+                assert!(line.contains(&w.hostport), "{line}");
+                self.write(w, &w.fresh);
+                true
+            }
+            Place::Shell if line.starts_with("put the new token where that shell-function helper reads it") => {
+                self.write(w, &w.fresh);
+                true
+            }
+            _ => store_steps(w, line),
+        }
+    }
+
+    /// After the push: the store holds the new token only; the cache's
+    /// daemon is stopped.
+    fn after(self, w: &World) {
+        match self {
+            Place::Store => assert_eq!(
+                stored_lines(w, &w.sb.home.join(".git-credentials")),
+                [format!("http://alice:FRESH@{}", w.hostport.replace(':', "%3a"))]
+            ),
+            Place::Cache => {
+                let socket = w.sb.dir.path().join("cache/socket");
+                let mut cmd = Command::new("git");
+                w.sb.env(&mut cmd);
+                let _ = cmd
+                    .args(["credential-cache", "--socket", socket.to_str().unwrap(), "exit"])
+                    .stdin(Stdio::null())
+                    .output();
+            }
+            Place::Url => {
+                // The token is out of the URL when the fix replaced it.
+                if !w.stale.is_empty() {
+                    let remote = w.sb.git(&["remote", "get-url", "origin"]);
+                    assert_eq!(String::from_utf8_lossy(&remote.stdout).trim(), w.url);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `reason`'s printed fix in world `w` for `place`, followed (the hand
+/// steps by `extra` first, then the place's), then a push that lands.
+/// `held`: the token was put in place already.
+fn follow_and_push(w: &World, place: Place, reason: &str, mut extra: impl FnMut(&World, &str) -> bool) {
+    let (got, fix) = w.fix();
+    assert_eq!(got, reason, "{place:?}: {fix:?}");
+    let done = w.follow(&fix, |w, line| extra(w, line) || place.by_hand(w, line));
+    assert!(
+        done.iter().any(|l| !l.starts_with("$ ")),
+        "{place:?}: no hand step was followed: {fix:?}"
+    );
+    w.push_lands(&format!("{reason} {place:?}"));
+    place.after(w);
+}
+
+/// Every place, for a reason whose world is made by `world`.
+fn every_place(reason: &str, world: impl Fn() -> World, extra: impl Fn(&World, &str) -> bool) {
+    for place in PLACES {
+        let w = world();
+        if !place.hold(&w) {
+            continue;
+        }
+        follow_and_push(&w, place, reason, &extra);
+    }
+}
+
+fn nothing_more(_: &World, _: &str) -> bool {
+    false
+}
+
+#[test]
+fn token_invalid_every_helper_the_printed_fix_pushes() {
+    every_place("token_invalid", github_world, nothing_more);
+}
+
+#[test]
+fn expires_soon_every_helper_the_printed_renewal_pushes() {
+    every_place("expires_soon", || world(false, true), nothing_more);
+}
+
+#[test]
+fn missing_write_scope_every_helper_the_printed_fix_pushes() {
+    let token = classic_token("scopeless0scopeless0scopeless0");
+    let make = || {
+        github_world_of(
+            false,
+            vec![tok(&token, Some("gist, read:org"))],
+            std::slice::from_ref(&token),
+            PUBLIC_REPO_JSON,
+            String::new(),
+            token.clone(),
+        )
+    };
+    let mut step = scope_step("repo", "gist, read:org, repo");
+    let step = std::cell::RefCell::new(&mut step);
+    every_place("missing_write_scope", make, |w, l| (step.borrow_mut())(w, l));
+}
+
+#[test]
+fn missing_workflow_scope_every_helper_the_printed_fix_pushes() {
+    let token = classic_token("repoonly0repoonly0repoonly0rep");
+    let make = || {
+        let w = github_world_of(
+            false,
+            vec![tok(&token, Some("repo"))],
+            std::slice::from_ref(&token),
+            REPO_JSON,
+            String::new(),
+            token.clone(),
+        );
+        std::fs::create_dir_all(w.sb.work.join(".github/workflows")).unwrap();
+        std::fs::write(w.sb.work.join(".github/workflows/ci.yml"), "on: push\n").unwrap();
+        w.sb.git(&["add", ".github"]);
+        w.sb.git(&["commit", "-qm", "add CI"]);
+        w
+    };
+    let mut step = scope_step("workflow", "repo, workflow");
+    let step = std::cell::RefCell::new(&mut step);
+    every_place("missing_workflow_scope", make, |w, l| (step.borrow_mut())(w, l));
+}
+
+/// One wait for all: each world's token is announced to die a few seconds
+/// after it is made, its first check remembers that, then all are followed.
+#[test]
+fn token_expired_every_helper_the_printed_fix_pushes() {
+    let mut worlds = Vec::new();
+    for place in PLACES {
+        let (w, expiry) = expiring_world(6);
+        if !place.hold(&w) {
+            continue;
+        }
+        remember_the_expiry(&w);
+        worlds.push((place, w, expiry));
+    }
+    wait_until(worlds.iter().map(|(_, _, e)| *e).max().unwrap());
+    for (place, w, _) in &worlds {
+        follow_and_push(w, *place, "token_expired", nothing_more);
+    }
 }
