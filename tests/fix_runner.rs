@@ -1099,12 +1099,10 @@ impl Place {
                     .stdin(Stdio::null())
                     .output();
             }
-            Place::Url => {
-                // The token is out of the URL when the fix replaced it.
-                if !w.stale.is_empty() {
-                    let remote = w.sb.git(&["remote", "get-url", "origin"]);
-                    assert_eq!(String::from_utf8_lossy(&remote.stdout).trim(), w.url);
-                }
+            // The token is out of the URL when the fix replaced it.
+            Place::Url if !w.stale.is_empty() => {
+                let remote = w.sb.git(&["remote", "get-url", "origin"]);
+                assert_eq!(String::from_utf8_lossy(&remote.stdout).trim(), w.url);
             }
             _ => {}
         }
