@@ -32,6 +32,9 @@ struct World {
     /// The host's page for a new token, scopes prefilled, as the fix must
     /// print it.
     page: String,
+    /// The username git stores with the new token (the one the fix names,
+    /// else the one typed: alice).
+    new_user: &'static str,
 }
 
 /// The emulated GitHub: the stale token is unknown to it, the fresh one
@@ -112,6 +115,7 @@ fn github_world_of(
         stale,
         fresh,
         tokens,
+        new_user: "alice",
     }
 }
 
@@ -456,6 +460,7 @@ fn bitbucket_email_as_username_the_printed_fix_keeps_the_new_credential() {
         fresh: token.clone(),
         tokens: Arc::default(),
         page: String::new(),
+        new_user: "x-bitbucket-api-token-auth",
     };
     let (reason, fix) = w.fix();
     assert_eq!(reason, "wrong_username", "{fix:?}");
@@ -732,6 +737,7 @@ fn host_world(
         stale: stale.to_owned(),
         fresh: fresh.to_owned(),
         tokens: Arc::default(),
+        new_user: host.users.iter().find(|u| **u != "*").copied().unwrap_or("alice"),
     }
 }
 
@@ -783,41 +789,46 @@ fn gitlab_refuses(api: &'static str) -> impl Fn(&Recorded) -> Reply + Send + Syn
     }
 }
 
-#[test]
-fn gitlab_token_invalid_store_the_printed_fix_pushes() {
-    let w = host_world(
+fn gitlab_world(refusal: &'static str) -> World {
+    host_world(
         &GITLAB,
         &format!("glpat-{}", "s".repeat(20)),
         &format!("glpat-{}", "f".repeat(20)),
-        gitlab_refuses("gitlab/unauthorized.http"),
+        gitlab_refuses(refusal),
+    )
+}
+
+#[test]
+fn gitlab_token_invalid_store_the_printed_fix_pushes() {
+    store_fix_lands(
+        &gitlab_world("gitlab/unauthorized.http"),
+        "alice",
+        "token_invalid",
+        "alice",
     );
-    store_fix_lands(&w, "alice", "token_invalid", "alice");
 }
 
 #[test]
 fn gitlab_token_expired_store_the_printed_fix_pushes() {
-    let w = host_world(
-        &GITLAB,
-        &format!("glpat-{}", "e".repeat(20)),
-        &format!("glpat-{}", "f".repeat(20)),
-        gitlab_refuses("gitlab/token-expired.http"),
+    store_fix_lands(
+        &gitlab_world("gitlab/token-expired.http"),
+        "alice",
+        "token_expired",
+        "alice",
     );
-    store_fix_lands(&w, "alice", "token_expired", "alice");
 }
 
 #[test]
 fn gitlab_token_revoked_store_the_printed_fix_pushes() {
-    let w = host_world(
-        &GITLAB,
-        &format!("glpat-{}", "r".repeat(20)),
-        &format!("glpat-{}", "f".repeat(20)),
-        gitlab_refuses("gitlab/token-revoked.http"),
+    store_fix_lands(
+        &gitlab_world("gitlab/token-revoked.http"),
+        "alice",
+        "token_revoked",
+        "alice",
     );
-    store_fix_lands(&w, "alice", "token_revoked", "alice");
 }
 
-#[test]
-fn gitea_token_invalid_store_the_printed_fix_pushes() {
+fn gitea_world() -> World {
     let gitea = Host {
         provider: "gitea",
         api: "/api/v1",
@@ -825,18 +836,21 @@ fn gitea_token_invalid_store_the_printed_fix_pushes() {
         users: &["*"],
         page: "/user/settings/applications",
     };
-    let w = host_world(&gitea, &"5".repeat(40), &"f".repeat(40), |r| {
+    host_world(&gitea, &"5".repeat(40), &"f".repeat(40), |r| {
         if r.path.starts_with("/api/v1/") {
             fixture("gitea/api-401-invalid-credentials.http")
         } else {
             fixture("gitea/probe-401-verify.http")
         }
-    });
-    store_fix_lands(&w, "alice", "token_invalid", "alice");
+    })
 }
 
 #[test]
-fn azure_devops_token_invalid_store_the_printed_fix_pushes() {
+fn gitea_token_invalid_store_the_printed_fix_pushes() {
+    store_fix_lands(&gitea_world(), "alice", "token_invalid", "alice");
+}
+
+fn azure_world() -> World {
     let azure = Host {
         provider: "azure-devops",
         api: "/acme",
@@ -844,20 +858,23 @@ fn azure_devops_token_invalid_store_the_printed_fix_pushes() {
         users: &["*"],
         page: "/acme/_usersSettings/tokens",
     };
-    let w = host_world(&azure, &"s".repeat(52), &"f".repeat(52), |r| {
+    host_world(&azure, &"s".repeat(52), &"f".repeat(52), |r| {
         if r.path.contains("/_apis/") {
             fixture("azure-devops/rest-203-sign-in.http")
         } else {
             fixture("azure-devops/rest-401-pat.http")
         }
-    });
-    // Azure DevOps ignores the username with a PAT: "your username" is
-    // whatever is typed (alice).
-    store_fix_lands(&w, "acme", "token_invalid", "alice");
+    })
 }
 
 #[test]
-fn hugging_face_token_invalid_store_the_printed_fix_pushes() {
+fn azure_devops_token_invalid_store_the_printed_fix_pushes() {
+    // Azure DevOps ignores the username with a PAT: "your username" is
+    // whatever is typed (alice).
+    store_fix_lands(&azure_world(), "acme", "token_invalid", "alice");
+}
+
+fn hub_world() -> World {
     let hub = Host {
         provider: "huggingface",
         api: "",
@@ -865,7 +882,7 @@ fn hugging_face_token_invalid_store_the_printed_fix_pushes() {
         users: &["*"],
         page: "/settings/tokens/new?tokenType=write",
     };
-    let w = host_world(
+    host_world(
         &hub,
         &format!("hf_{}", "s".repeat(34)),
         &format!("hf_{}", "f".repeat(34)),
@@ -876,8 +893,12 @@ fn hugging_face_token_invalid_store_the_printed_fix_pushes() {
                 Reply::new(401, "").header("Content-Type", "text/plain; charset=utf-8")
             }
         },
-    );
-    store_fix_lands(&w, "alice", "token_invalid", "alice");
+    )
+}
+
+#[test]
+fn hugging_face_token_invalid_store_the_printed_fix_pushes() {
+    store_fix_lands(&hub_world(), "alice", "token_invalid", "alice");
 }
 
 const BITBUCKET: Host = Host {
@@ -892,20 +913,21 @@ fn bitbucket_api_token(seed: &str) -> String {
     format!("ATATT3xFfGF0{}=1A2B3C4D", seed.repeat(170 / seed.len()))
 }
 
+/// Bitbucket Cloud: the stale credential gets `probe` on git's endpoint
+/// and REST's 401.
+fn bitbucket_world(stale: &str, probe: &'static str) -> World {
+    host_world(&BITBUCKET, stale, &bitbucket_api_token("fresh"), move |r| {
+        if r.path.starts_with("/2.0/") {
+            Reply::json(401, r#"{"type":"error","error":{"message":"Unauthorized"}}"#)
+        } else {
+            fixture(probe)
+        }
+    })
+}
+
 #[test]
 fn bitbucket_token_invalid_store_the_printed_fix_pushes() {
-    let w = host_world(
-        &BITBUCKET,
-        &bitbucket_api_token("stale"),
-        &bitbucket_api_token("fresh"),
-        |r| {
-            if r.path.starts_with("/2.0/") {
-                Reply::json(401, r#"{"type":"error","error":{"message":"Unauthorized"}}"#)
-            } else {
-                fixture("bitbucket/probe-401-api-token.http")
-            }
-        },
-    );
+    let w = bitbucket_world(&bitbucket_api_token("stale"), "bitbucket/probe-401-api-token.http");
     let fix = store_fix_lands(
         &w,
         "x-bitbucket-api-token-auth",
@@ -971,20 +993,11 @@ fn github_token_expired_store_the_printed_fix_pushes() {
 /// An app password, which Bitbucket now refuses with 410 Gone: the fix is
 /// an API token (Atlassian's page, its scopes named) under the username
 /// git needs with it, and the push lands with it.
+const APP_PASSWORD: &str = "ATBBaBcDeFgHiJkLmNoPqRsTuVwXyZ012345";
+
 #[test]
 fn bitbucket_credential_retired_store_the_printed_fix_pushes() {
-    let w = host_world(
-        &BITBUCKET,
-        "ATBBaBcDeFgHiJkLmNoPqRsTuVwXyZ012345",
-        &bitbucket_api_token("fresh"),
-        |r| {
-            if r.path.starts_with("/2.0/") {
-                Reply::json(401, r#"{"type":"error","error":{"message":"Unauthorized"}}"#)
-            } else {
-                fixture("bitbucket/probe-410-app-password.http")
-            }
-        },
-    );
+    let w = bitbucket_world(APP_PASSWORD, "bitbucket/probe-410-app-password.http");
     store_fix_lands(&w, "alice", "credential_retired", "x-bitbucket-api-token-auth");
 }
 
@@ -1029,15 +1042,15 @@ impl Place {
                     return false;
                 }
                 w.helper("netrc");
-                self.write(w, secret);
+                self.write(w, "alice", secret);
             }
             Place::Shell => {
                 let file = w.sb.home.join("token");
                 w.helper(&format!(
-                    "!f() {{ test \"$1\" = get || return 0; echo username=alice; echo \"password=$(cat '{}')\"; }}; f",
+                    "!f() {{ test \"$1\" = get || return 0; echo \"username=$(cat '{0}.user')\"; echo \"password=$(cat '{0}')\"; }}; f",
                     file.display()
                 ));
-                self.write(w, secret);
+                self.write(w, "alice", secret);
             }
             Place::Url => {
                 let with_token = w.url.replace("http://", &format!("http://alice:{secret}@"));
@@ -1047,20 +1060,24 @@ impl Place {
         true
     }
 
-    /// The file a reading-only helper reads, rewritten with `secret`.
-    fn write(self, w: &World, secret: &str) {
+    /// The files a reading-only helper reads, rewritten with `user` and
+    /// `secret`.
+    fn write(self, w: &World, user: &str, secret: &str) {
         match self {
             Place::Netrc => {
                 let netrc = w.sb.home.join(".netrc");
                 let port = w.hostport.rsplit(':').next().unwrap();
                 std::fs::write(
                     &netrc,
-                    format!("machine 127.0.0.1 port {port} login alice password {secret}\n"),
+                    format!("machine 127.0.0.1 port {port} login {user} password {secret}\n"),
                 )
                 .unwrap();
                 std::fs::set_permissions(&netrc, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
             }
-            Place::Shell => std::fs::write(w.sb.home.join("token"), secret).unwrap(),
+            Place::Shell => {
+                std::fs::write(w.sb.home.join("token.user"), user).unwrap();
+                std::fs::write(w.sb.home.join("token"), secret).unwrap();
+            }
             _ => unreachable!(),
         }
     }
@@ -1069,13 +1086,28 @@ impl Place {
     /// goes (git stores it after the push, or the file is edited).
     fn by_hand(self, w: &World, line: &str) -> bool {
         match self {
-            Place::Netrc if line.starts_with("in ~/.netrc (or ~/.authinfo, or their .gpg), set the password for ") => {
-                assert!(line.contains(&w.hostport), "{line}");
-                self.write(w, &w.fresh);
+            Place::Netrc if line.starts_with("in ~/.netrc (or ~/.authinfo, or their .gpg), set the ") => {
+                // "set the password for HOST to the new token", or "set the
+                // login for HOST to USER and the password to the new token".
+                let login = format!("set the login for {} to ", w.hostport);
+                let user = line.split_once(&login).map(|(_, r)| r.split(' ').next().unwrap());
+                assert!(
+                    user.is_some() || line.contains(&format!("set the password for {} to the new token", w.hostport)),
+                    "{line}"
+                );
+                self.write(w, user.unwrap_or("alice"), &w.fresh);
                 true
             }
             Place::Shell if line.starts_with("put the new token where that shell-function helper reads it") => {
-                self.write(w, &w.fresh);
+                self.write(w, "alice", &w.fresh);
+                true
+            }
+            Place::Shell if line.starts_with("make that shell-function helper answer the username ") => {
+                let rest = line
+                    .strip_prefix("make that shell-function helper answer the username ")
+                    .unwrap();
+                assert!(rest.contains(" and the new token"), "{line}");
+                self.write(w, rest.split(' ').next().unwrap(), &w.fresh);
                 true
             }
             _ => store_steps(w, line),
@@ -1088,7 +1120,11 @@ impl Place {
         match self {
             Place::Store => assert_eq!(
                 stored_lines(w, &w.sb.home.join(".git-credentials")),
-                [format!("http://alice:FRESH@{}", w.hostport.replace(':', "%3a"))]
+                [format!(
+                    "http://{}:FRESH@{}",
+                    w.new_user,
+                    w.hostport.replace(':', "%3a")
+                )]
             ),
             Place::Cache => {
                 let socket = w.sb.dir.path().join("cache/socket");
@@ -1207,4 +1243,37 @@ fn token_expired_every_helper_the_printed_fix_pushes() {
     for (place, w, _) in &worlds {
         follow_and_push(w, *place, "token_expired", nothing_more);
     }
+}
+
+/// The other hosts' refused token, on every helper: each fix is the same
+/// rule with the host's own token page and username.
+#[test]
+fn other_hosts_token_invalid_every_helper_the_printed_fix_pushes() {
+    let bitbucket = || bitbucket_world(&bitbucket_api_token("stale"), "bitbucket/probe-401-api-token.http");
+    let gitlab = || gitlab_world("gitlab/unauthorized.http");
+    let hosts: [&dyn Fn() -> World; 5] = [&gitlab, &gitea_world, &azure_world, &hub_world, &bitbucket];
+    for world in hosts {
+        every_place("token_invalid", world, nothing_more);
+    }
+}
+
+/// GitLab's expired and revoked tokens, Bitbucket's retired app password,
+/// on every helper.
+#[test]
+fn named_refusals_every_helper_the_printed_fix_pushes() {
+    every_place(
+        "token_expired",
+        || gitlab_world("gitlab/token-expired.http"),
+        nothing_more,
+    );
+    every_place(
+        "token_revoked",
+        || gitlab_world("gitlab/token-revoked.http"),
+        nothing_more,
+    );
+    every_place(
+        "credential_retired",
+        || bitbucket_world(APP_PASSWORD, "bitbucket/probe-410-app-password.http"),
+        nothing_more,
+    );
 }
