@@ -35,6 +35,8 @@ struct World {
     /// The username git stores with the new token (the one the fix names,
     /// else the one typed: alice).
     new_user: &'static str,
+    /// The username git holds with the stale (or kept) token.
+    old_user: &'static str,
 }
 
 /// The emulated GitHub: the stale token is unknown to it, the fresh one
@@ -116,6 +118,7 @@ fn github_world_of(
         fresh,
         tokens,
         new_user: "alice",
+        old_user: "alice",
     }
 }
 
@@ -255,6 +258,12 @@ fn store_steps(w: &World, line: &str) -> bool {
     if line.starts_with("create ") {
         let page = line.rsplit_once(": ").map(|(_, p)| p);
         assert_eq!(page, Some(w.page.as_str()), "the host's token page: {line}");
+        return true;
+    }
+    // No credential yet: git asks at the push and its helper keeps what
+    // was typed (a token the host accepts).
+    if line.starts_with("push once from a terminal and enter a token when git asks") {
+        w.approve("alice", &w.fresh);
         return true;
     }
     if let Some(rest) = line.strip_prefix("push: when git asks, give ") {
@@ -432,36 +441,8 @@ fn a_url_credential_the_printed_fix_pushes() {
 /// the credential the push needs.
 #[test]
 fn bitbucket_email_as_username_the_printed_fix_keeps_the_new_credential() {
-    let token = format!("ATATT3xFfGF0{}=1A2B3C4D", "fixrun".repeat(28));
-    let sb = Sandbox::new();
-    let root = sb.dir.path().join("server");
-    let backend = GitBackend::new(
-        root.clone(),
-        "acme/widgets.git",
-        &[("x-bitbucket-api-token-auth", &token)],
-    );
-    let host = FakeHost::builder().git(backend).start();
-    sb.user_config(&format!(
-        "[hosts.\"127.0.0.1:{}\"]\nprovider = \"bitbucket\"\napi = \"{}\"\n",
-        host.port,
-        host.url("/2.0")
-    ));
-    let url = host.url("/acme/widgets.git");
-    sb.init_repo(&url);
-    sb.store_credential(&url, "alice@example.com", &token);
-    let w = World {
-        hostport: format!("127.0.0.1:{}", host.port),
-        sb,
-        _host: host,
-        _front: None,
-        bare: root.join("acme/widgets.git"),
-        url,
-        stale: String::new(),
-        fresh: token.clone(),
-        tokens: Arc::default(),
-        page: String::new(),
-        new_user: "x-bitbucket-api-token-auth",
-    };
+    let w = bitbucket_email_world();
+    w.sb.store_credential(&w.url, w.old_user, &w.fresh);
     let (reason, fix) = w.fix();
     assert_eq!(reason, "wrong_username", "{fix:?}");
     let done = w.follow(&fix, store_steps);
@@ -721,7 +702,10 @@ fn host_world(
     sb.use_host(&fake, host.provider, host.api);
     let url = fake.url(host.repo);
     sb.init_repo(&url);
-    sb.secrets.lock().unwrap().extend([stale.to_owned(), fresh.to_owned()]);
+    sb.secrets
+        .lock()
+        .unwrap()
+        .extend([stale, fresh].into_iter().filter(|s| !s.is_empty()).map(str::to_owned));
     World {
         hostport: format!("127.0.0.1:{}", fake.port),
         page: if host.page.starts_with("https://") {
@@ -738,6 +722,7 @@ fn host_world(
         fresh: fresh.to_owned(),
         tokens: Arc::default(),
         new_user: host.users.iter().find(|u| **u != "*").copied().unwrap_or("alice"),
+        old_user: "alice",
     }
 }
 
@@ -993,6 +978,17 @@ fn github_token_expired_store_the_printed_fix_pushes() {
 /// An app password, which Bitbucket now refuses with 410 Gone: the fix is
 /// an API token (Atlassian's page, its scopes named) under the username
 /// git needs with it, and the push lands with it.
+/// A good API token held under the account's email address, which git's
+/// Basic login never takes (Bitbucket wants the username or
+/// x-bitbucket-api-token-auth): a block without any request.
+fn bitbucket_email_world() -> World {
+    let mut w = host_world(&BITBUCKET, "", &bitbucket_api_token("fixrun"), |_| {
+        unreachable!("the email address is refused without a request")
+    });
+    w.old_user = "alice@example.com";
+    w
+}
+
 const APP_PASSWORD: &str = "ATBBaBcDeFgHiJkLmNoPqRsTuVwXyZ012345";
 
 #[test]
@@ -1029,20 +1025,20 @@ impl Place {
     fn hold(self, w: &World) -> bool {
         let secret = Self::held(w);
         match self {
-            Place::Store => w.sb.store_credential(&w.url, "alice", secret),
+            Place::Store => w.sb.store_credential(&w.url, w.old_user, secret),
             Place::Cache => {
                 let dir = w.sb.dir.path().join("cache");
                 std::fs::create_dir_all(&dir).unwrap();
                 std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
                 w.helper(&format!("cache --socket {}", dir.join("socket").display()));
-                w.approve("alice", secret);
+                w.approve(w.old_user, secret);
             }
             Place::Netrc => {
                 if !netrc_helper(w) {
                     return false;
                 }
                 w.helper("netrc");
-                self.write(w, "alice", secret);
+                self.write(w, w.old_user, secret);
             }
             Place::Shell => {
                 let file = w.sb.home.join("token");
@@ -1050,10 +1046,11 @@ impl Place {
                     "!f() {{ test \"$1\" = get || return 0; echo \"username=$(cat '{0}.user')\"; echo \"password=$(cat '{0}')\"; }}; f",
                     file.display()
                 ));
-                self.write(w, "alice", secret);
+                self.write(w, w.old_user, secret);
             }
             Place::Url => {
-                let with_token = w.url.replace("http://", &format!("http://alice:{secret}@"));
+                let user = w.old_user.replace('@', "%40");
+                let with_token = w.url.replace("http://", &format!("http://{user}:{secret}@"));
                 w.sb.git(&["remote", "set-url", "origin", &with_token]);
             }
         }
@@ -1106,8 +1103,13 @@ impl Place {
                 let rest = line
                     .strip_prefix("make that shell-function helper answer the username ")
                     .unwrap();
-                assert!(rest.contains(" and the new token"), "{line}");
-                self.write(w, rest.split(' ').next().unwrap(), &w.fresh);
+                // "… and the new token", or the same token under the username.
+                let secret = if rest.contains(" and the new token") {
+                    &w.fresh
+                } else {
+                    Self::held(w)
+                };
+                self.write(w, rest.split(' ').next().unwrap(), secret);
                 true
             }
             _ => store_steps(w, line),
@@ -1276,4 +1278,34 @@ fn named_refusals_every_helper_the_printed_fix_pushes() {
         || bitbucket_world(APP_PASSWORD, "bitbucket/probe-410-app-password.http"),
         nothing_more,
     );
+}
+
+/// The email address as Bitbucket username, on every helper: the fix keeps
+/// the token and changes the username where the helper keeps it.
+#[test]
+fn wrong_username_every_helper_the_printed_fix_pushes() {
+    every_place("wrong_username", bitbucket_email_world, nothing_more);
+}
+
+/// A token cut short (a checksum that does not match), on every helper.
+#[test]
+fn token_malformed_every_helper_the_printed_fix_pushes() {
+    let make = || {
+        let mut w = github_world();
+        w.stale.truncate(37);
+        w
+    };
+    every_place("token_malformed", make, nothing_more);
+}
+
+/// No credential anywhere: the fix makes one and git stores it at the push.
+#[test]
+fn no_credential_store_the_printed_fix_pushes() {
+    let w = github_world();
+    let (reason, fix) = w.fix();
+    assert_eq!(reason, "no_credential", "{fix:?}");
+    let done = w.follow(&fix, store_steps);
+    assert_eq!(done.len(), 1, "{fix:?}");
+    w.push_lands("no credential");
+    Place::Store.after(&w);
 }
