@@ -461,66 +461,121 @@ fn bitbucket_email_as_username_the_printed_fix_keeps_the_new_credential() {
     );
 }
 
-/// gh: the printed `gh auth login -h HOST` signs in through a browser,
-/// which a test cannot; its own non-interactive form (`--with-token`,
-/// gh's documented stand-in for the browser) is run on the printed line,
-/// so the printed words are gh's. Then the push lands.
-#[test]
-fn gh_the_printed_sign_in_is_ghs_own_and_the_push_lands() {
-    let Some(gh) = Command::new("sh")
+/// Debian's gh, when installed (required under PREPUSH_AUTH_REQUIRE_TOOLS).
+fn gh_path() -> Option<String> {
+    let gh = Command::new("sh")
         .args(["-c", "command -v gh"])
         .output()
         .ok()
         .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-    else {
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    if gh.is_none() {
         assert!(
             std::env::var_os("PREPUSH_AUTH_REQUIRE_TOOLS").is_none(),
             "gh is required"
         );
         eprintln!("SKIPPED: gh is not installed");
-        return;
-    };
-    let w = world(true, false);
-    w.helper(&format!("!{gh} auth git-credential"));
-    // gh's login for this host, stale (as `gh auth login` leaves it).
+    }
+    gh
+}
+
+/// gh's login for this host holds `token` (as `gh auth login` leaves it).
+fn gh_holds(w: &World, token: &str) {
     let dir = w.sb.home.join(".config/gh");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("hosts.yml"),
         format!(
-            "{}:\n    oauth_token: {}\n    user: alice\n    git_protocol: https\n",
-            w.hostport, w.stale
+            "{}:\n    oauth_token: {token}\n    user: alice\n    git_protocol: https\n",
+            w.hostport
         ),
     )
     .unwrap();
-    let (reason, fix) = w.fix();
-    assert_eq!(reason, "token_invalid", "{fix:?}");
+}
+
+/// gh as git's helper, holding the world's held token; `reason`'s fix is
+/// gh's own one command (`command`, checked against gh's own help for
+/// each flag in `flags`), never a token page. The command needs a browser:
+/// `stand_in` does what it does (a new login, or the same token with a
+/// scope more), then the push lands.
+fn gh_follows(w: &World, gh: &str, reason: &str, command: &str, flags: &[&str], stand_in: impl Fn(&World)) {
+    w.helper(&format!("!{gh} auth git-credential"));
+    gh_holds(w, Place::held(w));
+    let (got, fix) = w.fix();
+    assert_eq!(got, reason, "{fix:?}");
     assert_eq!(fix.iter().filter(|l| l.starts_with("$ ")).count(), 1, "{fix:?}");
     assert!(
         !fix.iter().any(|l| l.contains("/settings/tokens")),
         "gh's route only: {fix:?}"
     );
-    let login = fix.iter().find_map(|l| l.strip_prefix("$ ")).unwrap();
-    assert_eq!(login, format!("gh auth login -h {}", w.hostport));
+    let printed = fix.iter().find_map(|l| l.strip_prefix("$ ")).unwrap();
+    assert_eq!(printed, command, "{fix:?}");
     // The printed words against gh's own help.
-    let mut help = Command::new(&gh);
+    let sub: Vec<&str> = command.split(' ').skip(1).take(2).collect();
+    let mut help = Command::new(gh);
     w.sb.env(&mut help);
-    let help = help.args(["auth", "login", "--help"]).output().unwrap();
+    let help = help.args(&sub).arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&help.stdout).into_owned() + &String::from_utf8_lossy(&help.stderr);
-    assert!(help.contains("-h, --hostname string"), "{help}");
-    // The sign-in, with the browser's part stood in by gh's `--with-token`.
-    // gh checks a token it is given against the host over HTTPS, which this
-    // loopback host does not speak: it is written where gh keeps it instead.
-    std::fs::write(
-        dir.join("hosts.yml"),
-        format!(
-            "{}:\n    oauth_token: {}\n    user: alice\n    git_protocol: https\n",
-            w.hostport, w.fresh
-        ),
-    )
-    .unwrap();
-    w.push_lands("gh");
+    for flag in flags {
+        assert!(help.contains(flag), "{flag}: {help}");
+    }
+    stand_in(w);
+    w.push_lands(&format!("gh {reason}"));
+}
+
+/// gh: the printed `gh auth login -h HOST` signs in through a browser,
+/// which a test cannot. gh checks a token it is given (`--with-token`)
+/// against the host over HTTPS, which this loopback host does not speak:
+/// the new login is written where gh keeps it instead. Then the push
+/// lands, for every reason whose fix is a new login.
+#[test]
+fn gh_the_printed_sign_in_is_ghs_own_and_the_push_lands() {
+    let Some(gh) = gh_path() else { return };
+    let login = |w: &World| gh_holds(w, &w.fresh);
+    for (reason, w) in [
+        ("token_invalid", world(true, false)),
+        ("expires_soon", world(true, true)),
+    ] {
+        let command = format!("gh auth login -h {}", w.hostport);
+        gh_follows(&w, &gh, reason, &command, &["-h, --hostname string"], login);
+    }
+}
+
+/// gh: a token without a scope gets `gh auth refresh -h HOST -s SCOPE`
+/// (a browser): stood in by the scope added to gh's token.
+#[test]
+fn gh_the_printed_refresh_adds_the_scope_and_the_push_lands() {
+    let Some(gh) = gh_path() else { return };
+    let token = classic_token("ghnarrowghnarrowghnarrowghnarr");
+    let w = github_world_of(
+        true,
+        vec![tok(&token, Some("read:org"))],
+        std::slice::from_ref(&token),
+        PUBLIC_REPO_JSON,
+        String::new(),
+        token.clone(),
+    );
+    let command = format!("gh auth refresh -h {} -s repo", w.hostport);
+    let flags = ["-h, --hostname string", "-s, --scopes strings"];
+    gh_follows(&w, &gh, "missing_write_scope", &command, &flags, |w| {
+        w.set_scopes(&w.fresh, "read:org, repo")
+    });
+    let w = github_world_of(
+        true,
+        vec![tok(&token, Some("repo"))],
+        std::slice::from_ref(&token),
+        REPO_JSON,
+        String::new(),
+        token.clone(),
+    );
+    std::fs::create_dir_all(w.sb.work.join(".github/workflows")).unwrap();
+    std::fs::write(w.sb.work.join(".github/workflows/ci.yml"), "on: push\n").unwrap();
+    w.sb.git(&["add", ".github"]);
+    w.sb.git(&["commit", "-qm", "add CI"]);
+    let command = format!("gh auth refresh -h {} -s workflow", w.hostport);
+    gh_follows(&w, &gh, "missing_workflow_scope", &command, &flags, |w| {
+        w.set_scopes(&w.fresh, "repo, workflow")
+    });
 }
 
 /// `gh auth refresh -h HOST -s SCOPE`, printed for a gh token without a
