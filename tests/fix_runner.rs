@@ -2,13 +2,16 @@
 //! Every printed fix, followed literally (helpers.rs, "The rule for fixes";
 //! README "Fixes"): the `fix` lines of `check --format json` are taken top to
 //! bottom; each `$ ` line is run with `sh` exactly as printed; the steps a
-//! person does by hand stand in as they would happen ("create a new token"
-//! is a fresh token this loopback host accepts; "when git asks, give …" is
-//! what git stores after a push where it asked). Then a real `git push`
-//! must land. One test per helper kind the suite can run: store, cache,
-//! netrc (git's own contrib helper), a shell function, a URL credential, gh
-//! (Debian's gh, signed in with the printed command), and the Bitbucket
-//! email-as-username fix, which emptied the store before.
+//! person does by hand stand in as they would happen ("create …: PAGE" is
+//! checked to be the host's token page, then is a fresh token this loopback
+//! host accepts; "when git asks, give …" is what git stores after a push
+//! where it asked; "add the scope on its page" gives the same token the
+//! scope). Then a real `git push` must land, made with the new token. Every
+//! reason a loopback host produces (GitHub, GitLab, Gitea, Azure DevOps,
+//! Hugging Face, Bitbucket Cloud, each with `git http-backend` behind it) on
+//! every helper kind the suite can run: store, cache, netrc (git's own
+//! contrib helper), a shell function, a URL credential, gh (Debian's gh,
+//! its browser steps checked against its help and stood in).
 
 mod support;
 
