@@ -871,15 +871,16 @@ fn gitlab_token_revoked_store_the_printed_fix_pushes() {
     );
 }
 
+const GITEA: Host = Host {
+    provider: "gitea",
+    api: "/api/v1",
+    repo: "/acme/widgets.git",
+    users: &["*"],
+    page: "/user/settings/applications",
+};
+
 fn gitea_world() -> World {
-    let gitea = Host {
-        provider: "gitea",
-        api: "/api/v1",
-        repo: "/acme/widgets.git",
-        users: &["*"],
-        page: "/user/settings/applications",
-    };
-    host_world(&gitea, &"5".repeat(40), &"f".repeat(40), |r| {
+    host_world(&GITEA, &"5".repeat(40), &"f".repeat(40), |r| {
         if r.path.starts_with("/api/v1/") {
             fixture("gitea/api-401-invalid-credentials.http")
         } else {
@@ -893,15 +894,16 @@ fn gitea_token_invalid_store_the_printed_fix_pushes() {
     store_fix_lands(&gitea_world(), "alice", "token_invalid", "alice");
 }
 
+const AZURE: Host = Host {
+    provider: "azure-devops",
+    api: "/acme",
+    repo: "/acme/Widgets/_git/widgets",
+    users: &["*"],
+    page: "/acme/_usersSettings/tokens",
+};
+
 fn azure_world() -> World {
-    let azure = Host {
-        provider: "azure-devops",
-        api: "/acme",
-        repo: "/acme/Widgets/_git/widgets",
-        users: &["*"],
-        page: "/acme/_usersSettings/tokens",
-    };
-    host_world(&azure, &"s".repeat(52), &"f".repeat(52), |r| {
+    host_world(&AZURE, &"s".repeat(52), &"f".repeat(52), |r| {
         if r.path.contains("/_apis/") {
             fixture("azure-devops/rest-203-sign-in.http")
         } else {
@@ -1366,4 +1368,117 @@ fn no_credential_store_the_printed_fix_pushes() {
     assert_eq!(done.len(), 1, "{fix:?}");
     w.push_lands("no credential");
     Place::Store.after(&w);
+}
+
+// ---------------------------------------------------------------- a token that may not push, on the other hosts
+
+/// `reply` with one text of its body replaced (a role).
+fn edited(mut reply: Reply, from: &str, to: &str) -> Reply {
+    let body = String::from_utf8(reply.body).unwrap();
+    assert!(body.contains(from), "no {from} in {body}");
+    reply.body = body.replace(from, to).into_bytes();
+    reply
+}
+
+/// GitLab: a token with read_repository and read_api only. Its own record
+/// names its scopes, the project its role; git's endpoint refuses the
+/// upload (`Gitlab::GitAccess`, recorded text).
+fn gitlab_read_only_world() -> World {
+    host_world(
+        &GITLAB,
+        &format!("glpat-{}", "o".repeat(20)),
+        &format!("glpat-{}", "f".repeat(20)),
+        |r| match r.path.as_str() {
+            "/api/v4/personal_access_tokens/self" => Reply::json(
+                200,
+                r#"{"id":4,"name":"laptop","revoked":false,"created_at":"2026-01-02T10:00:00.000Z","description":"","scopes":["read_repository","read_api"],"user_id":24,"last_used_at":null,"active":true,"expires_at":null}"#,
+            ),
+            "/api/v4/projects/acme%2Fwidgets" => Reply::json(
+                200,
+                r#"{"id":7,"path_with_namespace":"acme/widgets","archived":false,"permissions":{"project_access":{"access_level":30,"notification_level":3},"group_access":null}}"#,
+            ),
+            p if p.contains("/info/refs?service=git-receive-pack") => fixture("gitlab/probe-upload-code.http"),
+            _ => Reply::json(404, r#"{"message":"404 Not Found"}"#),
+        },
+    )
+}
+
+/// Gitea: a token without any repository scope: REST refuses to read the
+/// repository, git's endpoint refuses the push (recorded answers).
+fn gitea_no_repository_scope_world() -> World {
+    host_world(&GITEA, &"7".repeat(40), &"f".repeat(40), |r| {
+        if r.path.starts_with("/api/v1/") {
+            fixture("gitea/api-403-no-repository-scope.http")
+        } else {
+            fixture("gitea/probe-403-forbidden.http")
+        }
+    })
+}
+
+/// Hugging Face: a read token of the repository's owner (whoami-v2 names
+/// the role); git's endpoint serves it the advertisement all the same.
+fn hub_read_token_world() -> World {
+    let hub = Host {
+        provider: "huggingface",
+        api: "",
+        repo: "/alice/widget-model",
+        users: &["*"],
+        page: "/settings/tokens/new?tokenType=write",
+    };
+    host_world(
+        &hub,
+        &format!("hf_{}", "r".repeat(34)),
+        &format!("hf_{}", "f".repeat(34)),
+        |r| {
+            if r.path.starts_with("/api/") {
+                edited(
+                    fixture("huggingface/whoami-write-token.http"),
+                    r#""role":"write""#,
+                    r#""role":"read""#,
+                )
+            } else {
+                fixture("huggingface/probe-advertisement-read-token.http")
+            }
+        },
+    )
+}
+
+/// Bitbucket Cloud: an API token without both repository scopes.
+fn bitbucket_no_scope_world() -> World {
+    bitbucket_world(&bitbucket_api_token("sC0p"), "bitbucket/probe-403-no-scope.http")
+}
+
+/// Azure DevOps: a PAT that signs in but git refuses without words (no
+/// public recording of the Code (Read) answer exists: a 403 without words
+/// stands for it, as in tests/azure_devops.rs).
+fn azure_no_code_write_world() -> World {
+    host_world(&AZURE, &"r".repeat(52), &"f".repeat(52), |r| {
+        if r.path.contains("/_apis/connectionData") {
+            Reply::json(
+                200,
+                r#"{"authenticatedUser":{"id":"6c2b1a3e-0000-0000-0000-000000000001","descriptor":"Microsoft.IdentityModel.Claims.ClaimsIdentity;00000000@example.com","subjectDescriptor":"aad.MDAw","providerDisplayName":"Alice Example","isActive":true,"properties":{"Account":{"$type":"System.String","$value":"alice@example.com"}},"resourceVersion":2,"metaTypeId":0},"authorizedUser":{"providerDisplayName":"Alice Example"},"instanceId":"00000000-0000-0000-0000-000000000002","deploymentType":"hosted"}"#,
+            )
+        } else if r.path.contains("/info/refs?service=git-receive-pack") {
+            Reply::new(403, "")
+        } else {
+            Reply::new(404, "")
+        }
+    })
+}
+
+/// A token the host takes but that may not push, on every other host and
+/// every helper: the fix is a new token with the scope, made on the host's
+/// page, put where the helper keeps it.
+#[test]
+fn missing_write_scope_other_hosts_every_helper_the_printed_fix_pushes() {
+    let hosts: [&dyn Fn() -> World; 5] = [
+        &gitlab_read_only_world,
+        &gitea_no_repository_scope_world,
+        &hub_read_token_world,
+        &bitbucket_no_scope_world,
+        &azure_no_code_write_world,
+    ];
+    for world in hosts {
+        every_place("missing_write_scope", world, nothing_more);
+    }
 }
