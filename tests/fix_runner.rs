@@ -79,13 +79,26 @@ fn github_world_of(
     stale: String,
     fresh: String,
 ) -> World {
+    github_world_before(FakeHost::builder(), tls, tokens, accept, repo_json, stale, fresh)
+}
+
+/// [`github_world_of`] with `first`'s routes answering before GitHub's.
+fn github_world_before(
+    first: HostBuilder,
+    tls: bool,
+    tokens: Vec<Tok>,
+    accept: &[String],
+    repo_json: &'static str,
+    stale: String,
+    fresh: String,
+) -> World {
     let sb = Sandbox::new();
     let root = sb.dir.path().join("server");
     let accept: Vec<(&str, &str)> = accept.iter().map(|t| ("*", t.as_str())).collect();
     let backend = GitBackend::new(root.clone(), "acme/widgets.git", &accept);
     let bare = root.join("acme/widgets.git");
     let tokens = Arc::new(Mutex::new(tokens));
-    let host = github_builder(tokens.clone(), repo_json, true)
+    let host = github_routes(first, tokens.clone(), repo_json, true)
         .route_fn(workflow_rule_of(tokens.clone(), bare.clone()))
         .git(backend)
         .start();
@@ -1480,5 +1493,65 @@ fn missing_write_scope_other_hosts_every_helper_the_printed_fix_pushes() {
     ];
     for world in hosts {
         every_place("missing_write_scope", world, nothing_more);
+    }
+}
+
+/// An organization that enforces SAML SSO and a token not yet authorized
+/// for it: GitHub's recorded 403 with `X-GitHub-SSO: required; url=…`. The
+/// printed fix is that link (a browser page): following it authorizes the
+/// token, the same one, and the push lands with it.
+#[test]
+fn sso_required_every_helper_the_printed_authorization_pushes() {
+    let token = classic_token("ssossossossossossossossossosso");
+    let authorized = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sso = fixture("github/sso-required.http");
+    let link = sso
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("X-GitHub-SSO"))
+        .and_then(|(_, v)| v.strip_prefix("required; url="))
+        .unwrap()
+        .to_owned();
+    for place in PLACES {
+        authorized.store(false, std::sync::atomic::Ordering::SeqCst);
+        let (a, reply) = (authorized.clone(), sso.clone());
+        // git's endpoint refuses an unauthorized token too; its words are
+        // not recorded here, so a 403 without words stands for them.
+        let enforcing = FakeHost::builder().route_fn(move |r| {
+            if a.load(std::sync::atomic::Ordering::SeqCst) {
+                return None;
+            }
+            if r.path.starts_with("/api/v3/repos/") {
+                return Some(reply.clone());
+            }
+            r.path
+                .contains("/info/refs?service=git-receive-pack")
+                .then(|| Reply::new(403, "").header("Content-Type", "text/plain"))
+        });
+        let w = github_world_before(
+            enforcing,
+            false,
+            vec![tok(&token, Some("repo, workflow"))],
+            std::slice::from_ref(&token),
+            REPO_JSON,
+            String::new(),
+            token.clone(),
+        );
+        if !place.hold(&w) {
+            continue;
+        }
+        if matches!(place, Place::Store) {
+            w.push_refused("403");
+        }
+        let link = link.clone();
+        let authorized = authorized.clone();
+        follow_and_push(&w, place, "sso_required", move |_, line| {
+            let Some(url) = line.strip_prefix("authorize the token (link valid for one hour): ") else {
+                return false;
+            };
+            assert_eq!(url, link, "GitHub's own link");
+            authorized.store(true, std::sync::atomic::Ordering::SeqCst);
+            true
+        });
     }
 }

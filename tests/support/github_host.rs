@@ -51,7 +51,18 @@ pub fn github_with(tokens: Vec<Tok>, repo_json: &'static str, backend: Option<Gi
 /// runs (a scope added on the token's page keeps the token): the caller
 /// adds its git backend (`has_backend`) and any routes of its own.
 pub fn github_builder(tokens: Arc<Mutex<Vec<Tok>>>, repo_json: &'static str, has_backend: bool) -> HostBuilder {
-    FakeHost::builder().route_fn(move |r| {
+    github_routes(FakeHost::builder(), tokens, repo_json, has_backend)
+}
+
+/// [`github_builder`] after the routes `builder` has already (they answer
+/// first: an organization's SSO enforcement, say).
+pub fn github_routes(
+    builder: HostBuilder,
+    tokens: Arc<Mutex<Vec<Tok>>>,
+    repo_json: &'static str,
+    has_backend: bool,
+) -> HostBuilder {
+    builder.route_fn(move |r| {
         let bearer = r
             .header("authorization")
             .and_then(|a| a.strip_prefix("Bearer "))
