@@ -1614,3 +1614,35 @@ fn sso_required_every_helper_the_printed_authorization_pushes() {
         });
     }
 }
+
+/// GitLab: a working token whose own record says it expires in three days;
+/// the renewal is made on GitLab's page and the push uses the new token.
+fn gitlab_expiring_world() -> World {
+    let expires = (chrono::Utc::now() + chrono::Duration::days(3))
+        .format("%Y-%m-%d")
+        .to_string();
+    host_world(
+        &GITLAB,
+        &format!("glpat-{}", "x".repeat(20)),
+        &format!("glpat-{}", "f".repeat(20)),
+        move |r| match r.path.as_str() {
+            "/api/v4/personal_access_tokens/self" => Reply::json(
+                200,
+                &format!(
+                    r#"{{"id":4,"name":"laptop","revoked":false,"created_at":"2026-01-02T10:00:00.000Z","description":"","scopes":["api","write_repository"],"user_id":24,"last_used_at":null,"active":true,"expires_at":"{expires}"}}"#
+                ),
+            ),
+            "/api/v4/projects/acme%2Fwidgets" => Reply::json(
+                200,
+                r#"{"id":7,"path_with_namespace":"acme/widgets","archived":false,"permissions":{"project_access":{"access_level":30,"notification_level":3},"group_access":null}}"#,
+            ),
+            p if p.contains("/info/refs?service=git-receive-pack") => advertisement(),
+            _ => Reply::json(404, r#"{"message":"404 Not Found"}"#),
+        },
+    )
+}
+
+#[test]
+fn gitlab_expires_soon_every_helper_the_printed_renewal_pushes() {
+    every_place("expires_soon", gitlab_expiring_world, nothing_more);
+}
