@@ -213,6 +213,17 @@ impl World {
         (c["reason"].as_str().unwrap().to_owned(), fix)
     }
 
+    /// The reason `check` gives now, and its fix (none when all is well).
+    fn fix_or_none(&self) -> (String, Vec<String>) {
+        let run = self.sb.run(&["check", "--format", "json", "--no-cache"]);
+        let c = run.check();
+        let fix = c["fix"]
+            .as_array()
+            .map(|a| a.iter().map(|l| l.as_str().unwrap().to_owned()).collect())
+            .unwrap_or_default();
+        (c["reason"].as_str().unwrap().to_owned(), fix)
+    }
+
     /// Follows `fix` top to bottom: `$ ` lines run as printed, the others
     /// by `by_hand` (which says whether it did something). Returns the
     /// lines done by hand, for the test to check the order.
@@ -1278,6 +1289,12 @@ fn follow_and_push(w: &World, place: Place, reason: &str, mut extra: impl FnMut(
         "{place:?}: no hand step was followed: {fix:?}"
     );
     w.push_lands(&format!("{reason} {place:?}"));
+    // Where the emulated host knows the new token (GitHub's), `check` then
+    // says what the push showed.
+    if !w.tokens.lock().unwrap().is_empty() {
+        let (after, fix) = w.fix_or_none();
+        assert_eq!(after, "ok", "{reason} {place:?}: check after the fix: {fix:?}");
+    }
     place.after(w);
 }
 
