@@ -1651,3 +1651,37 @@ fn gitlab_expiring_world() -> World {
 fn gitlab_expires_soon_every_helper_the_printed_renewal_pushes() {
     every_place("expires_soon", gitlab_expiring_world, nothing_more);
 }
+
+// ---------------------------------------------------------------- an account password where a token belongs
+
+const PASSWORD: &str = "correct-horse-battery-staple";
+
+/// An account password refused where git needs a token, on every host that
+/// says so and every helper: the fix is a token from the host's page.
+#[test]
+fn password_not_token_every_helper_the_printed_fix_pushes() {
+    let gitlab = || {
+        host_world(
+            &GITLAB,
+            PASSWORD,
+            &format!("glpat-{}", "f".repeat(20)),
+            gitlab_refuses("gitlab/unauthorized.http"),
+        )
+    };
+    // A two-factor account's password (recorded answers: the API asks for
+    // the one-time code, git's endpoint names two-factor authentication).
+    let gitea = || {
+        host_world(&GITEA, PASSWORD, &"f".repeat(40), |r| {
+            if r.path.starts_with("/api/v1/") {
+                fixture("gitea/api-401-invalid-otp.http")
+            } else {
+                fixture("gitea/probe-401-two-factor.http")
+            }
+        })
+    };
+    let bitbucket = || bitbucket_world(PASSWORD, "bitbucket/probe-401-api-token.http");
+    let hosts: [&dyn Fn() -> World; 3] = [&gitlab, &gitea, &bitbucket];
+    for world in hosts {
+        every_place("password_not_token", world, nothing_more);
+    }
+}
