@@ -1254,7 +1254,8 @@ impl Place {
                 stored_lines(w, &w.sb.home.join(".git-credentials")),
                 [format!(
                     "http://{}:FRESH@{}",
-                    w.new_user,
+                    // git's store percent-encodes what a URL's user cannot hold.
+                    w.new_user.replace('@', "%40").replace('+', "%2b"),
                     w.hostport.replace(':', "%3a")
                 )]
             ),
@@ -1683,5 +1684,40 @@ fn password_not_token_every_helper_the_printed_fix_pushes() {
     let hosts: [&dyn Fn() -> World; 3] = [&gitlab, &gitea, &bitbucket];
     for world in hosts {
         every_place("password_not_token", world, nothing_more);
+    }
+}
+
+/// A GitLab deploy token stored under `oauth2`: it works only under its
+/// own username, which the fix sends the user to read on the project's
+/// deploy-token page (`gitlab+deploy-token-N`; here N is 7, as that page
+/// would show). The same token, under that username, then pushes.
+#[test]
+fn gitlab_deploy_token_wrong_username_every_helper_the_printed_fix_pushes() {
+    const DEPLOY_USER: &str = "gitlab+deploy-token-7";
+    let deploy = Host {
+        users: &[DEPLOY_USER],
+        ..GITLAB
+    };
+    for place in PLACES {
+        let mut w = host_world(&deploy, "", &format!("gldt-{}", "d".repeat(20)), |_| {
+            unreachable!("a deploy token under a reserved username is refused without a request")
+        });
+        w.old_user = "oauth2";
+        if !place.hold(&w) {
+            continue;
+        }
+        let page = format!("{}/acme/widgets/-/settings/repository", w._host.url(""));
+        follow_and_push(&w, place, "wrong_username", |w, line| {
+            if line.starts_with("find the token's username") {
+                assert!(
+                    line.ends_with(&format!(": {page}")),
+                    "the project's deploy tokens: {line}"
+                );
+                return true;
+            }
+            // The user writes the N the page showed.
+            let line = line.replace("gitlab+deploy-token-N", DEPLOY_USER);
+            line.contains(DEPLOY_USER) && place.by_hand(w, &line)
+        });
     }
 }
