@@ -23,7 +23,7 @@ use support::*;
 
 struct World {
     sb: Sandbox,
-    _host: FakeHost,
+    host: FakeHost,
     _front: Option<TlsFront>,
     bare: PathBuf,
     url: String,
@@ -122,7 +122,7 @@ fn github_world_before(
     World {
         hostport,
         sb,
-        _host: host,
+        host,
         _front: front,
         bare,
         page: format!(
@@ -264,7 +264,7 @@ impl World {
         // With the new token: a token that still works (expires soon) must
         // not be what pushed.
         let pack = self
-            ._host
+            .host
             .requests()
             .into_iter()
             .rfind(|r| r.method == "POST" && r.path.ends_with("/git-receive-pack"))
@@ -515,7 +515,7 @@ fn bitbucket_email_in_the_remote_url_the_printed_fix_takes_it_out_and_pushes() {
     let w = World {
         hostport: format!("127.0.0.1:{}", host.port),
         sb,
-        _host: host,
+        host,
         _front: None,
         bare: root.join("acme/widgets.git"),
         url: plain.clone(),
@@ -855,7 +855,7 @@ fn host_world(
             format!("{}{}", fake.url(""), host.page)
         },
         sb,
-        _host: fake,
+        host: fake,
         _front: None,
         bare: root.join(name),
         url,
@@ -1278,9 +1278,9 @@ impl Place {
     }
 }
 
-/// `reason`'s printed fix in world `w` for `place`, followed (the hand
-/// steps by `extra` first, then the place's), then a push that lands.
-/// `held`: the token was put in place already.
+/// `reason`'s printed fix in world `w`, whose token `place` holds already
+/// (`Place::hold`), followed (the hand steps by `extra` first, then the
+/// place's), then a push that lands with the new token.
 fn follow_and_push(w: &World, place: Place, reason: &str, mut extra: impl FnMut(&World, &str) -> bool) {
     let (got, fix) = w.fix();
     assert_eq!(got, reason, "{place:?}: {fix:?}");
@@ -1706,7 +1706,7 @@ fn gitlab_deploy_token_wrong_username_every_helper_the_printed_fix_pushes() {
         if !place.hold(&w) {
             continue;
         }
-        let page = format!("{}/acme/widgets/-/settings/repository", w._host.url(""));
+        let page = format!("{}/acme/widgets/-/settings/repository", w.host.url(""));
         follow_and_push(&w, place, "wrong_username", |w, line| {
             if line.starts_with("find the token's username") {
                 assert!(
