@@ -121,7 +121,10 @@ impl Engine {
         // A fix is typed as printed: the remote by its name, where it has one.
         if let Some(name) = &target.remote {
             for line in &mut f.fix {
-                *line = line.replace("git remote set-url <remote> ", &format!("git remote set-url {name} "));
+                *line = line.replace(
+                    "git remote set-url <remote> ",
+                    &format!("git remote set-url {} ", crate::helpers::shell_word(name)),
+                );
             }
         }
         // A timeout names the limit and the setting that moves it.

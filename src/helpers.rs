@@ -235,9 +235,10 @@ fn command(line: &str) -> String {
     format!("{COMMAND}{line}")
 }
 
-/// One `key=value` word as `sh` reads it: plain words as they are,
-/// anything else (a space, a quote, a `$`) single-quoted.
-fn shell_word(word: &str) -> String {
+/// One word as `sh` reads it: plain words as they are, anything else (a
+/// space, a quote, a `$`) single-quoted. Every value a `$ ` line embeds
+/// (a path, a URL, a username) goes through here.
+pub fn shell_word(word: &str) -> String {
     if word
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "@._+-=:/%".contains(c))
@@ -340,7 +341,7 @@ pub fn replace_steps(
         Kind::Cache { socket } => [
             format!(
                 "forget {which} first (or empty the whole cache: `git credential-cache{} exit`):",
-                socket.as_deref().map(|s| format!(" --socket {s}")).unwrap_or_default()
+                socket.as_deref().map(|s| format!(" --socket {}", shell_word(s))).unwrap_or_default()
             ),
             reject,
         ]
@@ -383,7 +384,7 @@ pub fn replace_steps(
         .collect(),
         Kind::Url => [
             format!("take {which} out of the remote URL:"),
-            command(&format!("git remote set-url <remote> {}", url.display)),
+            command(&format!("git remote set-url <remote> {}", shell_word(&url.display))),
         ]
         .into_iter()
         .chain(make)
@@ -398,7 +399,11 @@ pub fn replace_steps(
             format!(
                 "remove {which} from the Authorization header (git sends it before any credential helper, so while it is there no other token is used):"
             ),
-            command(&format!("git config --file {file} --unset-all {key}")),
+            command(&format!(
+                "git config --file {} --unset-all {}",
+                shell_word(file),
+                shell_word(key)
+            )),
         ]
         .into_iter()
         .chain(make)
@@ -423,7 +428,9 @@ fn header_line(file: &str, key: &str, checkout: bool, which: &str) -> String {
         )
     } else {
         format!(
-            "then replace {which} in the header or remove it: git config --file {file} --unset-all {key} (git sends the header before any credential helper, so while it is there no other token is used)"
+            "then replace {which} in the header or remove it: git config --file {} --unset-all {} (git sends the header before any credential helper, so while it is there no other token is used)",
+            shell_word(file),
+            shell_word(key)
         )
     }
 }

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::helpers::COMMAND;
+use crate::helpers::{COMMAND, shell_word};
 use crate::provider::Provider;
 use crate::ssh_words::{self, Said};
 use crate::target::RemoteUrl;
@@ -160,12 +160,13 @@ impl Runner {
     /// The command line that pins `key` for this repository, built on the
     /// user's own ssh command.
     fn pinned(&self, key: &str) -> String {
-        let base = if self.origin == "ssh" || self.origin == "GIT_SSH" {
-            self.program.clone()
+        // `GIT_SSH` names a program git runs without the shell: one word.
+        let base = if self.origin == "GIT_SSH" {
+            shell_word(&self.program)
         } else {
             self.program.trim().to_owned()
         };
-        format!("{base} -i {key} -o IdentitiesOnly=yes")
+        format!("{base} -i {} -o IdentitiesOnly=yes", shell_path(key))
     }
 }
 
@@ -296,6 +297,36 @@ fn shown_path(path: &str, home: Option<&Path>) -> String {
         return format!("~{rest}");
     }
     path.to_owned()
+}
+
+/// A key's path as one shell word: a leading `~/` stays outside the quotes
+/// (the shell expands it there), the rest is quoted where it must be.
+fn shell_path(path: &str) -> String {
+    match path.strip_prefix("~/") {
+        Some(rest) if !rest.is_empty() => format!("~/{}", shell_word(rest)),
+        _ => shell_word(path),
+    }
+}
+
+/// `value` as one shell word for a `$ ` line: double-quoted (readable,
+/// and single quotes inside stay literal), or single-quoted when it holds
+/// what double quotes would expand (`$`, a backquote, `"`, `\`, bash's `!`).
+fn shell_value(value: &str) -> String {
+    if value.contains(['"', '\\', '$', '`', '!']) {
+        shell_word(value)
+    } else {
+        format!("\"{value}\"")
+    }
+}
+
+/// An `ssh_config` argument: double-quoted when it holds a space (ssh's
+/// own quoting in that file).
+fn config_word(value: &str) -> String {
+    if value.contains(char::is_whitespace) {
+        format!("\"{value}\"")
+    } else {
+        value.to_owned()
+    }
 }
 
 /// Runs one ssh to `url` with `options` (after ours) and `remote` as the
@@ -718,7 +749,8 @@ fn denied_at_login(url: &RemoteUrl, provider: Provider, probe: &Probe, home: Opt
                     accepted.fingerprint
                 ),
             )
-            .fix(format!("ssh-add {k}")),
+            .fix("add it to the agent (ssh-add asks for the passphrase once):")
+            .fix(format!("{COMMAND}ssh-add {}", shell_path(&k))),
             view,
         );
     }
@@ -898,8 +930,8 @@ fn search_or(
     // `$ ` lines are printed whole (a shell continuation where they wrap):
     // a command wrapped inside its quotes would set a value with newlines.
     fixed = fixed.fix("use it for this repository:").fix(format!(
-        "{COMMAND}git config core.sshCommand \"{}\"",
-        runner.pinned(&pin)
+        "{COMMAND}git config core.sshCommand {}",
+        shell_value(&runner.pinned(&pin))
     ));
     if runner.origin == ENTRY_ORIGIN {
         // The entry, read after the user's own config, would keep running
@@ -911,13 +943,13 @@ fn search_or(
     if runner.origin == "GIT_SSH_COMMAND" {
         fixed = fixed.fix(
             "(GIT_SSH_COMMAND is set and wins over core.sshCommand: add `-i KEY -o IdentitiesOnly=yes` there instead)"
-                .replace("KEY", &pin),
+                .replace("KEY", &shell_path(&pin)),
         );
     }
     let alias = format!(
         "or give it a host alias in ~/.ssh/config (Host {h}-alt / HostName {h} / IdentityFile {k} / IdentitiesOnly yes) and set the remote to {u}{h}-alt:{p}",
         h = url.hostname,
-        k = pin,
+        k = config_word(&pin),
         u = url.username.as_deref().map(|u| format!("{u}@")).unwrap_or_default(),
         p = remote_path(url).trim_start_matches('/'),
     );
@@ -1148,5 +1180,55 @@ git@127.0.0.1: Permission denied (publickey).\n";
         assert_eq!(port_of(&ssh).as_deref(), Some("2222"));
         let tilde = RemoteUrl::parse("ssh://host/~alice/w.git").unwrap();
         assert_eq!(remote_path(&tilde), "~alice/w.git");
+    }
+
+    /// What `sh` makes of `line`'s words (`printf '%s\n' LINE`).
+    fn sh_words(line: &str) -> Vec<String> {
+        let out = Command::new("sh")
+            .args(["-c", &format!("printf '%s\\n' {line}")])
+            .env("HOME", "/home/u")
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn key_paths_in_commands_are_one_shell_word() {
+        for path in ["/k/id_ed25519", "/my keys/it's $HOME", "/a\\b/`x`!"] {
+            assert_eq!(sh_words(&shell_path(path)), [path], "{path}");
+        }
+        // `~/` is left for the shell to expand, the rest quoted.
+        assert_eq!(shell_path("~/.ssh/work key"), "~/'.ssh/work key'");
+        assert_eq!(sh_words(&shell_path("~/.ssh/work key")), ["/home/u/.ssh/work key"]);
+        // The core.sshCommand value: one word, and git's own `sh -c` then
+        // reads the path in it as one word too.
+        let runner = Runner {
+            program: "ssh -F /c".into(),
+            shell: true,
+            origin: "core.sshCommand",
+        };
+        let pinned = runner.pinned("/my keys/it's");
+        assert_eq!(pinned, r"ssh -F /c -i '/my keys/it'\''s' -o IdentitiesOnly=yes");
+        assert_eq!(sh_words(&shell_value(&pinned)), [pinned.as_str()]);
+        assert_eq!(
+            sh_words(&pinned),
+            ["ssh", "-F", "/c", "-i", "/my keys/it's", "-o", "IdentitiesOnly=yes"]
+        );
+        for value in ["ssh -i '/a b'", "it's \"$x\" `y` \\ !"] {
+            assert_eq!(sh_words(&shell_value(value)), [value], "{value}");
+        }
+        assert_eq!(shell_value("ssh -i /k"), "\"ssh -i /k\"");
+        // GIT_SSH is a program, not a command line.
+        let runner = Runner {
+            program: "/opt/my ssh".into(),
+            shell: false,
+            origin: "GIT_SSH",
+        };
+        assert_eq!(runner.pinned("/k"), "'/opt/my ssh' -i /k -o IdentitiesOnly=yes");
+        assert_eq!(config_word("/my keys/k"), "\"/my keys/k\"");
     }
 }

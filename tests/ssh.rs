@@ -193,7 +193,7 @@ fn a_passphrase_key_outside_the_agent_never_prompts() {
     let c = run.check();
     assert_eq!(c["reason"], "ssh_key_locked", "{}", run.stdout);
     assert_eq!(c["verdict"], "warn");
-    assert_eq!(c["fix"][0], format!("ssh-add {}", locked.display()));
+    assert_eq!(c["fix"][1], format!("$ ssh-add {}", locked.display()));
     assert!(!run.stderr.to_lowercase().contains("passphrase for"), "{}", run.stderr);
 }
 
@@ -557,6 +557,104 @@ fn the_ssh_entry_names_a_locked_key_without_prompting() {
     assert!(err.contains("has a passphrase and is not in the agent"), "{err}");
     assert!(err.contains(&format!("ssh-add {}", locked.display())), "{err}");
     assert!(!err.to_lowercase().contains("enter passphrase"), "{err}");
+}
+
+/// The printed fix lines (`$ …`) of a check, as a user pastes them.
+fn commands(c: &serde_json::Value) -> Vec<String> {
+    c["fix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f.as_str()?.strip_prefix("$ ").map(str::to_owned))
+        .collect()
+}
+
+/// `line` as pasted into a shell in the work tree, with `env` added.
+fn paste(sb: &Sandbox, line: &str, env: &[(&str, &Path)]) {
+    let mut sh = Command::new("sh");
+    sb.env(&mut sh);
+    for (k, v) in env {
+        sh.env(k, v);
+    }
+    let out = sh
+        .args(["-c", line])
+        .current_dir(&sb.work)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the printed line failed: {line}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The wrong-account fix names a key whose path holds a space and a
+/// quote: pasted as printed, it pins that very key and the push lands.
+#[test]
+fn a_key_path_with_a_space_is_quoted_in_the_printed_fix() {
+    let Some(sshd) = Sshd::start("github") else { return };
+    sshd.repo(REPO);
+    sshd.grant("bob", REPO, "read");
+    sshd.grant("alice", REPO, "write");
+    let sb = Sandbox::new();
+    let personal = sshd.key(&sb, "id_personal", Some("bob"), "");
+    let work = sshd.key(&sb, "alice's work key", Some("alice"), "");
+    sshd.as_provider(&sb, "github");
+    sshd.use_config(&sb, &[&personal]);
+    sb.init_repo(&sshd.url(REPO));
+    let (run, c) = check(&sb);
+    assert_eq!(c["reason"], "wrong_account", "{}", run.stdout);
+    let lines = commands(&c);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains(r"'\''s work key'"), "{}", lines[0]);
+    paste(&sb, &lines[0], &[]);
+    assert!(config_get(&sb, "core.sshCommand").contains(&format!("-i '{}'", work.display()).replace("'s", r"'\''s")));
+    let (ok, err) = push(&sb);
+    assert!(ok, "the printed fix did not make the push work: {err}");
+}
+
+/// A passphrase key whose path holds a space: the printed `ssh-add` line,
+/// pasted (the passphrase given as ssh-add asks for it), puts that key in
+/// the agent, and the push lands.
+#[test]
+fn the_printed_ssh_add_line_works_for_a_path_with_a_space() {
+    let Some(sshd) = Sshd::start("github") else { return };
+    sshd.repo(REPO);
+    sshd.grant("alice", REPO, "write");
+    let sb = Sandbox::new();
+    let locked = sshd.key(&sb, "my locked key", Some("alice"), "correct horse");
+    sshd.as_provider(&sb, "github");
+    sshd.use_config(&sb, &[&locked]);
+    sb.init_repo(&sshd.url(REPO));
+    let (run, c) = check(&sb);
+    assert_eq!(c["reason"], "ssh_key_locked", "{}", run.stdout);
+    let lines = commands(&c);
+    assert_eq!(lines, [format!("ssh-add '{}'", locked.display())]);
+    // ssh-add asks through SSH_ASKPASS when it has no terminal.
+    let askpass = sb.dir.path().join("askpass");
+    support::write_executable(&askpass, b"#!/bin/sh\necho 'correct horse'\n");
+    let agent = agent(&sb);
+    paste(
+        &sb,
+        &lines[0],
+        &[
+            ("SSH_AUTH_SOCK", &agent.sock),
+            ("SSH_ASKPASS", &askpass),
+            ("SSH_ASKPASS_REQUIRE", Path::new("force")),
+        ],
+    );
+    let mut cmd = Command::new("git");
+    sb.env(&mut cmd);
+    let out = cmd
+        .args(["push", "origin", "main"])
+        .env("SSH_AUTH_SOCK", &agent.sock)
+        .current_dir(&sb.work)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(sshd.has_ref(REPO, "refs/heads/main"));
 }
 
 /// A real ssh-agent for the sandbox; killed on drop.
