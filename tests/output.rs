@@ -656,3 +656,40 @@ fn wrong_account() {
     sb.init_repo(&sshd.url("acme/widgets"));
     insta::assert_snapshot!(ssh_human(&sb, &sshd, "wrong_account"));
 }
+
+#[test]
+fn ssh_key_locked() {
+    // The host knows the key, but it has a passphrase and no agent holds
+    // it: ssh (BatchMode) skips it without asking.
+    let Some(sshd) = support::sshd::Sshd::start("github") else {
+        return;
+    };
+    sshd.repo("acme/widgets");
+    sshd.grant("alice", "acme/widgets", "write");
+    let sb = Sandbox::new();
+    let locked = sshd.key(&sb, "id_locked", Some("alice"), "correct horse");
+    sshd.as_provider(&sb, "github");
+    sshd.use_config(&sb, &[&locked]);
+    sb.init_repo(&sshd.url("acme/widgets"));
+    insta::assert_snapshot!(ssh_human(&sb, &sshd, "ssh_key_locked"));
+}
+
+#[test]
+fn unsupported_host() {
+    // git would run PuTTY's plink for ssh, whose options are not OpenSSH's.
+    let sb = Sandbox::new();
+    sb.git(&["config", "--global", "core.sshCommand", "plink -batch"]);
+    sb.init_repo("ssh://git@127.0.0.1:9/acme/widgets.git");
+    assert_reason(&sb, "unsupported_host");
+    insta::assert_snapshot!("unsupported_host_plink", human(&sb, &["--no-cache"]));
+    // The git:// protocol carries no credential at all.
+    let sb = Sandbox::new();
+    sb.init_repo("git://127.0.0.1:9/acme/widgets.git");
+    assert_reason(&sb, "unsupported_host");
+    insta::assert_snapshot!("unsupported_host_git_protocol", human(&sb, &["--no-cache"]));
+    // Offline, with nothing remembered.
+    let host = github(vec![], REPO_JSON);
+    let sb = setup(&host, &classic_token("offlineofflineofflineofflineof"));
+    let run = sb.run(&["check", "--format", "json", "--offline"]);
+    assert_eq!(run.check()["reason"], "unsupported_host", "{}", run.stdout);
+}
