@@ -253,12 +253,19 @@ fn check(args: &CheckArgs) -> Result<u8> {
         }
         targets.iter().map(|t| judged(&mut s.engine, t)).collect()
     };
+    let notes = remembered_notes(&checks, s.repo.as_ref());
     match args.format {
         Format::Human => {
             output::print_human(Stream::Stdout, &checks);
-            output::write(Stream::Stdout, &remembered_notes(&checks, s.repo.as_ref()));
+            let mut lines = String::new();
+            for n in &notes {
+                lines.push_str("prepush-auth: note: ");
+                lines.push_str(&n.text);
+                lines.push('\n');
+            }
+            output::write(Stream::Stdout, &lines);
         }
-        Format::Json => output::write(Stream::Stdout, &output::json(&checks)),
+        Format::Json => output::write(Stream::Stdout, &output::json(&checks, &notes)),
     }
     let strict = args.strict || s.engine.config.strict;
     // A remote that cannot be read is a configuration error (SPEC §4: 2),
@@ -272,9 +279,8 @@ fn check(args: &CheckArgs) -> Result<u8> {
 /// What the observe entry saw since the last credential that worked (a
 /// refusal git has since erased the evidence of), and our entries git no
 /// longer runs for these hosts, each with the command that restores it.
-fn remembered_notes(checks: &[Check], repo: Option<&Repo>) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::new();
+fn remembered_notes(checks: &[Check], repo: Option<&Repo>) -> Vec<output::Note> {
+    let mut notes = Vec::new();
     let mut hosts: Vec<&str> = Vec::new();
     // git is asked for the helper entries only where one of ours may be.
     let entries = if crate::status::may_have_entries(repo) {
@@ -296,16 +302,24 @@ fn remembered_notes(checks: &[Check], repo: Option<&Repo>) -> String {
             }
         } else {
             for r in crate::status::refusals_for(host) {
-                let _ = writeln!(out, "prepush-auth: note: {}", crate::status::refusal_line(&r));
+                notes.push(output::Note {
+                    host: host.to_owned(),
+                    kind: "refusal",
+                    text: crate::status::refusal_line(&r),
+                });
             }
         }
         if let Ok(url) = crate::target::RemoteUrl::parse(&c.url) {
-            for s in crate::status::shadowed(&entries, &url) {
-                let _ = writeln!(out, "prepush-auth: note: {s}");
+            for text in crate::status::shadowed(&entries, &url) {
+                notes.push(output::Note {
+                    host: host.to_owned(),
+                    kind: "entry_not_run",
+                    text,
+                });
             }
         }
     }
-    out
+    notes
 }
 
 /// The entry of a remote whose configuration cannot be read.

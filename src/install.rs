@@ -793,6 +793,15 @@ pub fn uninstall(global: bool) -> Result<u8> {
         output::write(output::Stream::Stdout, &format!("prepush-auth: {line}\n"));
         said = true;
     }
+    // `install --global` in a repository also set the hook up there; the
+    // hook is this repository's, so `--global` leaves it, and says how.
+    if global && hooks_dir().is_ok_and(|dir| is_ours(&dir.join("pre-push"))) {
+        output::write(
+            output::Stream::Stdout,
+            "prepush-auth: the pre-push hook in this repository stays; `prepush-auth uninstall` (without --global) removes it\n",
+        );
+        said = true;
+    }
     if !said {
         output::write(output::Stream::Stdout, "prepush-auth: nothing to uninstall here\n");
     }

@@ -218,9 +218,23 @@ pub fn human(checks: &[Check], color: bool, width: usize) -> String {
     out
 }
 
-pub fn json(checks: &[Check]) -> String {
+/// A note `check` adds below its verdicts: a refusal the observe entry
+/// remembered on `host` (`kind` `refusal`), or one of our entries git no
+/// longer runs there (`entry_not_run`). Human output prints `text` after
+/// "prepush-auth: note: "; JSON lists them under `notes`.
+pub struct Note {
+    pub host: String,
+    pub kind: &'static str,
+    pub text: String,
+}
+
+pub fn json(checks: &[Check], notes: &[Note]) -> String {
     let checks: Vec<Value> = checks.iter().map(check_json).collect();
-    let doc = json!({"schema": 1, "checks": checks});
+    let notes: Vec<Value> = notes
+        .iter()
+        .map(|n| json!({"host": n.host, "kind": n.kind, "text": n.text}))
+        .collect();
+    let doc = json!({"schema": 1, "checks": checks, "notes": notes});
     format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default())
 }
 
@@ -264,7 +278,7 @@ fn check_json(c: &Check) -> Value {
 /// The JSON document for an outcome that is no check: a usage or
 /// configuration error (`error`), or nothing checked (`checks` empty).
 pub fn json_error(error: Option<&str>) -> String {
-    let doc = json!({"schema": 1, "checks": [], "error": error});
+    let doc = json!({"schema": 1, "checks": [], "notes": [], "error": error});
     format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default())
 }
 

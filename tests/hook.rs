@@ -243,6 +243,34 @@ fn install_is_idempotent_and_uninstall_restores_exactly_what_was_there() {
     assert_eq!(snapshot(&w.sb), before, "uninstall left something behind");
 }
 
+/// `install --global` in a repository sets the hook up there too;
+/// `uninstall --global` removes the global entry and says the hook stays,
+/// with the command that removes it (it was silent before).
+#[test]
+fn uninstall_global_names_the_hook_it_leaves() {
+    let secret = classic_token("globalglobalglobalglobalglobal");
+    let w = world(vec![good(&secret, "repo")], &[&secret], &secret);
+    assert_eq!(w.sb.run(&["install", "--global"]).code, 0);
+    assert!(w.sb.work.join(".git/hooks/pre-push").exists());
+    let run = w.sb.run(&["uninstall", "--global"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("the pre-push hook in this repository stays")
+            && run
+                .stdout
+                .contains("`prepush-auth uninstall` (without --global) removes it"),
+        "{}",
+        run.stdout
+    );
+    let run = w.sb.run(&["uninstall"]);
+    assert!(run.stdout.contains("removed the pre-push hook"), "{}", run.stdout);
+    assert!(!w.sb.work.join(".git/hooks/pre-push").exists());
+    assert_eq!(
+        w.sb.run(&["uninstall", "--global"]).stdout,
+        "prepush-auth: nothing to uninstall here\n"
+    );
+}
+
 #[test]
 fn the_hook_goes_where_core_hooks_path_points() {
     let sb = Sandbox::new();

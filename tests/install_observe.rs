@@ -104,6 +104,19 @@ fn install_explains_a_refused_push_check_remembers_it_and_a_working_token_clears
         "{}",
         run.stdout
     );
+    // The same note for scripts, under `notes`.
+    let json = w.sb.run(&["check", "--format", "json"]).json();
+    let notes = json["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{json:#}");
+    assert_eq!(notes[0]["kind"], "refusal");
+    assert_eq!(notes[0]["host"], json["checks"][0]["host"]);
+    assert!(
+        notes[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("was refused: GitHub rejects"),
+        "{json:#}"
+    );
     let status = w.sb.run(&["status"]);
     assert!(
         status.stdout.contains("was refused: GitHub rejects"),
@@ -121,6 +134,10 @@ fn install_explains_a_refused_push_check_remembers_it_and_a_working_token_clears
     let run = w.sb.run(&["check"]);
     assert!(!run.stdout.contains("was refused"), "{}", run.stdout);
     assert!(!w.sb.run(&["status"]).stdout.contains("was refused"));
+    assert_eq!(
+        w.sb.run(&["check", "--format", "json"]).json()["notes"],
+        serde_json::json!([])
+    );
     let _ = &w.host;
 }
 
