@@ -1117,12 +1117,7 @@ const BY_HELPER: &str = "as its credential helper says (password_expiry_utc)";
 fn expired_on(ctx: &Context, at: DateTime<Utc>, said_by: &str) -> Finding {
     Finding::new(
         Reason::TokenExpired,
-        format!(
-            "{} expired on {}, {said_by} {}",
-            ctx.subject(),
-            at.format("%Y-%m-%d"),
-            ctx.shown()
-        ),
+        format!("{} expired on {}, {said_by}", ctx.subject(), at.format("%Y-%m-%d")),
     )
     .with_token(TokenInfo {
         expires_at: Some(at),

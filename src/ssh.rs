@@ -439,7 +439,7 @@ fn check_inner(runner: &Runner, url: &RemoteUrl, provider: Provider, deadline: I
             let (mut finding, mut view) = judge_refusal(runner, url, provider, &seen, home.as_deref(), deadline);
             view.connections += connections - 1;
             if finding.reason == Reason::NoRepoAccess && seen_said(provider, &seen) == Some(Said::NotFound) {
-                finding = not_found_may_create(provider, url, finding);
+                finding = not_found_may_create(provider, url, &view, &seen);
             }
             return (finding, view);
         }
@@ -510,14 +510,28 @@ fn host_name(provider: Provider) -> &'static str {
     }
 }
 
-fn not_found_may_create(provider: Provider, url: &RemoteUrl, mut finding: Finding) -> Finding {
-    finding.reason = Reason::RepoNotFound;
-    finding.message = format!(
-        "{}; no such repository as far as this key can see, and a push would create it where your account may create repositories (not probed, so nothing was created)",
-        finding.message
-    );
-    let _ = (provider, url);
-    finding
+fn not_found_may_create(provider: Provider, url: &RemoteUrl, view: &SshView, seen: &Probe) -> Finding {
+    let hostn = host_name(provider);
+    let repo = &url.repository;
+    // The host's words last: they end in their own period.
+    let said = ssh_words::recognise(provider, &seen.said)
+        .map(|(_, line)| format!("; {hostn} says: {}", said_line(&line)))
+        .unwrap_or_default();
+    Finding::new(
+        Reason::RepoNotFound,
+        format!(
+            "there is no repository {repo} as far as {} can see, and a push would create it where your account may create repositories (not probed, so nothing was created){said}",
+            key_phrase(view)
+        ),
+    )
+    .fix(format!(
+        "check the remote's path ({repo}): if it is right, the push creates the repository there; if not, correct it with `git remote set-url`"
+    ))
+}
+
+/// A host's line as quoted: without git's `remote:` prefix.
+fn said_line(line: &str) -> String {
+    line.trim().trim_start_matches("remote:").trim().to_owned()
 }
 
 /// No advertisement: ssh's own words (client side) or the host's.
@@ -553,12 +567,12 @@ fn judge_refusal(
                     "the host key {host} sent is not the one in your known_hosts, so ssh refuses to connect (this may be an attack, or the host rotated its key)"
                 ),
             )
-            .fix(format!("compare the fingerprint ssh printed with {page}; never accept it unseen"))
             .fix(format!(
-                "only if they match: ssh-keygen -R {}, then connect once with `ssh -T {}` and answer yes",
-                known_hosts_name(url),
-                login(url)
-            )),
+                "compare the fingerprint ssh printed with {page}; never accept it unseen, and only if they match, forget the old key:"
+            ))
+            .fix(format!("{COMMAND}ssh-keygen -R {}", known_hosts_name(url)))
+            .fix("then connect once from a terminal and answer yes:")
+            .fix(format!("{COMMAND}ssh -T {}", login(url))),
             view,
         );
     }
@@ -645,7 +659,7 @@ fn judge_refusal(
             view,
         );
     };
-    let quoted = line.trim().trim_start_matches("remote:").trim().to_owned();
+    let quoted = said_line(&line);
     view.account = ssh_words::account_in_refusal(&line);
     let key = key_phrase(&view);
     let hostn = host_name(provider);
@@ -760,7 +774,8 @@ fn denied_at_login(url: &RemoteUrl, provider: Provider, probe: &Probe, home: Opt
                 Reason::SshNoKey,
                 format!("ssh had no key to offer {host}: {}", agent_state()),
             )
-            .fix("make a key: ssh-keygen -t ed25519")
+            .fix("make a key:")
+            .fix(format!("{COMMAND}ssh-keygen -t ed25519"))
             .fix(register),
             view,
         );
@@ -896,18 +911,19 @@ fn search_or(
     let repo = &url.repository;
     let offered = key_phrase(&view);
     let first = match (&offered_account, finding.reason) {
-        (Some(a), _) => format!("ssh offers {offered}, which {hostn} knows as {a}; {a} may not push to {repo}"),
+        (Some(a), _) => format!("ssh offers {offered}, which {hostn} knows as {a}, and {a} may not push to {repo}"),
         (None, Reason::SshNoKey) => format!("ssh offers no key that {hostn} accepts"),
         (None, _) => format!("ssh offers {offered}, which may not push to {repo}"),
     };
+    // Two sentences: what ssh does, and the key that would work.
     let second = match &theirs {
         Some(a) => format!(
-            "{} ({}) is {a}'s key, and {a} may push here",
+            "The key {} ({}) is {a}'s, and {a} may push here",
             winner.shown, winner.fingerprint
         ),
-        None => format!("{} ({}) may push here", winner.shown, winner.fingerprint),
+        None => format!("The key {} ({}) may push here", winner.shown, winner.fingerprint),
     };
-    let mut fixed = Finding::new(Reason::WrongAccount, format!("{first}; {second}"));
+    let mut fixed = Finding::new(Reason::WrongAccount, format!("{first}. {second}"));
     // An agent key has no file for `-i`: its public half, saved, names it.
     let pin = match &winner.agent_key {
         Some(public) => {

@@ -93,11 +93,11 @@ fn the_wrong_account_is_named_with_the_key_that_works_and_its_fix_works() {
     assert_eq!(c["ssh"]["fingerprint"], fingerprint(&personal));
     let message = c["message"].as_str().unwrap();
     assert!(
-        message.contains("knows as bob; bob may not push to acme/widgets"),
+        message.contains("knows as bob, and bob may not push to acme/widgets"),
         "{message}"
     );
     assert!(message.contains(&fingerprint(&work)), "{message}");
-    assert!(message.contains("is alice's key, and alice may push here"), "{message}");
+    assert!(message.contains("is alice's, and alice may push here"), "{message}");
     assert_eq!(run.code, 1);
 
     // The human form, and its fix followed literally.
@@ -369,11 +369,20 @@ fn an_unknown_host_key_is_never_trusted() {
     .unwrap();
     let (run, c) = check(&sb);
     assert_eq!(c["reason"], "host_key_changed", "{}", run.stdout);
-    assert!(
-        c["fix"][1].as_str().unwrap().contains("ssh-keygen -R"),
-        "{}",
-        run.stdout
+    let forget = format!("ssh-keygen -R '[127.0.0.1]:{}'", sshd.port);
+    assert_eq!(
+        commands(&c),
+        [
+            forget.clone(),
+            format!("ssh -T -p {} {}@127.0.0.1", sshd.port, sshd.user)
+        ]
     );
+    // The printed line, pointed at this test's known_hosts (its default is
+    // the passwd home's file, which no test may touch), forgets the key.
+    let known = sshd.root.join("known_hosts");
+    paste(&sb, &format!("{forget} -f {}", known.display()), &[]);
+    let (run, c) = check(&sb);
+    assert_eq!(c["reason"], "host_key_unknown", "{}", run.stdout);
 }
 
 #[test]
@@ -483,7 +492,7 @@ fn the_ssh_entry_explains_a_refused_push_and_stays_out_of_the_way() {
         "the host's words are passed through: {err}"
     );
     let ours = err
-        .find("is alice's key, and alice may push here")
+        .find("is alice's, and alice may push here")
         .unwrap_or_else(|| panic!("{err}"));
     let fatal = err.find("fatal: Could not read from remote repository.").unwrap();
     assert!(ours < fatal, "{err}");
@@ -727,7 +736,7 @@ fn the_working_key_is_found_in_the_agent() {
     assert!(message.contains("which GitLab knows as bob"), "{message}");
     assert!(message.contains(&work_fp), "{message}");
     assert!(message.contains("(in the agent)"), "{message}");
-    assert!(message.contains("is alice's key"), "{message}");
+    assert!(message.contains("is alice's, and"), "{message}");
     // The fix, followed literally, in order: then the push works.
     let fixes: Vec<&str> = c["fix"]
         .as_array()
