@@ -132,6 +132,9 @@ pub struct Setup {
 
 pub fn setup() -> Result<Setup> {
     let repo = Repo::discover()?;
+    if let Some(repo) = &repo {
+        crate::git::note_repository(repo);
+    }
     let config = Config::load(repo.as_ref().and_then(Repo::work_tree).as_deref())?;
     for n in &config.notices {
         output::notice(n);

@@ -290,6 +290,33 @@ pub fn replace_steps(
     make: Option<&str>,
     new_username: Option<&str>,
 ) -> Vec<String> {
+    let steps = steps_for_place(place, url, old_username, which, make, new_username);
+    // git takes the username from the remote URL before any helper or
+    // prompt: while the URL names another one, a credential stored under
+    // the right username is never asked for, and git never asks for one.
+    let in_url = url.username.as_deref();
+    let uses_username = !matches!(place.kind, Kind::Url | Kind::Gh | Kind::OnePasswordGh) && place.env.is_none();
+    match (new_username, in_url) {
+        (Some(new), Some(old)) if new != old && uses_username => [
+            format!("take the username {old} out of the remote URL first (git takes the username from the URL before asking any helper):"),
+            command(&format!("git remote set-url <remote> {}", url.display)),
+        ]
+        .into_iter()
+        .chain(steps)
+        .collect(),
+        _ => steps,
+    }
+}
+
+/// [`replace_steps`] where the username is not in the way.
+fn steps_for_place(
+    place: &Place,
+    url: &RemoteUrl,
+    old_username: Option<&str>,
+    which: &str,
+    make: Option<&str>,
+    new_username: Option<&str>,
+) -> Vec<String> {
     let reject = command(&reject_command(url, old_username));
     let host = &url.host;
     let new = make.is_some();

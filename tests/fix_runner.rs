@@ -385,6 +385,61 @@ fn bitbucket_email_as_username_the_printed_fix_keeps_the_new_credential() {
     );
 }
 
+/// The same with the email address in the remote URL: git takes the
+/// username from the URL before any helper, so a credential stored under the
+/// right username was never asked for. The fix takes it out of the URL
+/// first (`git remote set-url`, with the remote's name), then the rest.
+#[test]
+fn bitbucket_email_in_the_remote_url_the_printed_fix_takes_it_out_and_pushes() {
+    let token = format!("ATATT3xFfGF0{}=1A2B3C4D", "urlusr".repeat(28));
+    let sb = Sandbox::new();
+    let root = sb.dir.path().join("server");
+    let backend = GitBackend::new(
+        root.clone(),
+        "acme/widgets.git",
+        &[("x-bitbucket-api-token-auth", &token)],
+    );
+    let host = FakeHost::builder().git(backend).start();
+    sb.user_config(&format!(
+        "[hosts.\"127.0.0.1:{}\"]\nprovider = \"bitbucket\"\napi = \"{}\"\n",
+        host.port,
+        host.url("/2.0")
+    ));
+    let plain = host.url("/acme/widgets.git");
+    let with_email = plain.replace("http://", "http://alice%40example.com@");
+    sb.init_repo(&with_email);
+    sb.store_credential(&with_email, "alice@example.com", &token);
+    let w = World {
+        hostport: format!("127.0.0.1:{}", host.port),
+        sb,
+        _host: host,
+        _front: None,
+        bare: root.join("acme/widgets.git"),
+        url: plain.clone(),
+        stale: String::new(),
+        fresh: token.clone(),
+    };
+    let (reason, fix) = w.fix();
+    assert_eq!(reason, "wrong_username", "{fix:?}");
+    let done = w.follow(&fix, store_steps);
+    assert_eq!(done[0], format!("$ git remote set-url origin {plain}"), "{fix:?}");
+    assert!(done[1].contains("username=alice@example.com"), "{done:?}");
+    assert!(
+        done[2].contains("give the username x-bitbucket-api-token-auth"),
+        "{done:?}"
+    );
+    w.push_lands("bitbucket, email in the URL");
+    let out = w.sb.git(&["remote", "get-url", "origin"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), plain);
+    assert_eq!(
+        stored_lines(&w, &w.sb.home.join(".git-credentials")),
+        [format!(
+            "http://x-bitbucket-api-token-auth:FRESH@{}",
+            w.hostport.replace(':', "%3a")
+        )]
+    );
+}
+
 /// gh: the printed `gh auth login -h HOST` signs in through a browser,
 /// which a test cannot; its own non-interactive form (`--with-token`,
 /// gh's documented stand-in for the browser) is run on the printed line,

@@ -31,8 +31,10 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The pre-commit mirror's first push (virtualenv, wheel install, hook run)
 /// must stay far from the 2 min 44 s of `language: rust`. The goal is 15 s;
-/// this bound only catches a regression to compiling, on a loaded machine.
-const FIRST_RUN_CEILING: Duration = Duration::from_secs(60);
+/// this bound only catches a regression to compiling (minutes of CPU). It
+/// bounds CPU time, which a loaded machine does not stretch as it does wall
+/// time (measured wall: 27 to 49 s under load); wall time is only reported.
+const FIRST_RUN_CPU_CEILING: f64 = 60.0;
 
 fn dist() -> Option<PathBuf> {
     match std::env::var_os("PREPUSH_AUTH_DIST") {
@@ -573,7 +575,14 @@ fn the_pre_commit_mirror_installs_the_wheel_and_guards_the_push() {
         first.wall.as_secs_f64(),
         first.cpu.map_or("unmeasured".to_owned(), |c| format!("{c:.1} s"))
     );
-    assert!(first.wall < FIRST_RUN_CEILING, "first run took {:?}", first.wall);
+    match first.cpu {
+        Some(cpu) => assert!(cpu < FIRST_RUN_CPU_CEILING, "first run took {cpu:.1} s of CPU"),
+        // .ci/run installs GNU time; elsewhere the bound is not checked.
+        None => assert!(
+            std::env::var("PREPUSH_AUTH_REQUIRE_PACKAGES").as_deref() != Ok("1"),
+            "/usr/bin/time (GNU time) is needed to measure the first push's CPU"
+        ),
+    }
 }
 
 #[test]
