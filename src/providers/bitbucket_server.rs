@@ -174,7 +174,7 @@ fn refused_by_git(ctx: &Context, login: Option<&str>, words: &str) -> Finding {
         return Finding::new(
             Reason::TokenInvalid,
             format!(
-                "the REST API accepts {} (as a Bearer token), but git's Basic login refuses it: a project or repository token works only as Bearer, never as git's password{words}",
+                "the REST API accepts {} as a Bearer token, but git's Basic login refuses it: a project or repository token works only as Bearer, never as git's password{words}",
                 ctx.subject()
             ),
         )

@@ -294,7 +294,7 @@ fn account_may_write(
         return Finding::new(
             Reason::WriteAccessUnknown,
             format!(
-                "Hugging Face accepts {subject} ({grant}), but {} has no owner in its name, so whether {who_text} may write to it is not known before the push",
+                "Hugging Face accepts {subject}, {grant}, but {} has no owner in its name, so whether {who_text} may write to it is not known before the push",
                 repo.id
             ),
         );
@@ -317,7 +317,7 @@ fn account_may_write(
         return Finding::new(
             Reason::WriteAccessUnknown,
             format!(
-                "Hugging Face accepts {subject} ({grant}), but {who_text} is not {owner} and whoami lists no membership of an organization {owner}: the Hub will most likely refuse the push when the pack arrives; git's advertisement cannot tell"
+                "Hugging Face accepts {subject}, {grant}, but {who_text} is not {owner} and whoami lists no membership of an organization {owner}: the Hub will most likely refuse the push when the pack arrives; git's advertisement cannot tell"
             ),
         )
         .fix(format!(
@@ -337,7 +337,7 @@ fn account_may_write(
         Some(role) => Finding::new(
             Reason::WriteAccessUnknown,
             format!(
-                "Hugging Face accepts {subject} ({grant}), but {who_text} has the role {role} in {owner}{}: whether it may write to {} is not known before the push (the Hub checks it only when the pack arrives)",
+                "Hugging Face accepts {subject}, {grant}, but {who_text} has the role {role} in {owner}{}: whether it may write to {} is not known before the push (the Hub checks it only when the pack arrives)",
                 if role == "contributor" {
                     " (contributors write only to repositories they created)"
                 } else {
@@ -350,7 +350,7 @@ fn account_may_write(
         None => Finding::new(
             Reason::WriteAccessUnknown,
             format!(
-                "Hugging Face accepts {subject} ({grant}) and {who_text} belongs to {owner}, but whoami does not say its role there: whether it may write to {} is not known before the push",
+                "Hugging Face accepts {subject}, {grant}, and {who_text} belongs to {owner}, but whoami does not say its role there: whether it may write to {} is not known before the push",
                 repo.id
             ),
         ),
