@@ -1044,6 +1044,57 @@ mod tests {
         );
     }
 
+    /// A `$ ` line is pasted into a shell: a config file in a directory
+    /// with a space, a socket path, a URL are one word each there.
+    #[test]
+    fn paths_and_urls_in_commands_are_one_shell_word() {
+        let sh = |line: &str| -> Vec<String> {
+            let out = std::process::Command::new("sh")
+                .args(["-c", &format!("printf '%s\\n' {line}")])
+                .output()
+                .unwrap();
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .map(str::to_owned)
+                .collect()
+        };
+        let header = Place::new(Kind::ExtraHeader {
+            file: "/home/a/My Repos/w/.git/config".into(),
+            key: "http.https://github.com/.extraheader".into(),
+            checkout: false,
+        });
+        let l = replace_steps(&header, &url(), None, "the old one", None, None);
+        let line = l.iter().find_map(|x| x.strip_prefix(COMMAND)).unwrap();
+        assert_eq!(
+            sh(line),
+            [
+                "git",
+                "config",
+                "--file",
+                "/home/a/My Repos/w/.git/config",
+                "--unset-all",
+                "http.https://github.com/.extraheader"
+            ]
+        );
+        let cache = steps(
+            Kind::Cache {
+                socket: Some("/run/my sock".into()),
+            },
+            None,
+        );
+        assert!(
+            cache[0].contains("git credential-cache --socket '/run/my sock' exit"),
+            "{cache:?}"
+        );
+        let odd = RemoteUrl::parse("https://github.com/acme/it's%20here.git").unwrap();
+        let l = replace_steps(&Place::new(Kind::Url), &odd, None, "it", None, None);
+        // `<remote>` is named by the engine before it is printed.
+        let line = l.iter().find_map(|x| x.strip_prefix(COMMAND)).unwrap();
+        let line = line.replace("<remote>", "origin");
+        assert_eq!(sh(&line).last().unwrap(), &odd.display, "{line}");
+    }
+
     /// The rule: a forget step comes before every step that stores, and
     /// names the username it forgets, so it cannot erase the new one.
     #[test]
