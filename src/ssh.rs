@@ -308,15 +308,28 @@ fn shell_path(path: &str) -> String {
     }
 }
 
-/// `value` as one shell word for a `$ ` line: double-quoted (readable,
-/// and single quotes inside stay literal), or single-quoted when it holds
-/// what double quotes would expand (`$`, a backquote, `"`, `\`, bash's `!`).
+/// `value` as one shell word for a `$ ` line: double-quoted (readable;
+/// single quotes inside stay literal), `$`, a backquote and `"` escaped,
+/// and a backslash where `sh` would read it as an escape; single-quoted
+/// when it holds a `!` (bash's history expansion, which double quotes do
+/// not stop).
 fn shell_value(value: &str) -> String {
-    if value.contains(['"', '\\', '$', '`', '!']) {
-        shell_word(value)
-    } else {
-        format!("\"{value}\"")
+    if value.contains('!') {
+        return shell_word(value);
     }
+    let chars: Vec<char> = value.chars().collect();
+    let mut out = String::from("\"");
+    for (i, &c) in chars.iter().enumerate() {
+        let escapes_next = chars
+            .get(i + 1)
+            .is_none_or(|n| matches!(n, '$' | '`' | '"' | '\\' | '\n'));
+        if matches!(c, '$' | '`' | '"') || (c == '\\' && escapes_next) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
 }
 
 /// An `ssh_config` argument: double-quoted when it holds a space (ssh's
@@ -1234,7 +1247,8 @@ git@127.0.0.1: Permission denied (publickey).\n";
             sh_words(&pinned),
             ["ssh", "-F", "/c", "-i", "/my keys/it's", "-o", "IdentitiesOnly=yes"]
         );
-        for value in ["ssh -i '/a b'", "it's \"$x\" `y` \\ !"] {
+        assert_eq!(shell_value(&pinned), format!("\"{pinned}\""));
+        for value in ["ssh -i '/a b'", "it's \"$x\" `y` \\ !", "a\\$b \\\\ `c` \"d\" \\'e\\"] {
             assert_eq!(sh_words(&shell_value(value)), [value], "{value}");
         }
         assert_eq!(shell_value("ssh -i /k"), "\"ssh -i /k\"");
