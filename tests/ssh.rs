@@ -578,6 +578,24 @@ fn commands(c: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// The command a human output prints from `start` (after its `$ `), with
+/// the lines it continues onto (` \` at the end), as a user copies it.
+fn printed_command(human: &str, start: &str) -> String {
+    let mut lines = human.lines().skip_while(|l| !l.contains(start));
+    let first = lines.next().unwrap_or_else(|| panic!("no {start:?} in {human}"));
+    let mut text = first[first.find("$ ").unwrap() + 2..].to_owned();
+    let mut more = text.ends_with(" \\");
+    for l in lines {
+        if !more {
+            break;
+        }
+        text.push('\n');
+        text.push_str(l);
+        more = l.ends_with(" \\");
+    }
+    text
+}
+
 /// `line` as pasted into a shell in the work tree, with `env` added.
 fn paste(sb: &Sandbox, line: &str, env: &[(&str, &Path)]) {
     let mut sh = Command::new("sh");
@@ -617,7 +635,11 @@ fn a_key_path_with_a_space_is_quoted_in_the_printed_fix() {
     let lines = commands(&c);
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].contains(r"'\''s work key'"), "{}", lines[0]);
-    paste(&sb, &lines[0], &[]);
+    // The human form, as a terminal shows it (wrapped where it may be),
+    // pasted from its `$ ` to the end of the command.
+    let human = sb.run(&["check", "--no-cache"]).stdout;
+    let printed = printed_command(&human, "$ git config core.sshCommand");
+    paste(&sb, &printed, &[]);
     assert!(config_get(&sb, "core.sshCommand").contains(&format!("-i '{}'", work.display()).replace("'s", r"'\''s")));
     let (ok, err) = push(&sb);
     assert!(ok, "the printed fix did not make the push work: {err}");
