@@ -1076,9 +1076,7 @@ fn within_hook(mut finding: Finding, provider: Provider) -> Finding {
     }
     if finding.reason.rejects_credential() || provider.advertisement_checks_write() {
         finding.advisory = true;
-        finding
-            .message
-            .push_str("; git has just been let through with this credential, so the push is not stopped");
+        finding.add("git has just been let through with this credential, so the push is not stopped");
     }
     finding
 }
@@ -1208,8 +1206,7 @@ fn sane_expiry(ctx: &Context, mut finding: Finding, answers: &Answers) -> Findin
         t.expires_at = None;
     }
     if !said_before {
-        finding.message.push_str("; ");
-        finding.message.push_str(&note);
+        finding.add(&note);
     }
     finding
 }

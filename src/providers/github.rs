@@ -152,7 +152,7 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         Err(failure) if from_rest.unconfirmed => {
             // An inference never blocks alone: without git's answer, not known.
             let mut f = transport_finding(host, failure);
-            let _ = write!(f.message, "; the API suggests: {}", from_rest.message);
+            f.add(&format!("the API suggests: {}", from_rest.message));
             return f;
         }
         Err(failure) if from_rest.kind() != Kind::Block => return transport_finding(host, failure),
@@ -187,7 +187,7 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
                 ..from_rest
             };
             if let Some(words) = host_words(probe) {
-                let _ = write!(f.message, "; git's push check says: {words}");
+                f.add(&format!("git's push check says: {words}"));
             }
             f
         }
