@@ -121,7 +121,10 @@ impl Engine {
         // A fix is typed as printed: the remote by its name, where it has one.
         if let Some(name) = &target.remote {
             for line in &mut f.fix {
-                *line = line.replace("git remote set-url <remote> ", &format!("git remote set-url {name} "));
+                *line = line.replace(
+                    "git remote set-url <remote> ",
+                    &format!("git remote set-url {} ", crate::helpers::shell_word(name)),
+                );
             }
         }
         // A timeout names the limit and the setting that moves it.
@@ -1073,9 +1076,7 @@ fn within_hook(mut finding: Finding, provider: Provider) -> Finding {
     }
     if finding.reason.rejects_credential() || provider.advertisement_checks_write() {
         finding.advisory = true;
-        finding
-            .message
-            .push_str("; git has just been let through with this credential, so the push is not stopped");
+        finding.add("git has just been let through with this credential, so the push is not stopped");
     }
     finding
 }
@@ -1114,12 +1115,7 @@ const BY_HELPER: &str = "as its credential helper says (password_expiry_utc)";
 fn expired_on(ctx: &Context, at: DateTime<Utc>, said_by: &str) -> Finding {
     Finding::new(
         Reason::TokenExpired,
-        format!(
-            "{} expired on {}, {said_by} {}",
-            ctx.subject(),
-            at.format("%Y-%m-%d"),
-            ctx.shown()
-        ),
+        format!("{} expired on {}, {said_by}", ctx.subject(), at.format("%Y-%m-%d")),
     )
     .with_token(TokenInfo {
         expires_at: Some(at),
@@ -1210,8 +1206,7 @@ fn sane_expiry(ctx: &Context, mut finding: Finding, answers: &Answers) -> Findin
         t.expires_at = None;
     }
     if !said_before {
-        finding.message.push_str("; ");
-        finding.message.push_str(&note);
+        finding.add(&note);
     }
     finding
 }

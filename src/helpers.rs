@@ -235,9 +235,10 @@ fn command(line: &str) -> String {
     format!("{COMMAND}{line}")
 }
 
-/// One `key=value` word as `sh` reads it: plain words as they are,
-/// anything else (a space, a quote, a `$`) single-quoted.
-fn shell_word(word: &str) -> String {
+/// One word as `sh` reads it: plain words as they are, anything else (a
+/// space, a quote, a `$`) single-quoted. Every value a `$ ` line embeds
+/// (a path, a URL, a username) goes through here.
+pub fn shell_word(word: &str) -> String {
     if word
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "@._+-=:/%".contains(c))
@@ -367,7 +368,7 @@ fn steps_for_place(
         Kind::Cache { socket } => [
             format!(
                 "forget {which} first (or empty the whole cache: `git credential-cache{} exit`):",
-                socket.as_deref().map(|s| format!(" --socket {s}")).unwrap_or_default()
+                socket.as_deref().map(|s| format!(" --socket {}", shell_word(s))).unwrap_or_default()
             ),
             reject,
         ]
@@ -410,7 +411,7 @@ fn steps_for_place(
         .collect(),
         Kind::Url => [
             format!("take {which} out of the remote URL:"),
-            command(&format!("git remote set-url <remote> {}", url.display)),
+            command(&format!("git remote set-url <remote> {}", shell_word(&url.display))),
         ]
         .into_iter()
         .chain(make)
@@ -425,7 +426,11 @@ fn steps_for_place(
             format!(
                 "remove {which} from the Authorization header (git sends it before any credential helper, so while it is there no other token is used):"
             ),
-            command(&format!("git config --file {file} --unset-all {key}")),
+            command(&format!(
+                "git config --file {} --unset-all {}",
+                shell_word(file),
+                shell_word(key)
+            )),
         ]
         .into_iter()
         .chain(make)
@@ -450,7 +455,9 @@ fn header_line(file: &str, key: &str, checkout: bool, which: &str) -> String {
         )
     } else {
         format!(
-            "then replace {which} in the header or remove it: git config --file {file} --unset-all {key} (git sends the header before any credential helper, so while it is there no other token is used)"
+            "then replace {which} in the header or remove it: git config --file {} --unset-all {} (git sends the header before any credential helper, so while it is there no other token is used)",
+            shell_word(file),
+            shell_word(key)
         )
     }
 }
@@ -1035,6 +1042,57 @@ mod tests {
             l[1].contains("set GH_TOKEN") && !l.iter().any(|x| x.contains("reject |")),
             "{l:?}"
         );
+    }
+
+    /// A `$ ` line is pasted into a shell: a config file in a directory
+    /// with a space, a socket path, a URL are one word each there.
+    #[test]
+    fn paths_and_urls_in_commands_are_one_shell_word() {
+        let sh = |line: &str| -> Vec<String> {
+            let out = std::process::Command::new("sh")
+                .args(["-c", &format!("printf '%s\\n' {line}")])
+                .output()
+                .unwrap();
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .map(str::to_owned)
+                .collect()
+        };
+        let header = Place::new(Kind::ExtraHeader {
+            file: "/home/a/My Repos/w/.git/config".into(),
+            key: "http.https://github.com/.extraheader".into(),
+            checkout: false,
+        });
+        let l = replace_steps(&header, &url(), None, "the old one", None, None);
+        let line = l.iter().find_map(|x| x.strip_prefix(COMMAND)).unwrap();
+        assert_eq!(
+            sh(line),
+            [
+                "git",
+                "config",
+                "--file",
+                "/home/a/My Repos/w/.git/config",
+                "--unset-all",
+                "http.https://github.com/.extraheader"
+            ]
+        );
+        let cache = steps(
+            Kind::Cache {
+                socket: Some("/run/my sock".into()),
+            },
+            None,
+        );
+        assert!(
+            cache[0].contains("git credential-cache --socket '/run/my sock' exit"),
+            "{cache:?}"
+        );
+        let odd = RemoteUrl::parse("https://github.com/acme/it's%20here.git").unwrap();
+        let l = replace_steps(&Place::new(Kind::Url), &odd, None, "it", None, None);
+        // `<remote>` is named by the engine before it is printed.
+        let line = l.iter().find_map(|x| x.strip_prefix(COMMAND)).unwrap();
+        let line = line.replace("<remote>", "origin");
+        assert_eq!(sh(&line).last().unwrap(), &odd.display, "{line}");
     }
 
     /// The rule: a forget step comes before every step that stores, and

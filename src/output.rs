@@ -93,18 +93,12 @@ fn wrapped(out: &mut String, first: &str, text: &str, width: usize) {
 
 /// A command (`$ …`) wrapped as the shell reads it: each broken line ends
 /// in ` \` and the next is indented further, so pasting all of them runs
-/// the one command. Not broken where a space sits inside quotes.
+/// the one command. Not broken at all when a space sits inside single
+/// quotes, as the shell reads them or as the command inside a
+/// double-quoted value will (`"ssh -i '/my keys/k'"`): a break there would
+/// put the continuation's indent inside a path.
 fn wrapped_command(out: &mut String, first: &str, command: &str, width: usize) {
-    let quoted_space = {
-        let mut inside = false;
-        command.chars().any(|c| {
-            if c == '\'' {
-                inside = !inside;
-            }
-            inside && c == ' '
-        })
-    };
-    if quoted_space || first.chars().count() + command.chars().count() <= width {
+    if space_in_single_quotes(command) || first.chars().count() + command.chars().count() <= width {
         let _ = writeln!(out, "{first}{command}");
         return;
     }
@@ -121,6 +115,28 @@ fn wrapped_command(out: &mut String, first: &str, command: &str, width: usize) {
         let tail = if i == last { "" } else { " \\" };
         let _ = writeln!(out, "{}{tail}", line.trim_end());
     }
+}
+
+/// Whether a space in `command` is inside single quotes: the shell's own
+/// (outside double quotes) or those of the command a double-quoted value
+/// holds. A backslash outside single quotes escapes the next character;
+/// where the reading is unsure, the answer is yes (never break).
+fn space_in_single_quotes(command: &str) -> bool {
+    let (mut single, mut double, mut inner) = (false, false, false);
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' if single || inner => return true,
+            '\'' if double => inner = !inner,
+            '\'' => single = !single,
+            '"' if !single => double = !double,
+            '\\' if !single => {
+                chars.next();
+            }
+            _ => {}
+        }
+    }
+    single || double || inner
 }
 
 /// "at 14:05 UTC (in 1 h 12 min)" when under a day away, else the date.
@@ -321,5 +337,33 @@ pub fn step(line: impl FnOnce() -> String) {
     if verbose() {
         let one = printable(&line().replace('\n', " "));
         write(Stream::Stderr, &format!("prepush-auth: · {one}\n"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_break_only_outside_quoted_spaces() {
+        assert!(!space_in_single_quotes(
+            r"printf '%s\n' protocol=https host=h | git credential reject"
+        ));
+        assert!(!space_in_single_quotes(
+            r#"git config core.sshCommand "ssh -F /c -i /k -o IdentitiesOnly=yes""#
+        ));
+        assert!(space_in_single_quotes("ssh-add '/my keys/k'"));
+        assert!(space_in_single_quotes(
+            r#"git config core.sshCommand "ssh -i '/my keys/k'""#
+        ));
+        // `'\''` ends the quotes and starts new ones: the space after is in them.
+        assert!(space_in_single_quotes(r"ssh-add '/k/alice'\''s work key'"));
+        assert!(space_in_single_quotes(
+            r#"git config core.sshCommand "ssh -i '/k/alice'\''s work key' -o X=y""#
+        ));
+        let mut out = String::new();
+        let long = r#"git config core.sshCommand "ssh -F /a/very/long/path/to/config -i '/k/alice'\''s work key' -o IdentitiesOnly=yes""#;
+        wrapped_command(&mut out, "  fix:    $ ", long, 80);
+        assert_eq!(out.lines().count(), 1, "{out}");
     }
 }

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::helpers::COMMAND;
+use crate::helpers::{COMMAND, shell_word};
 use crate::provider::Provider;
 use crate::ssh_words::{self, Said};
 use crate::target::RemoteUrl;
@@ -160,12 +160,13 @@ impl Runner {
     /// The command line that pins `key` for this repository, built on the
     /// user's own ssh command.
     fn pinned(&self, key: &str) -> String {
-        let base = if self.origin == "ssh" || self.origin == "GIT_SSH" {
-            self.program.clone()
+        // `GIT_SSH` names a program git runs without the shell: one word.
+        let base = if self.origin == "GIT_SSH" {
+            shell_word(&self.program)
         } else {
             self.program.trim().to_owned()
         };
-        format!("{base} -i {key} -o IdentitiesOnly=yes")
+        format!("{base} -i {} -o IdentitiesOnly=yes", shell_path(key))
     }
 }
 
@@ -298,6 +299,49 @@ fn shown_path(path: &str, home: Option<&Path>) -> String {
     path.to_owned()
 }
 
+/// A key's path as one shell word: a leading `~/` stays outside the quotes
+/// (the shell expands it there), the rest is quoted where it must be.
+fn shell_path(path: &str) -> String {
+    match path.strip_prefix("~/") {
+        Some(rest) if !rest.is_empty() => format!("~/{}", shell_word(rest)),
+        _ => shell_word(path),
+    }
+}
+
+/// `value` as one shell word for a `$ ` line: double-quoted (readable;
+/// single quotes inside stay literal), `$`, a backquote and `"` escaped,
+/// and a backslash where `sh` would read it as an escape; single-quoted
+/// when it holds a `!` (bash's history expansion, which double quotes do
+/// not stop).
+fn shell_value(value: &str) -> String {
+    if value.contains('!') {
+        return shell_word(value);
+    }
+    let chars: Vec<char> = value.chars().collect();
+    let mut out = String::from("\"");
+    for (i, &c) in chars.iter().enumerate() {
+        let escapes_next = chars
+            .get(i + 1)
+            .is_none_or(|n| matches!(n, '$' | '`' | '"' | '\\' | '\n'));
+        if matches!(c, '$' | '`' | '"') || (c == '\\' && escapes_next) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// An `ssh_config` argument: double-quoted when it holds a space (ssh's
+/// own quoting in that file).
+fn config_word(value: &str) -> String {
+    if value.contains(char::is_whitespace) {
+        format!("\"{value}\"")
+    } else {
+        value.to_owned()
+    }
+}
+
 /// Runs one ssh to `url` with `options` (after ours) and `remote` as the
 /// command; sends git's flush and reads what came back, under `deadline`.
 fn run(runner: &Runner, url: &RemoteUrl, extra: &[String], remote: Option<&str>, deadline: Instant) -> Probe {
@@ -408,7 +452,7 @@ fn check_inner(runner: &Runner, url: &RemoteUrl, provider: Provider, deadline: I
             let (mut finding, mut view) = judge_refusal(runner, url, provider, &seen, home.as_deref(), deadline);
             view.connections += connections - 1;
             if finding.reason == Reason::NoRepoAccess && seen_said(provider, &seen) == Some(Said::NotFound) {
-                finding = not_found_may_create(provider, url, finding);
+                finding = not_found_may_create(provider, url, &view, &seen);
             }
             return (finding, view);
         }
@@ -479,14 +523,28 @@ fn host_name(provider: Provider) -> &'static str {
     }
 }
 
-fn not_found_may_create(provider: Provider, url: &RemoteUrl, mut finding: Finding) -> Finding {
-    finding.reason = Reason::RepoNotFound;
-    finding.message = format!(
-        "{}; no such repository as far as this key can see, and a push would create it where your account may create repositories (not probed, so nothing was created)",
-        finding.message
-    );
-    let _ = (provider, url);
-    finding
+fn not_found_may_create(provider: Provider, url: &RemoteUrl, view: &SshView, seen: &Probe) -> Finding {
+    let hostn = host_name(provider);
+    let repo = &url.repository;
+    // The host's words last: they end in their own period.
+    let said = ssh_words::recognise(provider, &seen.said)
+        .map(|(_, line)| format!("; {hostn} says: {}", said_line(&line)))
+        .unwrap_or_default();
+    Finding::new(
+        Reason::RepoNotFound,
+        format!(
+            "there is no repository {repo} as far as {} can see, and a push would create it where your account may create repositories (not probed, so nothing was created){said}",
+            key_phrase(view)
+        ),
+    )
+    .fix(format!(
+        "check the remote's path ({repo}): if it is right, the push creates the repository there; if not, correct it with `git remote set-url`"
+    ))
+}
+
+/// A host's line as quoted: without git's `remote:` prefix.
+fn said_line(line: &str) -> String {
+    line.trim().trim_start_matches("remote:").trim().to_owned()
 }
 
 /// No advertisement: ssh's own words (client side) or the host's.
@@ -522,12 +580,12 @@ fn judge_refusal(
                     "the host key {host} sent is not the one in your known_hosts, so ssh refuses to connect (this may be an attack, or the host rotated its key)"
                 ),
             )
-            .fix(format!("compare the fingerprint ssh printed with {page}; never accept it unseen"))
             .fix(format!(
-                "only if they match: ssh-keygen -R {}, then connect once with `ssh -T {}` and answer yes",
-                known_hosts_name(url),
-                login(url)
-            )),
+                "compare the fingerprint ssh printed with {page}; never accept it unseen, and only if they match, forget the old key:"
+            ))
+            .fix(format!("{COMMAND}ssh-keygen -R {}", known_hosts_name(url)))
+            .fix("then connect once from a terminal and answer yes:")
+            .fix(format!("{COMMAND}ssh -T {}", login(url))),
             view,
         );
     }
@@ -614,7 +672,7 @@ fn judge_refusal(
             view,
         );
     };
-    let quoted = line.trim().trim_start_matches("remote:").trim().to_owned();
+    let quoted = said_line(&line);
     view.account = ssh_words::account_in_refusal(&line);
     let key = key_phrase(&view);
     let hostn = host_name(provider);
@@ -718,7 +776,8 @@ fn denied_at_login(url: &RemoteUrl, provider: Provider, probe: &Probe, home: Opt
                     accepted.fingerprint
                 ),
             )
-            .fix(format!("ssh-add {k}")),
+            .fix("add it to the agent (ssh-add asks for the passphrase once):")
+            .fix(format!("{COMMAND}ssh-add {}", shell_path(&k))),
             view,
         );
     }
@@ -728,7 +787,8 @@ fn denied_at_login(url: &RemoteUrl, provider: Provider, probe: &Probe, home: Opt
                 Reason::SshNoKey,
                 format!("ssh had no key to offer {host}: {}", agent_state()),
             )
-            .fix("make a key: ssh-keygen -t ed25519")
+            .fix("make a key:")
+            .fix(format!("{COMMAND}ssh-keygen -t ed25519"))
             .fix(register),
             view,
         );
@@ -864,18 +924,19 @@ fn search_or(
     let repo = &url.repository;
     let offered = key_phrase(&view);
     let first = match (&offered_account, finding.reason) {
-        (Some(a), _) => format!("ssh offers {offered}, which {hostn} knows as {a}; {a} may not push to {repo}"),
+        (Some(a), _) => format!("ssh offers {offered}, which {hostn} knows as {a}, and {a} may not push to {repo}"),
         (None, Reason::SshNoKey) => format!("ssh offers no key that {hostn} accepts"),
         (None, _) => format!("ssh offers {offered}, which may not push to {repo}"),
     };
+    // Two sentences: what ssh does, and the key that would work.
     let second = match &theirs {
         Some(a) => format!(
-            "{} ({}) is {a}'s key, and {a} may push here",
+            "The key {} ({}) is {a}'s, and {a} may push here",
             winner.shown, winner.fingerprint
         ),
-        None => format!("{} ({}) may push here", winner.shown, winner.fingerprint),
+        None => format!("The key {} ({}) may push here", winner.shown, winner.fingerprint),
     };
-    let mut fixed = Finding::new(Reason::WrongAccount, format!("{first}; {second}"));
+    let mut fixed = Finding::new(Reason::WrongAccount, format!("{first}. {second}"));
     // An agent key has no file for `-i`: its public half, saved, names it.
     let pin = match &winner.agent_key {
         Some(public) => {
@@ -898,8 +959,8 @@ fn search_or(
     // `$ ` lines are printed whole (a shell continuation where they wrap):
     // a command wrapped inside its quotes would set a value with newlines.
     fixed = fixed.fix("use it for this repository:").fix(format!(
-        "{COMMAND}git config core.sshCommand \"{}\"",
-        runner.pinned(&pin)
+        "{COMMAND}git config core.sshCommand {}",
+        shell_value(&runner.pinned(&pin))
     ));
     if runner.origin == ENTRY_ORIGIN {
         // The entry, read after the user's own config, would keep running
@@ -911,13 +972,13 @@ fn search_or(
     if runner.origin == "GIT_SSH_COMMAND" {
         fixed = fixed.fix(
             "(GIT_SSH_COMMAND is set and wins over core.sshCommand: add `-i KEY -o IdentitiesOnly=yes` there instead)"
-                .replace("KEY", &pin),
+                .replace("KEY", &shell_path(&pin)),
         );
     }
     let alias = format!(
         "or give it a host alias in ~/.ssh/config (Host {h}-alt / HostName {h} / IdentityFile {k} / IdentitiesOnly yes) and set the remote to {u}{h}-alt:{p}",
         h = url.hostname,
-        k = pin,
+        k = config_word(&pin),
         u = url.username.as_deref().map(|u| format!("{u}@")).unwrap_or_default(),
         p = remote_path(url).trim_start_matches('/'),
     );
@@ -1148,5 +1209,56 @@ git@127.0.0.1: Permission denied (publickey).\n";
         assert_eq!(port_of(&ssh).as_deref(), Some("2222"));
         let tilde = RemoteUrl::parse("ssh://host/~alice/w.git").unwrap();
         assert_eq!(remote_path(&tilde), "~alice/w.git");
+    }
+
+    /// What `sh` makes of `line`'s words (`printf '%s\n' LINE`).
+    fn sh_words(line: &str) -> Vec<String> {
+        let out = Command::new("sh")
+            .args(["-c", &format!("printf '%s\\n' {line}")])
+            .env("HOME", "/home/u")
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn key_paths_in_commands_are_one_shell_word() {
+        for path in ["/k/id_ed25519", "/my keys/it's $HOME", "/a\\b/`x`!"] {
+            assert_eq!(sh_words(&shell_path(path)), [path], "{path}");
+        }
+        // `~/` is left for the shell to expand, the rest quoted.
+        assert_eq!(shell_path("~/.ssh/work key"), "~/'.ssh/work key'");
+        assert_eq!(sh_words(&shell_path("~/.ssh/work key")), ["/home/u/.ssh/work key"]);
+        // The core.sshCommand value: one word, and git's own `sh -c` then
+        // reads the path in it as one word too.
+        let runner = Runner {
+            program: "ssh -F /c".into(),
+            shell: true,
+            origin: "core.sshCommand",
+        };
+        let pinned = runner.pinned("/my keys/it's");
+        assert_eq!(pinned, r"ssh -F /c -i '/my keys/it'\''s' -o IdentitiesOnly=yes");
+        assert_eq!(sh_words(&shell_value(&pinned)), [pinned.as_str()]);
+        assert_eq!(
+            sh_words(&pinned),
+            ["ssh", "-F", "/c", "-i", "/my keys/it's", "-o", "IdentitiesOnly=yes"]
+        );
+        assert_eq!(shell_value(&pinned), format!("\"{pinned}\""));
+        for value in ["ssh -i '/a b'", "it's \"$x\" `y` \\ !", "a\\$b \\\\ `c` \"d\" \\'e\\"] {
+            assert_eq!(sh_words(&shell_value(value)), [value], "{value}");
+        }
+        assert_eq!(shell_value("ssh -i /k"), "\"ssh -i /k\"");
+        // GIT_SSH is a program, not a command line.
+        let runner = Runner {
+            program: "/opt/my ssh".into(),
+            shell: false,
+            origin: "GIT_SSH",
+        };
+        assert_eq!(runner.pinned("/k"), "'/opt/my ssh' -i /k -o IdentitiesOnly=yes");
+        assert_eq!(config_word("/my keys/k"), "\"/my keys/k\"");
     }
 }

@@ -213,6 +213,22 @@ impl Finding {
         }
     }
 
+    /// Adds `clause` to the message: after "; ", or, where the message ends
+    /// in a sentence of its own (a host's quoted words end in their period),
+    /// as the next sentence: never ".;".
+    pub fn add(&mut self, clause: &str) {
+        let ends_sentence =
+            self.message.trim_end().ends_with(['.', '!', '?']) || self.message.trim_end().ends_with(".)");
+        if ends_sentence {
+            let mut chars = clause.chars();
+            let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+            self.message = format!("{} {first}{}", self.message.trim_end(), chars.as_str());
+        } else {
+            self.message.push_str("; ");
+            self.message.push_str(clause);
+        }
+    }
+
     /// Marks an inference that git's push check must confirm (see `unconfirmed`).
     #[must_use]
     pub fn unconfirmed(mut self) -> Self {
@@ -259,6 +275,25 @@ impl Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clause_after_quoted_words_is_a_new_sentence() {
+        let mut f = Finding::new(Reason::TokenInvalid, "it is wrong; GitHub says: Bad credentials");
+        f.add("git has just been let through");
+        assert_eq!(
+            f.message,
+            "it is wrong; GitHub says: Bad credentials; git has just been let through"
+        );
+        let mut f = Finding::new(Reason::TokenInvalid, "GitLab says: ERROR: not found.");
+        f.add("git has just been let through");
+        assert_eq!(
+            f.message,
+            "GitLab says: ERROR: not found. Git has just been let through"
+        );
+        let mut f = Finding::new(Reason::HostRefused, "it is off (bitbucket.org says: enable it.)");
+        f.add("more");
+        assert_eq!(f.message, "it is off (bitbucket.org says: enable it.) More");
+    }
 
     #[test]
     fn reason_codes_match_their_serde_names() {

@@ -140,9 +140,9 @@ fn an_email_address_as_username_on_bitbucket_org_blocks_without_any_request() {
     // with ` \`, so pasting both lines runs it.
     let expected = r"prepush-auth: push to origin (bitbucket.org/acme/widgets) will fail
   reason: git sends the email address alice@example.com as the username with the
-          Atlassian API token from credential helper 'store'; git on Bitbucket
-          needs your Bitbucket username or x-bitbucket-api-token-auth: the email
-          address works only for the REST API (ATATT…3C4D)
+          Atlassian API token ATATT…3C4D from credential helper 'store'; git on
+          Bitbucket needs your Bitbucket username or x-bitbucket-api-token-auth:
+          the email address works only for the REST API
   fix:    the stale credential is stored by helper 'store' (credential.helper in
           HOME/.gitconfig)
           forget the one stored under the email address first:

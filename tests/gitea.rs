@@ -114,11 +114,12 @@ fn a_write_token_with_push_rights_is_ok_and_is_a_gitea_token_not_a_github_one() 
     assert_eq!(c["provider"], "gitea");
     assert_eq!(c["reason"], "ok", "{}", c["message"]);
     assert_eq!(c["credential"]["kind"], "gitea_token");
+    // The token by its shown form, then its place.
+    let message = c["message"].as_str().unwrap();
+    assert!(message.starts_with("the access token "), "{message}");
     assert!(
-        c["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("the access token from credential helper 'store'")
+        message.contains("…") && message.contains(" from credential helper 'store'"),
+        "{message}"
     );
     assert_eq!(c["requests"], 2);
     assert_secret_only_in_authorization(&host, &secret, &c["requests"]);

@@ -624,7 +624,7 @@ fn the_helper_finds_the_repository_from_the_remote_when_git_sends_no_path() {
     );
     let erase = helper(&w.sb, &["erase"], &input);
     assert!(
-        erase.stderr.contains("needs the repo scope"),
+        flat(&erase.stderr).contains("needs the repo scope"),
         "asked about acme/widgets: {}",
         erase.stderr
     );

@@ -54,12 +54,28 @@ fn assert_fits(text: &str) {
     }
 }
 
-/// `check` as a user runs it in a pipe: the text, checked for width, filtered.
+/// No clumsy joins: a host's quoted sentence (ending in its period) glued
+/// to more text by `;`, `:` or `,`, parentheses doubled or back to back,
+/// two periods, or a comma after a colon.
+fn assert_reads_well(text: &str) {
+    let flat = flat(text);
+    for bad in [".;", ". ;", ".):", ".);", ".),", "((", "))", ") (", ":,", ".,"] {
+        assert!(!flat.contains(bad), "{bad:?} in: {flat}");
+    }
+    assert!(
+        !regex::Regex::new(r"\.\.[^/]").unwrap().is_match(&flat),
+        "\"..\" in: {flat}"
+    );
+}
+
+/// `check` as a user runs it in a pipe: the text, checked for width and
+/// for its joins, filtered.
 fn human(sb: &Sandbox, args: &[&str]) -> String {
     let mut all = vec!["check"];
     all.extend_from_slice(args);
     let run = sb.run(&all);
     assert_fits(&run.stdout);
+    assert_reads_well(&run.stdout);
     filtered(&run.stdout)
 }
 
@@ -592,9 +608,10 @@ fn host_key_unknown_and_changed() {
         return;
     };
     std::fs::write(sshd.root.join("known_hosts"), "").unwrap();
-    // These name the login (`ssh -T -p PORT LOGIN@127.0.0.1`), whose length
-    // moves the wrap from one machine to the next: the words are pinned
-    // with the wrap joined (`human` still checks every line's width).
+    // This one names the login (`ssh -T -p PORT LOGIN@127.0.0.1`) in its
+    // prose, whose length moves the wrap from one machine to the next: the
+    // words are pinned with the wrap joined (`human` still checks every
+    // line's width).
     insta::assert_snapshot!("host_key_unknown", flat(&ssh_human(&sb, &sshd, "host_key_unknown")));
     // Another host's key recorded for this one.
     let other = sshd.root.join("other_key");
@@ -610,7 +627,8 @@ fn host_key_unknown_and_changed() {
         format!("[127.0.0.1]:{} {}\n", sshd.port, key_text.join(" ")),
     )
     .unwrap();
-    insta::assert_snapshot!("host_key_changed", flat(&ssh_human(&sb, &sshd, "host_key_changed")));
+    // The login is on a `$ ` line of its own here, never wrapped: pinned as printed.
+    insta::assert_snapshot!("host_key_changed", ssh_human(&sb, &sshd, "host_key_changed"));
 }
 
 #[test]
@@ -655,4 +673,41 @@ fn wrong_account() {
     sshd.use_config(&sb, &[&personal]);
     sb.init_repo(&sshd.url("acme/widgets"));
     insta::assert_snapshot!(ssh_human(&sb, &sshd, "wrong_account"));
+}
+
+#[test]
+fn ssh_key_locked() {
+    // The host knows the key, but it has a passphrase and no agent holds
+    // it: ssh (BatchMode) skips it without asking.
+    let Some(sshd) = support::sshd::Sshd::start("github") else {
+        return;
+    };
+    sshd.repo("acme/widgets");
+    sshd.grant("alice", "acme/widgets", "write");
+    let sb = Sandbox::new();
+    let locked = sshd.key(&sb, "id_locked", Some("alice"), "correct horse");
+    sshd.as_provider(&sb, "github");
+    sshd.use_config(&sb, &[&locked]);
+    sb.init_repo(&sshd.url("acme/widgets"));
+    insta::assert_snapshot!(ssh_human(&sb, &sshd, "ssh_key_locked"));
+}
+
+#[test]
+fn unsupported_host() {
+    // git would run PuTTY's plink for ssh, whose options are not OpenSSH's.
+    let sb = Sandbox::new();
+    sb.git(&["config", "--global", "core.sshCommand", "plink -batch"]);
+    sb.init_repo("ssh://git@127.0.0.1:9/acme/widgets.git");
+    assert_reason(&sb, "unsupported_host");
+    insta::assert_snapshot!("unsupported_host_plink", human(&sb, &["--no-cache"]));
+    // The git:// protocol carries no credential at all.
+    let sb = Sandbox::new();
+    sb.init_repo("git://127.0.0.1:9/acme/widgets.git");
+    assert_reason(&sb, "unsupported_host");
+    insta::assert_snapshot!("unsupported_host_git_protocol", human(&sb, &["--no-cache"]));
+    // Offline, with nothing remembered.
+    let host = github(vec![], REPO_JSON);
+    let sb = setup(&host, &classic_token("offlineofflineofflineofflineof"));
+    let run = sb.run(&["check", "--format", "json", "--offline"]);
+    assert_eq!(run.check()["reason"], "unsupported_host", "{}", run.stdout);
 }

@@ -93,11 +93,11 @@ fn the_wrong_account_is_named_with_the_key_that_works_and_its_fix_works() {
     assert_eq!(c["ssh"]["fingerprint"], fingerprint(&personal));
     let message = c["message"].as_str().unwrap();
     assert!(
-        message.contains("knows as bob; bob may not push to acme/widgets"),
+        message.contains("knows as bob, and bob may not push to acme/widgets"),
         "{message}"
     );
     assert!(message.contains(&fingerprint(&work)), "{message}");
-    assert!(message.contains("is alice's key, and alice may push here"), "{message}");
+    assert!(message.contains("is alice's, and alice may push here"), "{message}");
     assert_eq!(run.code, 1);
 
     // The human form, and its fix followed literally.
@@ -193,7 +193,7 @@ fn a_passphrase_key_outside_the_agent_never_prompts() {
     let c = run.check();
     assert_eq!(c["reason"], "ssh_key_locked", "{}", run.stdout);
     assert_eq!(c["verdict"], "warn");
-    assert_eq!(c["fix"][0], format!("ssh-add {}", locked.display()));
+    assert_eq!(c["fix"][1], format!("$ ssh-add {}", locked.display()));
     assert!(!run.stderr.to_lowercase().contains("passphrase for"), "{}", run.stderr);
 }
 
@@ -369,11 +369,20 @@ fn an_unknown_host_key_is_never_trusted() {
     .unwrap();
     let (run, c) = check(&sb);
     assert_eq!(c["reason"], "host_key_changed", "{}", run.stdout);
-    assert!(
-        c["fix"][1].as_str().unwrap().contains("ssh-keygen -R"),
-        "{}",
-        run.stdout
+    let forget = format!("ssh-keygen -R '[127.0.0.1]:{}'", sshd.port);
+    assert_eq!(
+        commands(&c),
+        [
+            forget.clone(),
+            format!("ssh -T -p {} {}@127.0.0.1", sshd.port, sshd.user)
+        ]
     );
+    // The printed line, pointed at this test's known_hosts (its default is
+    // the passwd home's file, which no test may touch), forgets the key.
+    let known = sshd.root.join("known_hosts");
+    paste(&sb, &format!("{forget} -f {}", known.display()), &[]);
+    let (run, c) = check(&sb);
+    assert_eq!(c["reason"], "host_key_unknown", "{}", run.stdout);
 }
 
 #[test]
@@ -483,7 +492,7 @@ fn the_ssh_entry_explains_a_refused_push_and_stays_out_of_the_way() {
         "the host's words are passed through: {err}"
     );
     let ours = err
-        .find("is alice's key, and alice may push here")
+        .find("is alice's, and alice may push here")
         .unwrap_or_else(|| panic!("{err}"));
     let fatal = err.find("fatal: Could not read from remote repository.").unwrap();
     assert!(ours < fatal, "{err}");
@@ -559,6 +568,126 @@ fn the_ssh_entry_names_a_locked_key_without_prompting() {
     assert!(!err.to_lowercase().contains("enter passphrase"), "{err}");
 }
 
+/// The printed fix lines (`$ …`) of a check, as a user pastes them.
+fn commands(c: &serde_json::Value) -> Vec<String> {
+    c["fix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f.as_str()?.strip_prefix("$ ").map(str::to_owned))
+        .collect()
+}
+
+/// The command a human output prints from `start` (after its `$ `), with
+/// the lines it continues onto (` \` at the end), as a user copies it.
+fn printed_command(human: &str, start: &str) -> String {
+    let mut lines = human.lines().skip_while(|l| !l.contains(start));
+    let first = lines.next().unwrap_or_else(|| panic!("no {start:?} in {human}"));
+    let mut text = first[first.find("$ ").unwrap() + 2..].to_owned();
+    let mut more = text.ends_with(" \\");
+    for l in lines {
+        if !more {
+            break;
+        }
+        text.push('\n');
+        text.push_str(l);
+        more = l.ends_with(" \\");
+    }
+    text
+}
+
+/// `line` as pasted into a shell in the work tree, with `env` added.
+fn paste(sb: &Sandbox, line: &str, env: &[(&str, &Path)]) {
+    let mut sh = Command::new("sh");
+    sb.env(&mut sh);
+    for (k, v) in env {
+        sh.env(k, v);
+    }
+    let out = sh
+        .args(["-c", line])
+        .current_dir(&sb.work)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the printed line failed: {line}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The wrong-account fix names a key whose path holds a space and a
+/// quote: pasted as printed, it pins that very key and the push lands.
+#[test]
+fn a_key_path_with_a_space_is_quoted_in_the_printed_fix() {
+    let Some(sshd) = Sshd::start("github") else { return };
+    sshd.repo(REPO);
+    sshd.grant("bob", REPO, "read");
+    sshd.grant("alice", REPO, "write");
+    let sb = Sandbox::new();
+    let personal = sshd.key(&sb, "id_personal", Some("bob"), "");
+    let work = sshd.key(&sb, "alice's work key", Some("alice"), "");
+    sshd.as_provider(&sb, "github");
+    sshd.use_config(&sb, &[&personal]);
+    sb.init_repo(&sshd.url(REPO));
+    let (run, c) = check(&sb);
+    assert_eq!(c["reason"], "wrong_account", "{}", run.stdout);
+    let lines = commands(&c);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains(r"'\''s work key'"), "{}", lines[0]);
+    // The human form, as a terminal shows it (wrapped where it may be),
+    // pasted from its `$ ` to the end of the command.
+    let human = sb.run(&["check", "--no-cache"]).stdout;
+    let printed = printed_command(&human, "$ git config core.sshCommand");
+    paste(&sb, &printed, &[]);
+    assert!(config_get(&sb, "core.sshCommand").contains(&format!("-i '{}'", work.display()).replace("'s", r"'\''s")));
+    let (ok, err) = push(&sb);
+    assert!(ok, "the printed fix did not make the push work: {err}");
+}
+
+/// A passphrase key whose path holds a space: the printed `ssh-add` line,
+/// pasted (the passphrase given as ssh-add asks for it), puts that key in
+/// the agent, and the push lands.
+#[test]
+fn the_printed_ssh_add_line_works_for_a_path_with_a_space() {
+    let Some(sshd) = Sshd::start("github") else { return };
+    sshd.repo(REPO);
+    sshd.grant("alice", REPO, "write");
+    let sb = Sandbox::new();
+    let locked = sshd.key(&sb, "my locked key", Some("alice"), "correct horse");
+    sshd.as_provider(&sb, "github");
+    sshd.use_config(&sb, &[&locked]);
+    sb.init_repo(&sshd.url(REPO));
+    let (run, c) = check(&sb);
+    assert_eq!(c["reason"], "ssh_key_locked", "{}", run.stdout);
+    let lines = commands(&c);
+    assert_eq!(lines, [format!("ssh-add '{}'", locked.display())]);
+    // ssh-add asks through SSH_ASKPASS when it has no terminal.
+    let askpass = sb.dir.path().join("askpass");
+    support::write_executable(&askpass, b"#!/bin/sh\necho 'correct horse'\n");
+    let agent = agent(&sb);
+    paste(
+        &sb,
+        &lines[0],
+        &[
+            ("SSH_AUTH_SOCK", &agent.sock),
+            ("SSH_ASKPASS", &askpass),
+            ("SSH_ASKPASS_REQUIRE", Path::new("force")),
+        ],
+    );
+    let mut cmd = Command::new("git");
+    sb.env(&mut cmd);
+    let out = cmd
+        .args(["push", "origin", "main"])
+        .env("SSH_AUTH_SOCK", &agent.sock)
+        .current_dir(&sb.work)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(sshd.has_ref(REPO, "refs/heads/main"));
+}
+
 /// A real ssh-agent for the sandbox; killed on drop.
 struct Agent {
     child: std::process::Child,
@@ -629,7 +758,7 @@ fn the_working_key_is_found_in_the_agent() {
     assert!(message.contains("which GitLab knows as bob"), "{message}");
     assert!(message.contains(&work_fp), "{message}");
     assert!(message.contains("(in the agent)"), "{message}");
-    assert!(message.contains("is alice's key"), "{message}");
+    assert!(message.contains("is alice's, and"), "{message}");
     // The fix, followed literally, in order: then the push works.
     let fixes: Vec<&str> = c["fix"]
         .as_array()

@@ -170,9 +170,8 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         200 if advertises(probe) => Finding::new(
             Reason::Ok,
             format!(
-                "{} signs in as {login} and may push to {repo} {}; Azure DevOps does not let a PAT read its own expiry, so no warning can come before it expires",
-                ctx.subject(),
-                ctx.shown()
+                "{} signs in as {login} and may push to {repo}; Azure DevOps does not let a PAT read its own expiry, so no warning can come before it expires",
+                ctx.subject()
             ),
         ),
         // The account's permission, in Azure DevOps' own words (recorded).
@@ -194,9 +193,8 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
             Finding::new(
                 Reason::MissingWriteScope,
                 format!(
-                    "{} signs in as {login}, but git refuses it a push to {repo}{words}: the PAT most likely lacks the scope Code (Read & write) (what Azure DevOps answers such a PAT is not publicly recorded); if it has it, the account lacks Contribute on the repository {}",
-                    ctx.subject(),
-                    ctx.shown()
+                    "{} signs in as {login}, but git refuses it a push to {repo}: the PAT most likely lacks the scope Code (Read & write) (what Azure DevOps answers such a PAT is not publicly recorded); if it has it, the account lacks Contribute on the repository{words}",
+                    ctx.subject()
                 ),
             ),
         ),
@@ -217,9 +215,8 @@ fn rejected(ctx: &Context, rest: &Response) -> Finding {
         Finding::new(
             Reason::TokenInvalid,
             format!(
-                "Azure DevOps rejects {}{how}: it expired, was revoked, or is not valid for this organization; a PAT cannot read its own expiry, so prepush-auth cannot say which {}",
-                ctx.subject(),
-                ctx.shown()
+                "Azure DevOps rejects {}{how}: it expired, was revoked, or is not valid for this organization; a PAT cannot read its own expiry, so prepush-auth cannot say which",
+                ctx.subject()
             ),
         ),
     )

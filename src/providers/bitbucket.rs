@@ -108,9 +108,8 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
             Finding::new(
                 Reason::WrongUsername,
                 format!(
-                    "git sends the email address {user} as the username with {}; git on Bitbucket needs {wanted}: the email address works only for the REST API {}",
-                    ctx.subject(),
-                    ctx.shown()
+                    "git sends the email address {user} as the username with {}; git on Bitbucket needs {wanted}: the email address works only for the REST API",
+                    ctx.subject()
                 ),
             )
             .fixes(ctx.store_under("the one stored under the email address", store_under)),
@@ -180,8 +179,7 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
                 Finding::new(
                     Reason::CredentialRetired,
                     format!(
-                        "bitbucket.org refuses {what} with HTTP 410{words}: {when} {}",
-                        ctx.shown()
+                        "bitbucket.org refuses {what} with HTTP 410: {when}{words}"
                     ),
                 ),
             )
@@ -224,10 +222,9 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
 /// their removal day; say how long.
 fn accepted(ctx: &Context) -> Finding {
     let ok = format!(
-        "bitbucket.org accepts {} for pushing to {} {}",
+        "bitbucket.org accepts {} for pushing to {}",
         ctx.subject(),
-        ctx.url.repository,
-        ctx.shown()
+        ctx.url.repository
     );
     if ctx.credential.kind != TokenKind::BitbucketAppPassword {
         return Finding::new(Reason::Ok, ok);
@@ -270,7 +267,6 @@ fn accepted(ctx: &Context) -> Finding {
 /// The probe's 401: the credential (or, for tokens, the username with it).
 fn refused(ctx: &Context, words: &str) -> Finding {
     let subject = ctx.subject();
-    let shown = ctx.shown();
     let user = ctx.credential.username.as_deref();
     match ctx.credential.kind {
         TokenKind::BitbucketAccessToken if user.is_some_and(|u| u != ACCESS_TOKEN_USERNAME) => access_token_fixes(
@@ -278,7 +274,7 @@ fn refused(ctx: &Context, words: &str) -> Finding {
             Finding::new(
                 Reason::WrongUsername,
                 format!(
-                    "bitbucket.org rejects {subject} with the username {}{words}: access tokens work only with the username {ACCESS_TOKEN_USERNAME} {shown}",
+                    "bitbucket.org rejects {subject} with the username {}: access tokens work only with the username {ACCESS_TOKEN_USERNAME}{words}",
                     user.unwrap_or_default()
                 ),
             ),
@@ -289,7 +285,7 @@ fn refused(ctx: &Context, words: &str) -> Finding {
             Finding::new(
                 Reason::TokenInvalid,
                 format!(
-                    "bitbucket.org rejects {subject}{words}: it was revoked or mistyped (access tokens do not expire) {shown}"
+                    "bitbucket.org rejects {subject}: it was revoked or mistyped, as access tokens do not expire{words}"
                 ),
             ),
         ),
@@ -307,7 +303,7 @@ fn refused(ctx: &Context, words: &str) -> Finding {
                 Finding::new(
                     Reason::TokenInvalid,
                     format!(
-                        "bitbucket.org rejects {subject}{words}: an API token created without scopes cannot be used for git at all, so if it was made with \"Create API token\" rather than \"Create API token with scopes\", that is the cause; otherwise it expired or was revoked{username} (Bitbucket does not say which) {shown}"
+                        "bitbucket.org rejects {subject}: an API token created without scopes cannot be used for git at all, so if it was made with \"Create API token\" rather than \"Create API token with scopes\", that is the cause; otherwise it expired or was revoked{username}, and Bitbucket does not say which{words}"
                     ),
                 ),
             )
@@ -317,7 +313,7 @@ fn refused(ctx: &Context, words: &str) -> Finding {
             Finding::new(
                 Reason::TokenInvalid,
                 format!(
-                    "bitbucket.org rejects {subject}{words}: it was revoked or mistyped; app passwords cannot be made since {APP_PASSWORDS_FROZEN} and stop working on {APP_PASSWORDS_REMOVED} {shown}"
+                    "bitbucket.org rejects {subject}: it was revoked or mistyped; app passwords cannot be made since {APP_PASSWORDS_FROZEN} and stop working on {APP_PASSWORDS_REMOVED}{words}"
                 ),
             ),
         ),
@@ -332,7 +328,7 @@ fn refused(ctx: &Context, words: &str) -> Finding {
                 Finding::new(
                     Reason::PasswordNotToken,
                     format!(
-                        "bitbucket.org rejects {}{words}: it is neither an API token (ATATT…) nor an access token (ATCTT…), and Bitbucket refuses account passwords for git since {PASSWORDS_REFUSED_SINCE}{app_passwords} {shown}",
+                        "bitbucket.org rejects {}: it is neither an API token (ATATT…) nor an access token (ATCTT…), and Bitbucket refuses account passwords for git since {PASSWORDS_REFUSED_SINCE}{app_passwords}{words}",
                         subject.replace("password or token", "password")
                     ),
                 ),
@@ -340,10 +336,7 @@ fn refused(ctx: &Context, words: &str) -> Finding {
         }
         _ => renew(
             ctx,
-            Finding::new(
-                Reason::TokenInvalid,
-                format!("bitbucket.org rejects {subject}{words} {shown}"),
-            ),
+            Finding::new(Reason::TokenInvalid, format!("bitbucket.org rejects {subject}{words}")),
         ),
     }
 }
@@ -374,9 +367,8 @@ fn missing_scope(ctx: &Context, info: Option<&TokenInfo>, words: &str) -> Findin
         Finding::new(
             Reason::MissingWriteScope,
             format!(
-                "{}{has} lacks a scope git needs to push{words}: pushing needs {needs} {}",
-                ctx.subject(),
-                ctx.shown()
+                "{}{has} lacks a scope git needs to push: pushing needs {needs}{words}",
+                ctx.subject()
             ),
         ),
     )

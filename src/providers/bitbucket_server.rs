@@ -82,7 +82,7 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
             ctx,
             Finding::new(
                 Reason::TokenInvalid,
-                format!("Bitbucket rejects {}{words}: {why} {}", ctx.subject(), ctx.shown()),
+                format!("Bitbucket rejects {}: {why}{words}", ctx.subject()),
             ),
         );
     }
@@ -112,10 +112,9 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         200 => Finding::new(
             Reason::Ok,
             format!(
-                "{}{} may push to {repo} {}",
+                "{}{} may push to {repo}",
                 ctx.subject(),
-                login.as_ref().map(|l| format!(" of {l}")).unwrap_or_default(),
-                ctx.shown()
+                login.as_ref().map(|l| format!(" of {l}")).unwrap_or_default()
             ),
         ),
         401 => refused_by_git(ctx, login.as_deref(), &words),
@@ -163,9 +162,8 @@ fn refused_by_git(ctx: &Context, login: Option<&str>, words: &str) -> Finding {
         return Finding::new(
             Reason::TokenInvalid,
             format!(
-                "the REST API accepts {} as {login}, but git's Basic login refuses it with the username {user}{words}: either it is {login}'s own token stored under another name, or it is a project or repository token, which Basic login never takes {}",
-                ctx.subject(),
-                ctx.shown()
+                "the REST API accepts {} as {login}, but git's Basic login refuses it with the username {user}: either it is {login}'s own token stored under another name, or it is a project or repository token, which Basic login never takes{words}",
+                ctx.subject()
             ),
         )
         .fix(project_token_fix)
@@ -176,9 +174,8 @@ fn refused_by_git(ctx: &Context, login: Option<&str>, words: &str) -> Finding {
         return Finding::new(
             Reason::TokenInvalid,
             format!(
-                "the REST API accepts {} (as a Bearer token), but git's Basic login refuses it{words}: a project or repository token works only as Bearer, never as git's password {}",
-                ctx.subject(),
-                ctx.shown()
+                "the REST API accepts {} as a Bearer token, but git's Basic login refuses it: a project or repository token works only as Bearer, never as git's password{words}",
+                ctx.subject()
             ),
         )
         .fix(project_token_fix)
@@ -189,9 +186,8 @@ fn refused_by_git(ctx: &Context, login: Option<&str>, words: &str) -> Finding {
         Finding::new(
             Reason::TokenInvalid,
             format!(
-                "the REST API accepts {}, but git's login refuses it{words} {}",
-                ctx.subject(),
-                ctx.shown()
+                "the REST API accepts {}, but git's login refuses it{words}",
+                ctx.subject()
             ),
         ),
     )

@@ -150,9 +150,8 @@ fn judge_gitea(ctx: &Context, probe: &Response, rest: Option<&Response>) -> Find
         Some(r) if r.push == Some(true) => Finding::new(
             Reason::Ok,
             format!(
-                "{} may push to {repo}: the server's API says so (permissions.push) and git's advertisement accepted the token {}",
-                ctx.subject(),
-                ctx.shown()
+                "{} may push to {repo}: the server's API says so (permissions.push) and git's advertisement accepted the token",
+                ctx.subject()
             ),
         ),
         _ => accepted(ctx),
@@ -169,11 +168,8 @@ fn judge_probe(ctx: &Context, probe: &Response) -> Finding {
         .unwrap_or_default();
     match probe.status {
         200 => accepted(ctx),
-        401 => Finding::new(
-            Reason::TokenInvalid,
-            format!("{host} rejects {}{words} {}", ctx.subject(), ctx.shown()),
-        )
-        .fixes(ctx.replace("the old one", &format!("get a new password or token for {host}"))),
+        401 => Finding::new(Reason::TokenInvalid, format!("{host} rejects {}{words}", ctx.subject()))
+            .fixes(ctx.replace("the old one", &format!("get a new password or token for {host}"))),
         403 if text.contains(GITLAB_ARCHIVED) => Finding::new(
             Reason::RepoArchived,
             format!("{repo} is archived on {host}: it refuses every push{words}"),
@@ -184,9 +180,8 @@ fn judge_probe(ctx: &Context, probe: &Response) -> Finding {
         403 if text.contains(GITLAB_TOKEN_SCOPE) => Finding::new(
             Reason::MissingWriteScope,
             format!(
-                "{host} accepts {} but its scopes do not allow pushing{words}: a GitLab token needs write_repository {}",
-                ctx.subject(),
-                ctx.shown()
+                "{host} accepts {} but its scopes do not allow pushing: a GitLab token needs write_repository{words}",
+                ctx.subject()
             ),
         )
         .fix(format!(
@@ -195,9 +190,14 @@ fn judge_probe(ctx: &Context, probe: &Response) -> Finding {
         )),
         403 if text.contains(GITLAB_ROLE) => Finding::new(
             Reason::NoRepoAccess,
-            format!("{host} accepts {} but the account may not push to {repo}{words}", ctx.subject()),
+            format!(
+                "{host} accepts {} but the account may not push to {repo}{words}",
+                ctx.subject()
+            ),
         )
-        .fix(format!("ask a maintainer of {repo} for the Developer role, or push to a fork")),
+        .fix(format!(
+            "ask a maintainer of {repo} for the Developer role, or push to a fork"
+        )),
         // Any other refusal: the host's words, not a guess at whose it is.
         403 => Finding::new(
             Reason::HostRefused,
@@ -211,11 +211,8 @@ fn judge_probe(ctx: &Context, probe: &Response) -> Finding {
                 }
             ),
         ),
-        404 => Finding::new(
-            Reason::NoRepoAccess,
-            format!("{repo} was not found on {host}{words}"),
-        )
-        .fix(format!("check the remote URL ({})", ctx.url.display)),
+        404 => Finding::new(Reason::NoRepoAccess, format!("{repo} was not found on {host}{words}"))
+            .fix(format!("check the remote URL ({})", ctx.url.display)),
         _ => probe_other(host, probe, &words),
     }
 }
@@ -232,7 +229,7 @@ fn not_there(ctx: &Context, read: &Response) -> Finding {
     let mut f = Finding::new(
         Reason::NoRepoAccess,
         format!(
-            "no such repository {repo} on {host} for {}{words}: it does not exist, or this account cannot see it; some servers (GitLab, Gitea and Forgejo with push-to-create) create it on push, so the push probe was not sent",
+            "no such repository {repo} on {host} for {}: it does not exist, or this account cannot see it; some servers (GitLab, Gitea and Forgejo with push-to-create) create it on push, so the push probe was not sent{words}",
             ctx.subject()
         ),
     )
@@ -247,10 +244,9 @@ fn accepted(ctx: &Context) -> Finding {
     Finding::new(
         Reason::Ok,
         format!(
-            "{} accepts {} for git (its push advertisement answered 200) {}; whether the account may write to {} is not known: some servers (Gitea, Forgejo, Hugging Face) check that only when the pack arrives",
+            "{} accepts {} for git (its push advertisement answered 200); whether the account may write to {} is not known: some servers (Gitea, Forgejo, Hugging Face) check that only when the pack arrives",
             ctx.url.host,
             ctx.subject(),
-            ctx.shown(),
             ctx.url.repository
         ),
     )

@@ -144,9 +144,8 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
                 Finding::new(
                     Reason::MissingWriteScope,
                     format!(
-                        "{} has no repository scope{words}; pushing needs write:repository {}",
-                        ctx.subject(),
-                        ctx.shown()
+                        "{} has no repository scope; pushing needs write:repository{words}",
+                        ctx.subject()
                     ),
                 ),
             );
@@ -158,9 +157,8 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
             return Finding::new(
                 Reason::WriteAccessUnknown,
                 format!(
-                    "{host} accepts {} for git, but its API does not show {repo}{words} (a wiki, or a repository the push will create?), so whether it may write is not known before the pack arrives {}",
-                    ctx.subject(),
-                    ctx.shown()
+                    "{host} accepts {} for git, but its API does not show {repo} (a wiki, or a repository the push will create?), so whether it may write is not known before the pack arrives{words}",
+                    ctx.subject()
                 ),
             );
         }
@@ -207,10 +205,7 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         // The role (REST permissions.push) and the write scope (the probe
         // checks write:repository before it lowers the mode for proc-receive)
         // are both known.
-        Finding::new(
-            Reason::Ok,
-            format!("{} may push to {repo} {}", ctx.subject(), ctx.shown()),
-        )
+        Finding::new(Reason::Ok, format!("{} may push to {repo}", ctx.subject()))
     })
 }
 
@@ -235,9 +230,8 @@ pub(super) fn judge_probe(ctx: &Context, probe: &Response, repo: &str) -> Option
             Finding::new(
                 Reason::MissingWriteScope,
                 format!(
-                    "{} lacks the write:repository scope: git's push endpoint refuses it with a bare Forbidden (Gitea's API cannot show scopes) {}",
-                    ctx.subject(),
-                    ctx.shown()
+                    "{} lacks the write:repository scope: git's push endpoint refuses it with a bare Forbidden (Gitea's API cannot show scopes)",
+                    ctx.subject()
                 ),
             ),
         ),
@@ -289,23 +283,19 @@ pub(super) fn rejected(ctx: &Context, rest: Option<&Response>, probe: Option<&Re
             Finding::new(
                 Reason::PasswordNotToken,
                 format!(
-                    "{host} refuses {subject} for git{words}: the account uses two-factor authentication (or a security key), and then a password does not work for git: it needs an access token {}",
-                    ctx.shown()
+                    "{host} refuses {subject} for git: the account uses two-factor authentication (or a security key), and then a password does not work for git: it needs an access token{words}"
                 ),
             ),
         );
     }
     let why = if password {
-        "the password is wrong, or the account uses two-factor authentication, where a password never works for git (the likely cause when the password is right; the server does not say which)"
+        "the password is wrong, or the account uses two-factor authentication, where a password never works for git: the likely cause when the password is right, and the server does not say which"
     } else {
-        "it was deleted or mistyped (the server does not say which)"
+        "it was deleted or mistyped, and the server does not say which"
     };
     renew(
         ctx,
-        Finding::new(
-            Reason::TokenInvalid,
-            format!("{host} rejects {subject}{words}: {why} {}", ctx.shown()),
-        ),
+        Finding::new(Reason::TokenInvalid, format!("{host} rejects {subject}: {why}{words}")),
     )
 }
 
@@ -313,9 +303,8 @@ fn public_only(ctx: &Context, repo: &str, words: &str) -> Finding {
     Finding::new(
         Reason::MissingWriteScope,
         format!(
-            "{} is limited to public repositories{words}, and {repo} is private {}",
-            ctx.subject(),
-            ctx.shown()
+            "{} is limited to public repositories, and {repo} is private{words}",
+            ctx.subject()
         ),
     )
     .fixes(ctx.replace(
@@ -342,7 +331,7 @@ fn mirror(ctx: &Context, repo: &str, words: &str) -> Finding {
     Finding::new(
         Reason::HostRefused,
         format!(
-            "{repo} is a mirror on {}{words}: the server refuses every push to it, whoever pushes",
+            "{repo} is a mirror on {}: the server refuses every push to it, whoever pushes{words}",
             ctx.url.host
         ),
     )

@@ -70,9 +70,8 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
                 Finding::new(
                     Reason::TokenInvalid,
                     format!(
-                        "{} is a refresh token, which git cannot use; it needs the access token {}",
-                        ctx.subject(),
-                        ctx.shown()
+                        "{} is a refresh token, which git cannot use; it needs the access token",
+                        ctx.subject()
                     ),
                 ),
             ));
@@ -153,7 +152,7 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
         Err(failure) if from_rest.unconfirmed => {
             // An inference never blocks alone: without git's answer, not known.
             let mut f = transport_finding(host, failure);
-            let _ = write!(f.message, "; the API suggests: {}", from_rest.message);
+            f.add(&format!("the API suggests: {}", from_rest.message));
             return f;
         }
         Err(failure) if from_rest.kind() != Kind::Block => return transport_finding(host, failure),
@@ -188,7 +187,7 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
                 ..from_rest
             };
             if let Some(words) = host_words(probe) {
-                let _ = write!(f.message, "; git's push check says: {words}");
+                f.add(&format!("git's push check says: {words}"));
             }
             f
         }
@@ -265,11 +264,7 @@ fn judge_rest(ctx: &Context, answers: &Answers, rest: &Response) -> Finding {
     }
     if ctx.url.repository.is_empty() {
         let owner = info.login.as_ref().map(|l| format!(" of {l}")).unwrap_or_default();
-        return Finding::new(
-            Reason::Ok,
-            format!("GitHub accepts {}{owner} {}", ctx.subject(), ctx.shown()),
-        )
-        .with_token(info);
+        return Finding::new(Reason::Ok, format!("GitHub accepts {}{owner}", ctx.subject())).with_token(info);
     }
     let Some(repo) = rest.json() else {
         return Finding::new(
@@ -342,11 +337,7 @@ fn judge_rest(ctx: &Context, answers: &Answers, rest: &Response) -> Finding {
         "may read"
     };
 
-    Finding::new(
-        Reason::Ok,
-        format!("{}{owner} {may} {full_name} {}", ctx.subject(), ctx.shown()),
-    )
-    .with_token(info)
+    Finding::new(Reason::Ok, format!("{}{owner} {may} {full_name}", ctx.subject())).with_token(info)
 }
 
 /// A classic or OAuth token without `repo` (or `public_repo` on a public
@@ -359,11 +350,7 @@ fn missing_repo_scope(ctx: &Context, scopes: &[String], repo: &str) -> Finding {
     };
     Finding::new(
         Reason::MissingWriteScope,
-        format!(
-            "{} has {have}; pushing to {repo} needs the repo scope {}",
-            ctx.subject(),
-            ctx.shown()
-        ),
+        format!("{} has {have}; pushing to {repo} needs the repo scope", ctx.subject()),
     )
     .fixes(ctx.scope_steps("repo", &format!("{}/settings/tokens", web(ctx)), &new_token_url(ctx)))
 }
@@ -394,10 +381,9 @@ fn accepted_by_git(ctx: &Context, why_no_more: &str) -> Finding {
     Finding::new(
         Reason::Ok,
         format!(
-            "git's push check accepts {} for {}{more} {}",
+            "git's push check accepts {} for {}{more}",
             ctx.subject(),
-            ctx.url.repository,
-            ctx.shown()
+            ctx.url.repository
         ),
     )
 }
@@ -493,11 +479,7 @@ fn refused_by_git(ctx: &Context, probe: &Response, info: TokenInfo, account_may_
     if text.contains("Write access to repository not granted") {
         return Finding::new(
             Reason::MissingWriteScope,
-            format!(
-                "{} may read {repo} but was not granted Contents: write {}",
-                ctx.subject(),
-                ctx.shown()
-            ),
+            format!("{} may read {repo} but was not granted Contents: write", ctx.subject()),
         )
         .fix(grant_contents_write(ctx))
         .with_token(info);
@@ -523,9 +505,8 @@ fn refused_by_git(ctx: &Context, probe: &Response, info: TokenInfo, account_may_
         return Finding::new(
             Reason::MissingWriteScope,
             format!(
-                "GitHub refuses the push ({words}): {why}, so it is {}'s grant that lacks Contents: write on it {}",
-                ctx.subject(),
-                ctx.shown()
+                "GitHub refuses the push: {why}, so it is {}'s grant that lacks Contents: write on it; GitHub says: {words}",
+                ctx.subject()
             ),
         )
         .fix(grant_contents_write(ctx))
@@ -547,13 +528,13 @@ fn rejected(ctx: &Context, resp: &Response) -> Finding {
     let why = if ctx.credential.kind == TokenKind::Unrecognised {
         "the password or token is wrong, or this server refuses passwords"
     } else {
-        "it is invalid, expired or revoked (GitHub does not say which)"
+        "it is invalid, expired or revoked, and GitHub does not say which"
     };
     renew(
         ctx,
         Finding::new(
             Reason::TokenInvalid,
-            format!("GitHub rejects {} ({words}): {why} {}", ctx.subject(), ctx.shown()),
+            format!("GitHub rejects {}: {why}; GitHub says: {words}", ctx.subject()),
         ),
     )
 }
@@ -573,9 +554,8 @@ fn sso_required(ctx: &Context, resp: &Response) -> Finding {
     let f = Finding::new(
         Reason::SsoRequired,
         format!(
-            "{org} enforces SAML single sign-on and {} is not authorized for it {}",
-            ctx.subject(),
-            ctx.shown()
+            "{org} enforces SAML single sign-on and {} is not authorized for it",
+            ctx.subject()
         ),
     );
     match url {
@@ -608,9 +588,8 @@ fn not_found(ctx: &Context, info: &TokenInfo, user: Option<&Response>) -> Findin
         return Finding::new(
             Reason::SsoRequired,
             format!(
-                "GitHub does not show {repo} to {}, and says the token is not authorized for SAML single sign-on in the organizations with ids {orgs}; if {owner} is one of them (`gh api orgs/{owner} --jq .id` shows its id), that is why {}",
-                ctx.subject(),
-                ctx.shown()
+                "GitHub does not show {repo} to {}, and says the token is not authorized for SAML single sign-on in the organizations with ids {orgs}; if {owner} is one of them (`gh api orgs/{owner} --jq .id` shows its id), that is why",
+                ctx.subject()
             ),
         )
         .fix(format!(
@@ -627,11 +606,7 @@ fn not_found(ctx: &Context, info: &TokenInfo, user: Option<&Response>) -> Findin
     };
     Finding::new(
         Reason::NoRepoAccess,
-        format!(
-            "{repo} does not exist or {} cannot see it{hint} {}",
-            ctx.subject(),
-            ctx.shown()
-        ),
+        format!("{repo} does not exist or {} cannot see it{hint}", ctx.subject()),
     )
     .fix(format!(
         "check the remote URL ({}), or grant the token access: {}",
@@ -705,16 +680,11 @@ pub fn workflow_rule(
         return Some(noted);
     }
     let have = scopes.map(|s| s.join(", ")).unwrap_or_default();
-    let shown = if redacted == crate::secret::NOT_SHOWN {
-        "(password not shown)".to_owned()
-    } else {
-        format!("({redacted})")
-    };
+    let token = super::named(kind.describe(), redacted);
     Some(Finding {
         reason: Reason::MissingWorkflowScope,
         message: format!(
-            "commit {commit} changes .github/workflows/, and GitHub refuses that (after uploading everything) from a token without the workflow scope; the {} {shown} has scopes {have}",
-            kind.describe(),
+            "commit {commit} changes .github/workflows/, and GitHub refuses that (after uploading everything) from a token without the workflow scope; the {token} has scopes {have}",
         ),
         fix,
         token: finding.token.clone(),

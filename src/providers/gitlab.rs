@@ -103,9 +103,8 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
             Finding::new(
                 Reason::TokenInvalid,
                 format!(
-                    "{} is an OAuth application secret (gloas-): it identifies an application to GitLab's OAuth server and is never accepted by git {}",
-                    ctx.subject(),
-                    ctx.shown()
+                    "{} is an OAuth application secret (gloas-): it identifies an application to GitLab's OAuth server and is never accepted by git",
+                    ctx.subject()
                 ),
             ),
         )),
@@ -113,10 +112,9 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
             Finding::new(
                 Reason::WrongUsername,
                 format!(
-                    "git sends {} with {}; GitLab accepts a CI job token only with the username {CI_JOB_USERNAME} {}",
+                    "git sends {} with {}; GitLab accepts a CI job token only with the username {CI_JOB_USERNAME}",
                     ctx.subject(),
-                    username_words(user),
-                    ctx.shown()
+                    username_words(user)
                 ),
             )
             .fix(format!(
@@ -129,10 +127,9 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
             Finding::new(
                 Reason::WrongUsername,
                 format!(
-                    "git sends {} with {}; a deploy token works only with its own username (gitlab+deploy-token-N unless one was chosen) {}",
+                    "git sends {} with {}; a deploy token works only with its own username (gitlab+deploy-token-N unless one was chosen)",
                     ctx.subject(),
-                    username_words(user),
-                    ctx.shown()
+                    username_words(user)
                 ),
             )
             .fix(format!(
@@ -356,11 +353,7 @@ fn missing_write_scope(ctx: &Context, scopes: &[String]) -> Finding {
     };
     Finding::new(
         Reason::MissingWriteScope,
-        format!(
-            "{} has {have}; pushing needs write_repository (or api) {}",
-            ctx.subject(),
-            ctx.shown()
-        ),
+        format!("{} has {have}; pushing needs write_repository (or api)", ctx.subject()),
     )
     .fixes(ctx.replace(
         "the old one",
@@ -423,7 +416,7 @@ fn judge_probe(ctx: &Context, answers: &Answers, api: &Api) -> Finding {
                 .unwrap_or_default();
             let ok = Finding::new(
                 Reason::Ok,
-                format!("{}{role} may push to {repo} {}", ctx.subject(), ctx.shown()),
+                format!("{}{role} may push to {repo}", ctx.subject()),
             );
             match &api.scope_block {
                 Some(block) => overruled(ok, block),
@@ -455,9 +448,8 @@ fn judge_probe(ctx: &Context, answers: &Answers, api: &Api) -> Finding {
             Finding::new(
                 Reason::MissingWriteScope,
                 format!(
-                    "{} may read {repo} but not push: its scopes or permissions do not include pushing code{words} {}",
-                    ctx.subject(),
-                    ctx.shown()
+                    "{} may read {repo} but not push: its scopes or permissions do not include pushing code{words}",
+                    ctx.subject()
                 ),
             )
             .fixes(ctx.replace("the old one", &fix))
@@ -492,23 +484,20 @@ fn judge_probe(ctx: &Context, answers: &Answers, api: &Api) -> Finding {
 /// git refused the credential (the probe's 401).
 fn refused_by_git(ctx: &Context, api_knows_it: bool) -> Finding {
     let subject = ctx.subject();
-    let shown = ctx.shown();
     let user = username_words(ctx.credential.username.as_deref());
     let f = match ctx.credential.kind {
         TokenKind::GitlabDeployToken => Finding::new(
             Reason::TokenInvalid,
-            format!(
-                "GitLab rejects {subject} with {user}: it is revoked or expired, or that is not its username {shown}"
-            ),
+            format!("GitLab rejects {subject} with {user}: it is revoked or expired, or that is not its username"),
         ),
         TokenKind::GitlabCiJobToken => Finding::new(
             Reason::TokenInvalid,
-            format!("GitLab rejects {subject}: a job token stops working when its job ends {shown}"),
+            format!("GitLab rejects {subject}: a job token stops working when its job ends"),
         ),
         TokenKind::Unrecognised if !api_knows_it => password_refused(ctx),
         _ => Finding::new(
             Reason::TokenInvalid,
-            format!("GitLab's API accepts {subject}, but git over HTTPS refuses it with {user} {shown}"),
+            format!("GitLab's API accepts {subject}, but git over HTTPS refuses it with {user}"),
         ),
     };
     renew(ctx, f)
@@ -518,9 +507,8 @@ fn password_refused(ctx: &Context) -> Finding {
     Finding::new(
         Reason::PasswordNotToken,
         format!(
-            "GitLab rejects {}: it is not a GitLab access token, and GitLab refuses the account password for git when the account uses two-factor authentication or single sign-on (or the password is wrong) {}",
-            ctx.subject().replace("password or token", "password"),
-            ctx.shown()
+            "GitLab rejects {}: it is not a GitLab access token, and GitLab refuses the account password for git when the account uses two-factor authentication or single sign-on (or the password is wrong)",
+            ctx.subject().replace("password or token", "password")
         ),
     )
 }
@@ -544,10 +532,7 @@ fn rejected(ctx: &Context, token: &Response, answers: &Answers) -> Finding {
         };
         return renew(
             ctx,
-            Finding::new(
-                Reason::TokenExpired,
-                format!("{} {when} {}", ctx.subject(), ctx.shown()),
-            ),
+            Finding::new(Reason::TokenExpired, format!("{} {when}", ctx.subject())),
         )
         .with_token(info);
     }
@@ -557,9 +542,8 @@ fn rejected(ctx: &Context, token: &Response, answers: &Answers) -> Finding {
             Finding::new(
                 Reason::TokenRevoked,
                 format!(
-                    "{} was revoked on GitLab (by its owner, an administrator, or token rotation) {}",
-                    ctx.subject(),
-                    ctx.shown()
+                    "{} was revoked on GitLab (by its owner, an administrator, or token rotation)",
+                    ctx.subject()
                 ),
             ),
         );
@@ -579,9 +563,8 @@ fn rejected(ctx: &Context, token: &Response, answers: &Answers) -> Finding {
         Finding::new(
             Reason::TokenInvalid,
             format!(
-                "GitLab does not know {} (401 Unauthorized): it was deleted, mistyped, or belongs to another GitLab instance {}",
-                ctx.subject(),
-                ctx.shown()
+                "GitLab does not know {} (401 Unauthorized): it was deleted, mistyped, or belongs to another GitLab instance",
+                ctx.subject()
             ),
         ),
     )
@@ -593,10 +576,7 @@ fn inactive(ctx: &Context, token: &Response, info: &TokenInfo) -> Option<Finding
     if json["revoked"].as_bool() == Some(true) {
         return Some(renew(
             ctx,
-            Finding::new(
-                Reason::TokenRevoked,
-                format!("{} was revoked on GitLab {}", ctx.subject(), ctx.shown()),
-            ),
+            Finding::new(Reason::TokenRevoked, format!("{} was revoked on GitLab", ctx.subject())),
         ));
     }
     if json["active"].as_bool() == Some(false) {
@@ -607,10 +587,7 @@ fn inactive(ctx: &Context, token: &Response, info: &TokenInfo) -> Option<Finding
         return Some(
             renew(
                 ctx,
-                Finding::new(
-                    Reason::TokenExpired,
-                    format!("{} expired{date} {}", ctx.subject(), ctx.shown()),
-                ),
+                Finding::new(Reason::TokenExpired, format!("{} expired{date}", ctx.subject())),
             )
             .with_token(info.clone()),
         );

@@ -91,10 +91,9 @@ pub fn offline(ctx: &Context) -> Option<Finding> {
             Finding::new(
                 Reason::TokenInvalid,
                 format!(
-                    "{} is a token of another host ({}); Hugging Face takes only its own hf_ tokens {}",
+                    "{} is a token of another host ({}); Hugging Face takes only its own hf_ tokens",
                     ctx.subject(),
-                    other.describe(),
-                    ctx.shown()
+                    other.describe()
                 ),
             ),
         )),
@@ -134,9 +133,8 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
             Finding::new(
                 Reason::TokenInvalid,
                 format!(
-                    "Hugging Face rejects {}{words}: it is invalid, expired or revoked (the Hub does not say which) {}",
-                    ctx.subject(),
-                    ctx.shown()
+                    "Hugging Face rejects {}: it is invalid, expired or revoked, and the Hub does not say which{words}",
+                    ctx.subject()
                 ),
             ),
         );
@@ -186,11 +184,10 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
             return Finding::new(
                 Reason::WriteAccessUnknown,
                 format!(
-                    "Hugging Face accepts {} of {}, but its role \"{other}\" is not one whose write access is known (read, write, fineGrained): whether it may push to {} is not known {}",
+                    "Hugging Face accepts {} of {}, but its role \"{other}\" is not one whose write access is known (read, write, fineGrained): whether it may push to {} is not known",
                     ctx.subject(),
                     who(login.as_deref()),
-                    repo.id,
-                    ctx.shown()
+                    repo.id
                 ),
             )
             .with_token(info);
@@ -214,11 +211,7 @@ pub fn judge(ctx: &Context, answers: &Answers) -> Finding {
             ctx,
             Finding::new(
                 Reason::TokenInvalid,
-                format!(
-                    "the Hub's API accepts {}, but git refuses it{words} {}",
-                    ctx.subject(),
-                    ctx.shown()
-                ),
+                format!("the Hub's API accepts {}, but git refuses it{words}", ctx.subject()),
             ),
         ),
         403 => Finding::new(
@@ -273,10 +266,9 @@ fn token_cannot_write(ctx: &Context, repo: &Repo, role: &str, granted: &[String]
         Finding::new(
             Reason::MissingWriteScope,
             format!(
-                "{} is {what}; the Hub refuses its pushes to {} when the pack arrives (\"DENIED update refs/heads/main: forbidden\") {}",
+                "{} is {what}; the Hub refuses its pushes to {} when the pack arrives (\"DENIED update refs/heads/main: forbidden\")",
                 ctx.subject(),
-                repo.id,
-                ctx.shown()
+                repo.id
             ),
         )
         .fix(fix)
@@ -297,13 +289,12 @@ fn account_may_write(
     grant: &str,
 ) -> Finding {
     let subject = ctx.subject();
-    let shown = ctx.shown();
     let who_text = who(login);
     let Some(owner) = repo.owner.as_deref() else {
         return Finding::new(
             Reason::WriteAccessUnknown,
             format!(
-                "Hugging Face accepts {subject} ({grant}), but {} has no owner in its name, so whether {who_text} may write to it is not known before the push {shown}",
+                "Hugging Face accepts {subject}, {grant}, but {} has no owner in its name, so whether {who_text} may write to it is not known before the push",
                 repo.id
             ),
         );
@@ -312,7 +303,7 @@ fn account_may_write(
         return Finding::new(
             Reason::Ok,
             format!(
-                "{subject} of {who_text} may push to {}: {grant}, in its own namespace {shown}",
+                "{subject} of {who_text} may push to {}: {grant}, in its own namespace",
                 repo.id
             ),
         );
@@ -326,7 +317,7 @@ fn account_may_write(
         return Finding::new(
             Reason::WriteAccessUnknown,
             format!(
-                "Hugging Face accepts {subject} ({grant}), but {who_text} is not {owner} and whoami lists no membership of an organization {owner}: the Hub will most likely refuse the push when the pack arrives; git's advertisement cannot tell {shown}"
+                "Hugging Face accepts {subject}, {grant}, but {who_text} is not {owner} and whoami lists no membership of an organization {owner}: the Hub will most likely refuse the push when the pack arrives; git's advertisement cannot tell"
             ),
         )
         .fix(format!(
@@ -339,14 +330,14 @@ fn account_may_write(
         Some(role @ ("admin" | "write")) => Finding::new(
             Reason::Ok,
             format!(
-                "{subject} of {who_text} may push to {}: {grant}, and the role {role} in {owner} {shown}",
+                "{subject} of {who_text} may push to {}: {grant}, and the role {role} in {owner}",
                 repo.id
             ),
         ),
         Some(role) => Finding::new(
             Reason::WriteAccessUnknown,
             format!(
-                "Hugging Face accepts {subject} ({grant}), but {who_text} has the role {role} in {owner}{}: whether it may write to {} is not known before the push (the Hub checks it only when the pack arrives) {shown}",
+                "Hugging Face accepts {subject}, {grant}, but {who_text} has the role {role} in {owner}{}: whether it may write to {} is not known before the push (the Hub checks it only when the pack arrives)",
                 if role == "contributor" {
                     " (contributors write only to repositories they created)"
                 } else {
@@ -359,7 +350,7 @@ fn account_may_write(
         None => Finding::new(
             Reason::WriteAccessUnknown,
             format!(
-                "Hugging Face accepts {subject} ({grant}) and {who_text} belongs to {owner}, but whoami does not say its role there: whether it may write to {} is not known before the push {shown}",
+                "Hugging Face accepts {subject}, {grant}, and {who_text} belongs to {owner}, but whoami does not say its role there: whether it may write to {} is not known before the push",
                 repo.id
             ),
         ),

@@ -125,6 +125,16 @@ pub const fn cutoff(year: i32, month: u32, day: u32) -> NaiveDate {
     }
 }
 
+/// "classic personal access token ghp_…a1B2", or "password (not shown)":
+/// `what` the credential is, and as much of it as output may show.
+pub fn named(what: &str, redacted: &str) -> String {
+    if redacted == crate::secret::NOT_SHOWN {
+        format!("{what} (not shown)")
+    } else {
+        format!("{what} {redacted}")
+    }
+}
+
 /// Everything a judge may look at. Built by the engine.
 pub struct Context<'a> {
     pub url: &'a RemoteUrl,
@@ -135,25 +145,17 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// "the classic personal access token from credential helper 'store'",
-    /// "… from 1Password, handed to git by gh (…)": the place, by name.
+    /// "the classic personal access token ghp_…a1B2 from credential helper
+    /// 'store'", "… from 1Password, handed to git by gh (…)": the token, as
+    /// far as it may be shown, and its place, by name. Named here, next to
+    /// what it is, the token never trails a sentence in parentheses.
     pub fn subject(&self) -> String {
-        let what = self.credential.kind.describe();
+        let what = named(self.credential.kind.describe(), &self.credential.secret.redacted());
         let from = self.credential.place.from_phrase();
         if from.is_empty() {
             format!("the {what}")
         } else {
             format!("the {what} {from}")
-        }
-    }
-
-    /// "(ghp_…a1B2)", or "(password not shown)".
-    pub fn shown(&self) -> String {
-        let r = self.credential.secret.redacted();
-        if r == crate::secret::NOT_SHOWN {
-            "(password not shown)".to_owned()
-        } else {
-            format!("({r})")
         }
     }
 
@@ -433,10 +435,9 @@ pub fn malformed_finding(ctx: &Context, bad: &crate::tokens::Malformed) -> Findi
     Finding::new(
         Reason::TokenMalformed,
         format!(
-            "{} cannot be a whole token: {} (a truncated or mistyped paste) {}",
+            "{} cannot be a whole token: {} (a truncated or mistyped paste)",
             ctx.subject(),
-            bad.explain(),
-            ctx.shown()
+            bad.explain()
         ),
     )
 }

@@ -257,7 +257,8 @@ impl Sshd {
             self.root.join("known_hosts").display()
         );
         for id in identities {
-            text.push_str(&format!("  IdentityFile {}\n", id.display()));
+            // Quoted as ssh_config quotes: a key path may hold a space.
+            text.push_str(&format!("  IdentityFile \"{}\"\n", id.display()));
         }
         let path = sb.home.join(".ssh").join("config-test");
         std::fs::create_dir_all(sb.home.join(".ssh")).unwrap();
