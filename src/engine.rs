@@ -162,7 +162,7 @@ impl Engine {
         let credential = match credential_step(url, provider, supplied, deadline, opts) {
             Ok(c) => c,
             Err(finding) => {
-                check.finding = finding;
+                check.finding = with_token_page(finding, url, provider, api.as_deref());
                 return finish(check, start);
             }
         };
@@ -1208,6 +1208,28 @@ fn sane_expiry(ctx: &Context, mut finding: Finding, answers: &Answers) -> Findin
     if !said_before {
         finding.add(&note);
     }
+    finding
+}
+
+/// `no_credential` asks the user for a token: where to make one comes
+/// first, the host's own page with its scopes prefilled, as in every other
+/// fix that makes a token. (Not where a helper is missing: installing it
+/// may bring the token back.)
+fn with_token_page(mut finding: Finding, url: &crate::target::RemoteUrl, provider: Provider, api: Option<&str>) -> Finding {
+    let asks_for_one = finding.fix.last().is_some_and(|f| !f.starts_with("install "));
+    if finding.reason != Reason::NoCredential || !asks_for_one || provider == Provider::Generic {
+        return finding;
+    }
+    // No credential to describe: the page for a new token of the usual kind.
+    let none = Credential::new(None, crate::secret::Secret::new(String::new()), Source::Unknown);
+    let ctx = Context {
+        url,
+        api,
+        credential: &none,
+        remembered: None,
+        now: Utc::now(),
+    };
+    finding.fix.insert(0, crate::providers::new_token_line(provider, &ctx));
     finding
 }
 

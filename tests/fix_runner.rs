@@ -1450,7 +1450,10 @@ fn no_credential_store_the_printed_fix_pushes() {
     let (reason, fix) = w.fix();
     assert_eq!(reason, "no_credential", "{fix:?}");
     let done = w.follow(&fix, store_steps);
-    assert_eq!(done.len(), 1, "{fix:?}");
+    // Where to make the token (the page, checked by store_steps), then git
+    // asks for it at the push.
+    assert_eq!(done.len(), 2, "{fix:?}");
+    assert!(done[0].starts_with("create a new token: "), "{fix:?}");
     w.push_lands("no credential");
     Place::Store.after(&w);
 }
