@@ -40,56 +40,98 @@ pub fn github(tokens: Vec<Tok>, repo_json: &'static str) -> FakeHost {
 /// The same, with git's own `git http-backend` behind it for real pushes.
 pub fn github_with(tokens: Vec<Tok>, repo_json: &'static str, backend: Option<GitBackend>) -> FakeHost {
     let has_backend = backend.is_some();
-    let mut builder = FakeHost::builder();
+    let mut builder = github_builder(Arc::new(Mutex::new(tokens)), repo_json, has_backend);
     if let Some(b) = backend {
         builder = builder.git(b);
     }
-    builder
-        .route_fn(move |r| {
-            let bearer = r.header("authorization").and_then(|a| a.strip_prefix("Bearer ")).map(str::to_owned);
-            let basic = basic_credentials(r).map(|(_, p)| p);
-            let presented = bearer.or(basic);
-            let alive = |t: &&Tok| t.dies_at.is_none_or(|d| std::time::SystemTime::now() < d);
-            let known = tokens.iter().filter(alive).find(|t| Some(&t.secret) == presented.as_ref());
-            if r.path.contains("/info/refs?service=git-receive-pack") {
-                // GitHub refuses the receive-pack advertisement to a credential
-                // that may not push (recorded answers, tests/fixtures/github).
-                let repo: serde_json::Value = serde_json::from_str(repo_json).unwrap_or_default();
-                let installation = known.is_some_and(|t| t.secret.starts_with("ghs_"));
-                return Some(match known {
-                    // As github.com: git sends a credential only to a server that asks for Basic.
-                    None => fixture("github/probe-bad-credentials.http"),
-                    Some(t) if !t.contents_write => fixture("github/probe-write-not-granted.http"),
-                    Some(_) if repo["archived"] == true => fixture("github/probe-archived.http"),
-                    Some(_) if repo["permissions"]["push"] == false && !installation => {
-                        fixture("github/probe-permission-denied.http")
-                    }
-                    Some(_) if has_backend => return None,
-                    Some(_) => advertisement(),
-                });
-            }
-            if !r.path.starts_with("/api/v3/") {
-                return None;
-            }
-            let Some(t) = known else {
-                return Some(Reply::json(401, r#"{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest","status":"401"}"#));
-            };
-            let mut reply = if r.path == "/api/v3/user" {
-                Reply::json(200, &format!(r#"{{"login":"{}","id":7,"type":"User"}}"#, t.login))
-            } else if r.path == "/api/v3/repos/acme/widgets" {
-                Reply::json(200, repo_json)
-            } else {
-                Reply::json(404, r#"{"message":"Not Found","documentation_url":"https://docs.github.com/rest","status":"404"}"#)
-            };
-            if let Some(s) = t.scopes {
-                reply = reply.header("X-OAuth-Scopes", s).header("X-Accepted-OAuth-Scopes", "repo");
-            }
-            if let Some(e) = &t.expiration {
-                reply = reply.header("GitHub-Authentication-Token-Expiration", e);
-            }
-            Some(reply.header("X-RateLimit-Remaining", "4999"))
-        })
-        .start()
+    builder.start()
+}
+
+/// The emulated GitHub's routes over tokens a test may change while it
+/// runs (a scope added on the token's page keeps the token): the caller
+/// adds its git backend (`has_backend`) and any routes of its own.
+pub fn github_builder(tokens: Arc<Mutex<Vec<Tok>>>, repo_json: &'static str, has_backend: bool) -> HostBuilder {
+    github_routes(FakeHost::builder(), tokens, repo_json, has_backend)
+}
+
+/// [`github_builder`] after the routes `builder` has already (they answer
+/// first: an organization's SSO enforcement, say).
+pub fn github_routes(
+    builder: HostBuilder,
+    tokens: Arc<Mutex<Vec<Tok>>>,
+    repo_json: &'static str,
+    has_backend: bool,
+) -> HostBuilder {
+    builder.route_fn(move |r| {
+        let bearer = r
+            .header("authorization")
+            .and_then(|a| a.strip_prefix("Bearer "))
+            .map(str::to_owned);
+        let basic = basic_credentials(r).map(|(_, p)| p);
+        let presented = bearer.or(basic);
+        let alive = |t: &&Tok| t.dies_at.is_none_or(|d| std::time::SystemTime::now() < d);
+        let tokens = tokens.lock().unwrap().clone();
+        let known = tokens
+            .iter()
+            .filter(alive)
+            .find(|t| Some(&t.secret) == presented.as_ref());
+        if r.path.contains("/info/refs?service=git-receive-pack") {
+            // GitHub refuses the receive-pack advertisement to a credential
+            // that may not push (recorded answers, tests/fixtures/github).
+            let repo: serde_json::Value = serde_json::from_str(repo_json).unwrap_or_default();
+            let installation = known.is_some_and(|t| t.secret.starts_with("ghs_"));
+            return Some(match known {
+                // As github.com: git sends a credential only to a server that asks for Basic.
+                None => fixture("github/probe-bad-credentials.http"),
+                Some(t) if !t.contents_write => fixture("github/probe-write-not-granted.http"),
+                Some(_) if repo["archived"] == true => fixture("github/probe-archived.http"),
+                Some(_) if repo["permissions"]["push"] == false && !installation => {
+                    fixture("github/probe-permission-denied.http")
+                }
+                // A classic or OAuth token without `repo` (or `public_repo`
+                // on a public repository) may push nowhere (PROVIDERS.md).
+                Some(t)
+                    if t.scopes.is_some_and(|s| {
+                        let has = |want: &str| s.split(", ").any(|x| x == want);
+                        let public = repo["private"] == false;
+                        !(has("repo") || (public && has("public_repo")))
+                    }) =>
+                {
+                    fixture("github/probe-permission-denied.http")
+                }
+                Some(_) if has_backend => return None,
+                Some(_) => advertisement(),
+            });
+        }
+        if !r.path.starts_with("/api/v3/") {
+            return None;
+        }
+        let Some(t) = known else {
+            return Some(Reply::json(
+                401,
+                r#"{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest","status":"401"}"#,
+            ));
+        };
+        let mut reply = if r.path == "/api/v3/user" {
+            Reply::json(200, &format!(r#"{{"login":"{}","id":7,"type":"User"}}"#, t.login))
+        } else if r.path == "/api/v3/repos/acme/widgets" {
+            Reply::json(200, repo_json)
+        } else {
+            Reply::json(
+                404,
+                r#"{"message":"Not Found","documentation_url":"https://docs.github.com/rest","status":"404"}"#,
+            )
+        };
+        if let Some(s) = t.scopes {
+            reply = reply
+                .header("X-OAuth-Scopes", s)
+                .header("X-Accepted-OAuth-Scopes", "repo");
+        }
+        if let Some(e) = &t.expiration {
+            reply = reply.header("GitHub-Authentication-Token-Expiration", e);
+        }
+        Some(reply.header("X-RateLimit-Remaining", "4999"))
+    })
 }
 
 /// A GitHub whose REST answers are recorded ones (`tests/fixtures/github`),
