@@ -322,8 +322,8 @@ pub fn pin_line(place: &Place, url: &RemoteUrl, remote: Option<&str>, user: &str
     // split or expand it.
     let encoded = percent_encoding::utf8_percent_encode(user, USERINFO).to_string();
     let with_user = format!("{}://{encoded}@{}{}", url.protocol(), url.host, url.path);
-    let with_user = shell_word(&with_user);
-    let user = shell_word(user);
+    let with_user = crate::helpers::shell_word(&with_user);
+    let user = crate::helpers::shell_word(user);
     match place.kind {
         Kind::Gh => format!(
             "make it gh's active account: `gh auth switch -h {} -u {user}` (gh's helper answers only for its active account, and nothing when git asks for another username, so a username in the remote URL does not select a gh account; where one tree always needs another account, give it a GH_CONFIG_DIR of its own)",
@@ -348,19 +348,6 @@ const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERI
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
-
-/// `word` as one shell word: as is when plain, else single-quoted.
-fn shell_word(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._~@%+=:/,".contains(c))
-    {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -239,9 +239,10 @@ fn command(line: &str) -> String {
 /// space, a quote, a `$`) single-quoted. Every value a `$ ` line embeds
 /// (a path, a URL, a username) goes through here.
 pub fn shell_word(word: &str) -> String {
-    if word
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "@._+-=:/%".contains(c))
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@._+-=:/%".contains(c))
     {
         word.to_owned()
     } else {

@@ -412,16 +412,18 @@ fn bitbucket_moved(url: &RemoteUrl, mut finding: Finding) -> Finding {
     if url.hostname != "bitbucket.org" || !failed {
         return finding;
     }
-    finding.message.push_str(
-        "; Bitbucket Cloud moved SSH from bitbucket.org to ssh.bitbucket.org (announced for 2026-11-12), so bitbucket.org may no longer answer SSH",
+    finding.add(
+        "Bitbucket Cloud moved SSH from bitbucket.org to ssh.bitbucket.org (announced for 2026-11-12), so bitbucket.org may no longer answer SSH",
     );
     let user = url.username.as_deref().map(|u| format!("{u}@")).unwrap_or_default();
-    finding.fix.insert(
-        0,
-        format!(
-            "point the remote at the new host: git remote set-url origin {user}ssh.bitbucket.org:{}",
-            remote_path(url).trim_start_matches('/')
-        ),
+    // `<remote>` is named by the engine, as for every set-url line.
+    let moved = format!("{user}ssh.bitbucket.org:{}", remote_path(url).trim_start_matches('/'));
+    finding.fix.splice(
+        0..0,
+        [
+            "point the remote at the new host:".to_owned(),
+            format!("{COMMAND}git remote set-url <remote> {}", shell_word(&moved)),
+        ],
     );
     finding
 }
@@ -1186,8 +1188,11 @@ git@127.0.0.1: Permission denied (publickey).\n";
         );
         assert!(f.message.contains("ssh.bitbucket.org"), "{}", f.message);
         assert_eq!(
-            f.fix[0],
-            "point the remote at the new host: git remote set-url origin git@ssh.bitbucket.org:acme/w.git"
+            f.fix[..2],
+            [
+                "point the remote at the new host:",
+                "$ git remote set-url <remote> git@ssh.bitbucket.org:acme/w.git"
+            ]
         );
         // A key refusal is not about the move.
         let f = bitbucket_moved(&url, Finding::new(Reason::SshKeyNotAccepted, "x"));
