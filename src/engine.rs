@@ -119,12 +119,25 @@ impl Engine {
         let mut check = self.check_steps(target, supplied, opts);
         let f = &mut check.finding;
         // A fix is typed as printed: the remote by its name, where it has one.
-        if let Some(name) = &target.remote {
-            for line in &mut f.fix {
-                *line = line.replace(
-                    "git remote set-url <remote> ",
-                    &format!("git remote set-url {} ", crate::helpers::shell_word(name)),
-                );
+        // A URL checked by itself has no remote name to put there: the line
+        // says what to do instead of a command whose `<remote>` the shell
+        // would read as a redirection.
+        let placeholder = format!("{}git remote set-url <remote> ", crate::helpers::COMMAND);
+        for line in &mut f.fix {
+            match &target.remote {
+                Some(name) => {
+                    *line = line.replace(
+                        "git remote set-url <remote> ",
+                        &format!("git remote set-url {} ", crate::helpers::shell_word(name)),
+                    );
+                }
+                None => {
+                    if let Some(url) = line.strip_prefix(&placeholder) {
+                        *line = format!(
+                            "set the URL of each remote that uses this one to {url} (git remote set-url NAME URL)"
+                        );
+                    }
+                }
             }
         }
         // A timeout names the limit and the setting that moves it.
@@ -1215,7 +1228,12 @@ fn sane_expiry(ctx: &Context, mut finding: Finding, answers: &Answers) -> Findin
 /// first, the host's own page with its scopes prefilled, as in every other
 /// fix that makes a token. (Not where a helper is missing: installing it
 /// may bring the token back.)
-fn with_token_page(mut finding: Finding, url: &crate::target::RemoteUrl, provider: Provider, api: Option<&str>) -> Finding {
+fn with_token_page(
+    mut finding: Finding,
+    url: &crate::target::RemoteUrl,
+    provider: Provider,
+    api: Option<&str>,
+) -> Finding {
     let asks_for_one = finding.fix.last().is_some_and(|f| !f.starts_with("install "));
     if finding.reason != Reason::NoCredential || !asks_for_one || provider == Provider::Generic {
         return finding;

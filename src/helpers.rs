@@ -300,7 +300,7 @@ pub fn replace_steps(
     match (new_username, in_url) {
         (Some(new), Some(old)) if new != old && uses_username => [
             format!("take the username {old} out of the remote URL first (git takes the username from the URL before asking any helper):"),
-            command(&format!("git remote set-url <remote> {}", url.display)),
+            command(&format!("git remote set-url <remote> {}", shell_word(&url.display))),
         ]
         .into_iter()
         .chain(steps)

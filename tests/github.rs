@@ -124,6 +124,48 @@ fn a_rejected_token_blocks_with_the_fix_and_where_it_is_stored() {
     assert_eq!(c["requests"], 0);
 }
 
+/// A URL checked by itself has no remote name: the fix that takes the token
+/// out of a URL says so in words, never as a command with `<remote>` (which
+/// the shell reads as a redirection); through the remote, the name is there.
+#[test]
+fn a_url_checked_by_itself_gets_no_remote_placeholder_in_a_command() {
+    let secret = classic_token("urlurlurlurlurlurlurlurlurlurl");
+    let host = github(vec![], REPO_JSON);
+    let sb = Sandbox::new();
+    sb.use_host(&host, "github", "/api/v3");
+    sb.secrets.lock().unwrap().push(secret.clone());
+    let url = host.url(REPO_PATH);
+    let with_token = url.replace("http://", &format!("http://alice:{secret}@"));
+    sb.init_repo(&with_token);
+    let by_url = sb
+        .run(&["check", &with_token, "--format", "json", "--no-cache"])
+        .check();
+    assert_eq!(by_url["reason"], "token_invalid", "{by_url}");
+    let fix: Vec<&str> = by_url["fix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(fix.iter().all(|l| !l.contains("<remote>")), "{fix:?}");
+    assert!(
+        fix.iter()
+            .any(|l| l.starts_with("set the URL of each remote that uses this one to ") && l.contains(&url)),
+        "{fix:?}"
+    );
+    let by_remote = sb.run(&["check", "--format", "json", "--no-cache"]).check();
+    let fix: Vec<&str> = by_remote["fix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(
+        fix.contains(&format!("$ git remote set-url origin {url}").as_str()),
+        "{fix:?}"
+    );
+}
+
 #[test]
 fn the_expiry_learned_while_valid_names_the_date_after_the_token_dies() {
     let secret = classic_token("diesdiesdiesdiesdiesdiesdiesdi");
