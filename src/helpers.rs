@@ -231,6 +231,22 @@ const NETRC_FILES: &str = "~/.netrc (or ~/.authinfo, or their .gpg)";
 /// [`renew_steps`]: providers only say how a new token is made.
 pub const COMMAND: &str = "$ ";
 
+/// Tests: what `sh` makes of `line`'s words (`printf '%s\n' LINE`), with
+/// `HOME=/home/u` for the `~` a path may start with.
+#[cfg(test)]
+pub(crate) fn sh_words(line: &str) -> Vec<String> {
+    let out = std::process::Command::new("sh")
+        .args(["-c", &format!("printf '%s\\n' {line}")])
+        .env("HOME", "/home/u")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
 fn command(line: &str) -> String {
     format!("{COMMAND}{line}")
 }
@@ -1049,17 +1065,7 @@ mod tests {
     /// with a space, a socket path, a URL are one word each there.
     #[test]
     fn paths_and_urls_in_commands_are_one_shell_word() {
-        let sh = |line: &str| -> Vec<String> {
-            let out = std::process::Command::new("sh")
-                .args(["-c", &format!("printf '%s\\n' {line}")])
-                .output()
-                .unwrap();
-            String::from_utf8(out.stdout)
-                .unwrap()
-                .lines()
-                .map(str::to_owned)
-                .collect()
-        };
+        let sh = sh_words;
         let header = Place::new(Kind::ExtraHeader {
             file: "/home/a/My Repos/w/.git/config".into(),
             key: "http.https://github.com/.extraheader".into(),

@@ -1216,19 +1216,7 @@ git@127.0.0.1: Permission denied (publickey).\n";
         assert_eq!(remote_path(&tilde), "~alice/w.git");
     }
 
-    /// What `sh` makes of `line`'s words (`printf '%s\n' LINE`).
-    fn sh_words(line: &str) -> Vec<String> {
-        let out = Command::new("sh")
-            .args(["-c", &format!("printf '%s\\n' {line}")])
-            .env("HOME", "/home/u")
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
+    use crate::helpers::sh_words;
 
     #[test]
     fn key_paths_in_commands_are_one_shell_word() {
