@@ -202,7 +202,8 @@ pub fn human(checks: &[Check], color: bool, width: usize) -> String {
                     format!("scopes {}", scopes.join(", "))
                 });
             }
-            if let Some(e) = t.expires_at {
+            // The reason of an expiry warning already says when.
+            if let Some(e) = t.expires_at.filter(|_| f.reason != crate::verdict::Reason::ExpiresSoon) {
                 facts.push(format!("expires {}", when(e, now)));
             }
             if !facts.is_empty() && c.kind() != Kind::Block {
