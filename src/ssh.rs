@@ -261,6 +261,19 @@ impl Probe {
         self.said.iter().any(|l| l.contains(needle))
     }
 
+    /// The `known_hosts` file that holds the key a host no longer has, as
+    /// OpenSSH names it (`Offending ECDSA key in /home/u/.ssh/known_hosts:3`):
+    /// the one `ssh-keygen -R` must edit, which is not the default where the
+    /// user's ssh config sets `UserKnownHostsFile`.
+    fn offending_file(&self) -> Option<String> {
+        self.said.iter().find_map(|l| {
+            let (_, rest) = l.split_once("Offending ")?;
+            let (_, place) = rest.split_once(" key in ")?;
+            let file = place.trim().rsplit_once(':').map_or(place.trim(), |(f, _)| f);
+            (!file.is_empty()).then(|| file.to_owned())
+        })
+    }
+
     /// The key the host took, as a view.
     fn view(&self, home: Option<&Path>) -> SshView {
         let key = self.accepted.as_ref().or(self.offered.first());
@@ -585,7 +598,14 @@ fn judge_refusal(
             .fix(format!(
                 "compare the fingerprint ssh printed with {page}; never accept it unseen, and only if they match, forget the old key:"
             ))
-            .fix(format!("{COMMAND}ssh-keygen -R {}", known_hosts_name(url)))
+            .fix(format!(
+                "{COMMAND}ssh-keygen {}-R {}",
+                probe
+                    .offending_file()
+                    .map(|f| format!("-f {} ", shell_path(&f)))
+                    .unwrap_or_default(),
+                known_hosts_name(url)
+            ))
             .fix("then connect once from a terminal and answer yes:")
             .fix(format!("{COMMAND}ssh -T {}", login(url))),
             view,

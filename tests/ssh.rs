@@ -369,7 +369,11 @@ fn an_unknown_host_key_is_never_trusted() {
     .unwrap();
     let (run, c) = check(&sb);
     assert_eq!(c["reason"], "host_key_changed", "{}", run.stdout);
-    let forget = format!("ssh-keygen -R '[127.0.0.1]:{}'", sshd.port);
+    // The file ssh named as holding the old key (this test's, set by
+    // UserKnownHostsFile), not the default one: pasted as printed, the line
+    // forgets the key there.
+    let known = sshd.root.join("known_hosts");
+    let forget = format!("ssh-keygen -f {} -R '[127.0.0.1]:{}'", known.display(), sshd.port);
     assert_eq!(
         commands(&c),
         [
@@ -377,10 +381,7 @@ fn an_unknown_host_key_is_never_trusted() {
             format!("ssh -T -p {} {}@127.0.0.1", sshd.port, sshd.user)
         ]
     );
-    // The printed line, pointed at this test's known_hosts (its default is
-    // the passwd home's file, which no test may touch), forgets the key.
-    let known = sshd.root.join("known_hosts");
-    paste(&sb, &format!("{forget} -f {}", known.display()), &[]);
+    paste(&sb, &forget, &[]);
     let (run, c) = check(&sb);
     assert_eq!(c["reason"], "host_key_unknown", "{}", run.stdout);
 }
