@@ -105,6 +105,18 @@ impl Runner {
         }
     }
 
+    /// The ssh command as a user types it for a fix line: the configured
+    /// command as git runs it (through `sh`), a `GIT_SSH` program as one
+    /// word, else `ssh`. So `ssh -T` reads the same config (`-F`, its
+    /// `UserKnownHostsFile`) as git's connections.
+    fn as_typed(&self) -> String {
+        if self.shell {
+            self.program.clone()
+        } else {
+            shell_word(&self.program)
+        }
+    }
+
     /// OpenSSH, as git guesses from the program's name; `PuTTY`'s `plink`
     /// and `TortoisePlink` take other options.
     pub fn is_openssh(&self) -> bool {
@@ -607,7 +619,7 @@ fn judge_refusal(
                 known_hosts_name(url)
             ))
             .fix("then connect once from a terminal and answer yes:")
-            .fix(format!("{COMMAND}ssh -T {}", login(url))),
+            .fix(format!("{COMMAND}{} -T {}", runner.as_typed(), login(url))),
             view,
         );
     }
@@ -622,7 +634,8 @@ fn judge_refusal(
                 format!("ssh does not know {host}'s host key yet and may not ask (no terminal), so it refuses to connect"),
             )
             .fix(format!(
-                "connect once from a terminal with `ssh -T {}`, compare the fingerprint it shows with {page}, and answer yes only if they match",
+                "connect once from a terminal with `{} -T {}`, compare the fingerprint it shows with {page}, and answer yes only if they match",
+                runner.as_typed(),
                 login(url)
             )),
             view,

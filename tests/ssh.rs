@@ -339,12 +339,11 @@ fn an_unknown_host_key_is_never_trusted() {
     sshd.grant("alice", REPO, "write");
     let sb = Sandbox::new();
     let key = sshd.key(&sb, "id_alice", Some("alice"), "");
-    let sb = {
-        sshd.as_provider(&sb, "github");
-        sshd.use_config(&sb, &[&key]);
-        sb.init_repo(&sshd.url(REPO));
-        sb
-    };
+    sshd.as_provider(&sb, "github");
+    // The user's ssh command (core.sshCommand, with its -F config): the
+    // fixes connect with it, not with a plain `ssh` that reads other files.
+    let own = sshd.use_config(&sb, &[&key]);
+    sb.init_repo(&sshd.url(REPO));
     std::fs::write(sshd.root.join("known_hosts"), "").unwrap();
     let (run, c) = check(&sb);
     assert_eq!(c["reason"], "host_key_unknown", "{}", run.stdout);
@@ -378,7 +377,7 @@ fn an_unknown_host_key_is_never_trusted() {
         commands(&c),
         [
             forget.clone(),
-            format!("ssh -T -p {} {}@127.0.0.1", sshd.port, sshd.user)
+            format!("{own} -T -p {} {}@127.0.0.1", sshd.port, sshd.user)
         ]
     );
     paste(&sb, &forget, &[]);
