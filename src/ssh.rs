@@ -120,8 +120,15 @@ impl Runner {
     /// OpenSSH, as git guesses from the program's name; `PuTTY`'s `plink`
     /// and `TortoisePlink` take other options.
     pub fn is_openssh(&self) -> bool {
-        if let Ok(v) = std::env::var("GIT_SSH_VARIANT") {
-            return v == "ssh" || v == "auto";
+        // As git's `determine_ssh_variant`: `GIT_SSH_VARIANT`, else
+        // `ssh.variant`; `auto` (or neither) guesses from the name. `simple`
+        // takes no options at all, so none of ours (BatchMode, -v) either.
+        let variant = std::env::var("GIT_SSH_VARIANT")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .or_else(|| git_config("ssh.variant"));
+        if let Some(v) = variant.filter(|v| v != "auto") {
+            return v == "ssh";
         }
         let first = if self.shell {
             self.program.split_whitespace().next().unwrap_or("")

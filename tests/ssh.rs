@@ -1003,3 +1003,21 @@ fn azure_devops_refuses_the_key_at_the_command_after_a_greeting() {
     let (ok, err) = push(&sb);
     assert!(!ok && err.contains("Public key authentication failed."), "{err}");
 }
+
+/// git's variant, as `determine_ssh_variant` has it: `ssh.variant` (or
+/// `GIT_SSH_VARIANT`) names it; `auto` guesses from the program's name.
+/// A program named like OpenSSH that the user says is `PuTTY` is not run with
+/// OpenSSH's options, and `auto` still knows plink by its name.
+#[test]
+fn the_ssh_variant_git_is_told_is_the_one_checked() {
+    let sb = Sandbox::new();
+    sb.init_repo("ssh://git@127.0.0.1:9/acme/widgets.git");
+    sb.git(&["config", "--global", "ssh.variant", "putty"]);
+    let (run, c) = check(&sb);
+    assert_eq!(c["reason"], "unsupported_host", "{}", run.stdout);
+    assert!(!sb.home.join("ssh-trap-ran").exists(), "ssh was run");
+    sb.git(&["config", "--global", "ssh.variant", "auto"]);
+    sb.git(&["config", "--global", "core.sshCommand", "plink -batch"]);
+    let (run, c) = check(&sb);
+    assert_eq!(c["reason"], "unsupported_host", "{}", run.stdout);
+}
