@@ -119,27 +119,7 @@ impl Engine {
         let mut check = self.check_steps(target, supplied, opts);
         let f = &mut check.finding;
         // A fix is typed as printed: the remote by its name, where it has one.
-        // A URL checked by itself has no remote name to put there: the line
-        // says what to do instead of a command whose `<remote>` the shell
-        // would read as a redirection.
-        let placeholder = format!("{}git remote set-url <remote> ", crate::helpers::COMMAND);
-        for line in &mut f.fix {
-            match &target.remote {
-                Some(name) => {
-                    *line = line.replace(
-                        "git remote set-url <remote> ",
-                        &format!("git remote set-url {} ", crate::helpers::shell_word(name)),
-                    );
-                }
-                None => {
-                    if let Some(url) = line.strip_prefix(&placeholder) {
-                        *line = format!(
-                            "set the URL of each remote that uses this one to {url} (git remote set-url NAME URL)"
-                        );
-                    }
-                }
-            }
-        }
+        name_remote(&mut f.fix, target.remote.as_deref());
         // A timeout names the limit and the setting that moves it.
         if f.reason == Reason::Timeout && !f.message.contains(" ms") {
             let _ = std::fmt::Write::write_fmt(
@@ -1222,6 +1202,31 @@ fn sane_expiry(ctx: &Context, mut finding: Finding, answers: &Answers) -> Findin
         finding.add(&note);
     }
     finding
+}
+
+/// Puts the remote's name in the `git remote set-url <remote> …` lines a
+/// fix is built with, as the user types it. A URL checked by itself (or an
+/// ssh connection git made for no named remote) has no name to put there:
+/// the line then says in words what to do, for the shell would read
+/// `<remote>` as a redirection.
+pub fn name_remote(fix: &mut [String], remote: Option<&str>) {
+    let placeholder = format!("{}git remote set-url <remote> ", crate::helpers::COMMAND);
+    for line in fix {
+        match remote {
+            Some(name) => {
+                *line = line.replace(
+                    "git remote set-url <remote> ",
+                    &format!("git remote set-url {} ", crate::helpers::shell_word(name)),
+                );
+            }
+            None => {
+                if let Some(url) = line.strip_prefix(&placeholder) {
+                    *line =
+                        format!("set the URL of each remote that uses this one to {url} (git remote set-url NAME URL)");
+                }
+            }
+        }
+    }
 }
 
 /// `no_credential` asks the user for a token: where to make one comes

@@ -77,11 +77,17 @@ pub fn read_ref_lines() -> Vec<RefUpdate> {
 /// environment, else the current branch's push remote.
 fn hook_target(remote: Option<String>, url: Option<String>) -> (Option<String>, Option<String>) {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    match (remote, url) {
+    let (remote, url) = match (remote, url) {
         (Some(r), Some(u)) => (Some(r), Some(u)),
         (Some(r), None) => (Some(r), env("PRE_COMMIT_REMOTE_URL")),
         (None, _) => (env("PRE_COMMIT_REMOTE_NAME"), env("PRE_COMMIT_REMOTE_URL")),
-    }
+    };
+    // A push to a URL rather than a remote (`git push https://u:p@h/o/r`):
+    // git passes the URL, as typed, in place of the name (githooks(5):
+    // "those arguments will be equal"). It is no name, and may hold a
+    // password: never shown, never put in a fix line.
+    let remote = remote.filter(|r| Some(r) != url.as_ref() && !r.contains("://"));
+    (remote, url)
 }
 
 pub fn run(remote: Option<String>, url: Option<String>) -> u8 {

@@ -122,21 +122,24 @@ fn wrapped_command(out: &mut String, first: &str, command: &str, width: usize) {
 /// holds. A backslash outside single quotes escapes the next character;
 /// where the reading is unsure, the answer is yes (never break).
 fn space_in_single_quotes(command: &str) -> bool {
-    let (mut single, mut double, mut inner) = (false, false, false);
+    // `inner`: the single quotes of the command a double-quoted value
+    // holds; `inner_double`: its escaped double quotes (`"ssh -F \"/My
+    // Configs/c\""`), which the command's own shell reads as quotes.
+    let (mut single, mut double, mut inner, mut inner_double) = (false, false, false, false);
     let mut chars = command.chars();
     while let Some(c) = chars.next() {
         match c {
-            ' ' if single || inner => return true,
+            ' ' if single || inner || inner_double => return true,
             '\'' if double => inner = !inner,
             '\'' => single = !single,
             '"' if !single => double = !double,
-            '\\' if !single => {
-                chars.next();
-            }
+            // The escaped character is skipped; an escaped `"` in a
+            // double-quoted value opens or closes the inner quotes.
+            '\\' if !single => inner_double ^= chars.next() == Some('"') && double && !inner,
             _ => {}
         }
     }
-    single || double || inner
+    single || double || inner || inner_double
 }
 
 /// "at 14:05 UTC (in 1 h 12 min)" when under a day away, else the date.
@@ -361,6 +364,14 @@ mod tests {
         assert!(space_in_single_quotes(r"ssh-add '/k/alice'\''s work key'"));
         assert!(space_in_single_quotes(
             r#"git config core.sshCommand "ssh -i '/k/alice'\''s work key' -o X=y""#
+        ));
+        // Escaped double quotes inside the value quote for the command's
+        // own shell too (a user's `ssh -F "/My Configs/c"`).
+        assert!(space_in_single_quotes(
+            r#"git config core.sshCommand "ssh -F \"/home/u/My Configs/c\" -i /k""#
+        ));
+        assert!(!space_in_single_quotes(
+            r#"git config core.sshCommand "ssh -F \"/home/u/c\" -i /k""#
         ));
         let mut out = String::new();
         let long = r#"git config core.sshCommand "ssh -F /a/very/long/path/to/config -i '/k/alice'\''s work key' -o IdentitiesOnly=yes""#;

@@ -109,11 +109,22 @@ impl Runner {
     /// command as git runs it (through `sh`), a `GIT_SSH` program as one
     /// word, else `ssh`. So `ssh -T` reads the same config (`-F`, its
     /// `UserKnownHostsFile`) as git's connections.
+    ///
+    /// Only a command that is ssh itself is repeated: another program
+    /// (`sshpass -p SECRET ssh`, a wrapper script) may carry a secret on its
+    /// command line, and a fix line never prints one; plain `ssh` then.
     fn as_typed(&self) -> String {
-        if self.shell {
-            self.program.clone()
+        // `GIT_SSH` names a program git runs without the shell: one word,
+        // a path, which carries nothing but itself.
+        if !self.shell {
+            return shell_word(&self.program);
+        }
+        let first = self.program.split_whitespace().next().unwrap_or("");
+        let name = Path::new(first).file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if matches!(name, "ssh" | "ssh.exe") {
+            self.program.trim().to_owned()
         } else {
-            shell_word(&self.program)
+            "ssh".to_owned()
         }
     }
 
@@ -179,13 +190,7 @@ impl Runner {
     /// The command line that pins `key` for this repository, built on the
     /// user's own ssh command.
     fn pinned(&self, key: &str) -> String {
-        // `GIT_SSH` names a program git runs without the shell: one word.
-        let base = if self.origin == "GIT_SSH" {
-            shell_word(&self.program)
-        } else {
-            self.program.trim().to_owned()
-        };
-        format!("{base} -i {} -o IdentitiesOnly=yes", shell_path(key))
+        format!("{} -i {} -o IdentitiesOnly=yes", self.as_typed(), shell_path(key))
     }
 }
 
@@ -1292,6 +1297,15 @@ git@127.0.0.1: Permission denied (publickey).\n";
             origin: "GIT_SSH",
         };
         assert_eq!(runner.pinned("/k"), "'/opt/my ssh' -i /k -o IdentitiesOnly=yes");
+        // A command that is not ssh itself may carry a secret: never
+        // repeated in a fix line.
+        let runner = Runner {
+            program: "sshpass -p hunter2 ssh -F /c".into(),
+            shell: true,
+            origin: "GIT_SSH_COMMAND",
+        };
+        assert_eq!(runner.as_typed(), "ssh");
+        assert_eq!(runner.pinned("/k"), "ssh -i /k -o IdentitiesOnly=yes");
         assert_eq!(config_word("/my keys/k"), "\"/my keys/k\"");
     }
 }

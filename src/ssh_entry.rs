@@ -174,10 +174,13 @@ fn diagnose(runner: &Runner, args: &[OsString]) {
     let (provider, _) = crate::providers::for_host(&url, config.host(&url.host));
     let start = Instant::now();
     let deadline = start + Duration::from_millis(config.timeout_ms);
-    let (finding, view) = ssh::check_with(runner, &url, provider, deadline);
+    let (mut finding, view) = ssh::check_with(runner, &url, provider, deadline);
     if !matches!(finding.kind(), Kind::Block | Kind::Warn) {
         return;
     }
+    // git runs ssh for a URL, not a remote name: which remote pushes there
+    // is not known here.
+    crate::engine::name_remote(&mut finding.fix, None);
     let check = Check {
         remote: None,
         url: url.display.clone(),

@@ -427,6 +427,54 @@ fn pre_push(sb: &Sandbox, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> R
 
 const Z: &str = "0000000000000000000000000000000000000000";
 
+/// `git push https://alice:PASS@host/o/r main`: git hands the hook the URL,
+/// as typed, in place of the remote's name (githooks(5): the two arguments
+/// are then equal), so the "name" holds the password. It was printed as
+/// "push to http://alice:PASS@…"; it is no name, and never shown.
+#[test]
+fn a_push_to_a_url_with_a_password_never_shows_it() {
+    let secret = classic_token("urlpassurlpassurlpassurlpassur");
+    // A token that works and expires in three days: the hook warns, and
+    // names the push target as it does.
+    let expiring = || {
+        let mut t = good(&secret, "repo, workflow");
+        t.expiration = Some(
+            (chrono::Utc::now() + chrono::Duration::days(3))
+                .format("%Y-%m-%d %H:%M:%S UTC")
+                .to_string(),
+        );
+        t
+    };
+    let line = format!("refs/heads/main 1111111111111111111111111111111111111111 refs/heads/main {Z}\n");
+    for from_pre_commit in [false, true] {
+        let w = world(
+            vec![expiring()],
+            &[&secret],
+            &classic_token("storedstoredstoredstoredstored"),
+        );
+        let with_password = w.url.replace("http://", &format!("http://alice:{secret}@"));
+        let pair = [
+            ("PRE_COMMIT_REMOTE_NAME", with_password.as_str()),
+            ("PRE_COMMIT_REMOTE_URL", with_password.as_str()),
+        ];
+        let run = if from_pre_commit {
+            pre_push(&w.sb, &[], &line, &pair)
+        } else {
+            pre_push(&w.sb, &[&with_password, &with_password], &line, &[])
+        };
+        assert!(
+            !run.stderr.contains(&secret) && !run.stdout.contains(&secret),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("prepush-auth: push to 127.0.0.1:") && run.stderr.contains("but it expires in"),
+            "{from_pre_commit}: [{}]",
+            run.stderr
+        );
+    }
+}
+
 #[test]
 fn ssh_remotes_and_delete_only_pushes_ask_nobody() {
     let secret = classic_token("deletedeletedeletedeletedelete");
