@@ -119,13 +119,22 @@ impl Runner {
         if !self.shell {
             return shell_word(&self.program);
         }
-        let first = self.program.split_whitespace().next().unwrap_or("");
-        let name = Path::new(first).file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if matches!(name, "ssh" | "ssh.exe") {
+        if matches!(self.program_name(), "ssh" | "ssh.exe") {
             self.program.trim().to_owned()
         } else {
             "ssh".to_owned()
         }
+    }
+
+    /// The name of the program git runs: the first word of a command it
+    /// runs through `sh`, else the whole `GIT_SSH` path; without its folder.
+    fn program_name(&self) -> &str {
+        let first = if self.shell {
+            self.program.split_whitespace().next().unwrap_or("")
+        } else {
+            self.program.as_str()
+        };
+        Path::new(first).file_name().and_then(|n| n.to_str()).unwrap_or("")
     }
 
     /// OpenSSH, as git guesses from the program's name; `PuTTY`'s `plink`
@@ -141,16 +150,7 @@ impl Runner {
         if let Some(v) = variant.filter(|v| v != "auto") {
             return v == "ssh";
         }
-        let first = if self.shell {
-            self.program.split_whitespace().next().unwrap_or("")
-        } else {
-            self.program.as_str()
-        };
-        let name = Path::new(first)
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let name = self.program_name().to_ascii_lowercase();
         !(name.starts_with("plink") || name.starts_with("putty") || name.starts_with("tortoiseplink"))
     }
 
@@ -289,7 +289,7 @@ impl Probe {
     /// OpenSSH names it (`Offending ECDSA key in /home/u/.ssh/known_hosts:3`):
     /// the one `ssh-keygen -R` must edit, which is not the default where the
     /// user's ssh config sets `UserKnownHostsFile`.
-    fn offending_file(&self) -> Option<String> {
+    pub fn offending_file(&self) -> Option<String> {
         self.said.iter().find_map(|l| {
             let (_, rest) = l.split_once("Offending ")?;
             let (_, place) = rest.split_once(" key in ")?;

@@ -1,5 +1,6 @@
 //! What arrives from outside on the paths added in issues 17, 19 and 20:
-//! ssh's stdout, stderr and exit status (`ssh::Probe::parse`), a host's
+//! ssh's stdout, stderr and exit status (`ssh::Probe::parse`, and the
+//! known_hosts file it names for a changed key, `Probe::offending_file`), a host's
 //! words over SSH (`ssh_words::{recognise, account_in_refusal,
 //! account_in_greeting}`), `git config` helper entries
 //! (`git::parse_helper_entries`) and an `Authorization` extra header
@@ -34,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
         None => (&rest[..0], rest),
     };
     let probe = ssh::Probe::parse(out, err, exit);
+    let _ = probe.offending_file();
     for provider in PROVIDERS {
         if let Some((_, line)) = ssh_words::recognise(provider, &probe.said) {
             let _ = ssh_words::account_in_refusal(&line);
