@@ -59,7 +59,7 @@ pub fn case(data: &[u8]) -> Case {
                 expires_at: Some(e.with_timezone(&Utc)),
                 ..TokenInfo::default()
             },
-            last_ok: None,
+            ..Remembered::default()
         });
     let credential = Credential::new(
         username.clone(),
